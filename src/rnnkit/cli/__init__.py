@@ -1,0 +1,52 @@
+"""The `rnnkit` command line: argument parsing only. Each task registers its own sub-commands
+(`cli/text.py`, `cli/forecast.py`, ...) and calls into the library packages; heavy imports happen
+inside the handlers so that `rnnkit --help` stays fast."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from rnnkit import __version__
+from rnnkit.errors import RnnkitError
+
+# Modules under rnnkit.cli that define `register(subparsers)`; a missing one is skipped so that
+# task packages can land one at a time.
+COMMAND_MODULES = ("text", "forecast", "classify", "tune", "export", "serve")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rnnkit",
+        description="Recurrent neural networks (RNN, GRU, LSTM, BiLSTM, attention) for text generation, "
+        "forecasting and sequence classification.",
+    )
+    parser.add_argument("--version", action="version", version=f"rnnkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"rnnkit.cli.{name}")
+        except ModuleNotFoundError as e:
+            if e.name == f"rnnkit.cli.{name}":
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except RnnkitError as e:
+        print(f"rnnkit: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rnnkit: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `rnnkit text generate ... | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

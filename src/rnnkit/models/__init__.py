@@ -1,0 +1,24 @@
+"""The model zoo: pure `nn.Module`s, no I/O, no devices, no config parsing.
+
+Every recurrent model has `forward(x, state=None, ...) -> (out, state)`; state is never kept on
+`self`, so one module can serve many independent streams (sampling, serving, TBPTT).
+"""
+
+from rnnkit.models.attention import AdditiveAttention, Attended, AttentionLSTM
+from rnnkit.models.bidirectional import BiLSTMEncoder
+from rnnkit.models.charlm import CharLM
+from rnnkit.models.recurrent import RecurrentCore
+from rnnkit.models.state import State, detach_state, select_state, state_to
+
+__all__ = [
+    "AdditiveAttention",
+    "Attended",
+    "AttentionLSTM",
+    "BiLSTMEncoder",
+    "CharLM",
+    "RecurrentCore",
+    "State",
+    "detach_state",
+    "select_state",
+    "state_to",
+]

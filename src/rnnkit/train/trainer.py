@@ -1,0 +1,407 @@
+"""The one training loop: `fit(model, task, cfg, run_dir, ...)`.
+
+It owns AdamW, gradient clipping, the LR schedule, evaluation every `eval_every` steps, early
+stopping, `best.pt` / `last.pt`, the metrics log, `summary.json`, Ctrl-C / SIGTERM handling, NaN
+detection and exact resume. Exact resume means: model, optimizer, schedule, RNG states, the data
+position (epoch, batch index) and the carried recurrent state are all in `last.pt`, so an
+interrupted run that is resumed ends with the same weights as an uninterrupted one (on CPU).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import random
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from rnnkit.config import TrainConfig
+from rnnkit.errors import RnnkitError
+from rnnkit.models.state import detach_state, state_to
+from rnnkit.train import distributed
+from rnnkit.train.checkpoint import load_checkpoint, save_checkpoint
+from rnnkit.train.schedule import Schedule
+from rnnkit.train.task import Task
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class FitResult:
+    run_dir: Path
+    stopped: str  # max_steps | max_epochs | max_minutes | early_stopping | interrupted | nan_loss | hook
+    summary: dict[str, Any]
+
+
+@dataclass
+class _Progress:
+    """Everything about the loop's position that exact resume needs (besides RNG and weights)."""
+
+    step: int = 0
+    epoch: int = 0
+    index: int = 0  # batch index within the epoch
+    items: int = 0  # training items (chars, windows, ...) seen
+    train_s: float = 0.0  # time inside training steps, for throughput
+    elapsed_s: float = 0.0
+    best: float = math.inf
+    best_step: int = 0
+    best_metrics: dict[str, float] = field(default_factory=dict)
+    bad_evals: int = 0
+    last_eval_step: int = -1
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RnnkitError("--device cuda was asked for, but PyTorch sees no CUDA device; use --device cpu")
+    if name not in ("cpu", "cuda") and not name.startswith("cuda:"):
+        raise RnnkitError(f"unknown device {name!r}; use auto, cpu or cuda")
+    return torch.device(name)
+
+
+def apply_threads(threads: int | None) -> None:
+    if threads is not None:
+        if threads < 1:
+            raise RnnkitError(f"--threads must be >= 1, got {threads}")
+        torch.set_num_threads(threads)
+
+
+def fit(
+    model: nn.Module,
+    task: Task,
+    cfg: TrainConfig,
+    run_dir: str | Path,
+    *,
+    kind: str,
+    config: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+    resume: bool = False,
+    on_step: Callable[[int, float], bool] | None = None,
+    on_eval: Callable[[int, dict[str, float]], bool] | None = None,
+    log: Log | None = None,
+) -> FitResult:
+    """Train `model` on `task`. `config` is the resolved run config (plain data) and `extra` the
+    task's plain-data state (tokenizer, scaler, ...), both stored in every checkpoint.
+
+    `on_step(step, loss)` and `on_eval(step, metrics)` may return True to stop the run early
+    (tests simulate an interruption this way; a tuner prunes a trial)."""
+    run_dir = Path(run_dir)
+    main = distributed.is_main()
+    log = log or (_stderr if main else (lambda _msg: None))
+    _check_budget(cfg)
+    apply_threads(cfg.threads)
+    device = resolve_device(cfg.device)
+    last_path = run_dir / "last.pt"
+
+    if not resume and last_path.exists():
+        raise RnnkitError(f"run folder {run_dir} already holds a run; pass --resume to continue it, or choose another --out")
+    if resume and not last_path.exists():
+        raise RnnkitError(f"--resume: {run_dir} has no last.pt to resume from")
+
+    if not resume:
+        _seed_everything(cfg.seed)
+    model.to(device)
+    optimizer = _make_optimizer(model, cfg)
+    schedule = Schedule(
+        cfg.schedule, cfg.lr, cfg.warmup_steps, cfg.min_lr_ratio, cfg.plateau_factor, cfg.plateau_patience
+    )
+    prog = _Progress()
+    carry: Any = None
+    if resume:
+        ckpt = load_checkpoint(last_path, kind=kind)
+        _check_same_architecture(ckpt["config"], config)
+        _unwrap(model).load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        schedule.load_state_dict(ckpt["schedule"])
+        prog = _Progress(**ckpt["progress"])
+        carry = state_to(ckpt.get("carry"), device)
+        _set_rng_state(ckpt["rng"])
+        log(f"resumed {run_dir} at step {prog.step} (epoch {prog.epoch}, batch {prog.index})")
+
+    if main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    metrics_log = (run_dir / "metrics.jsonl").open("a") if main else None
+    n_batches = task.batches_per_epoch()
+    autocast = _autocast(cfg.precision, device)
+
+    def bundle(with_state: bool) -> dict[str, Any]:
+        b = {
+            "kind": kind,
+            "config": config,
+            "extra": extra or {},
+            "model": _unwrap(model).state_dict(),
+            "progress": prog.__dict__.copy(),
+        }
+        if with_state:
+            b.update(optimizer=optimizer.state_dict(), schedule=schedule.state_dict(),
+                     carry=state_to(carry, "cpu"), rng=_get_rng_state())
+        return b
+
+    def write(row: dict[str, Any]) -> None:
+        if metrics_log is not None:
+            metrics_log.write(json.dumps(row) + "\n")
+            metrics_log.flush()
+
+    def evaluate() -> dict[str, float]:
+        model.eval()
+        with torch.no_grad(), autocast():
+            metrics = task.evaluate(_unwrap(model), device)
+        model.train()
+        return {k: float(v) for k, v in metrics.items()}
+
+    def evaluate_and_checkpoint() -> tuple[dict[str, float], bool]:
+        metrics = evaluate()
+        prog.last_eval_step = prog.step
+        value = metrics[task.monitor]
+        improved = value < prog.best
+        if improved:
+            prog.best, prog.best_step, prog.best_metrics, prog.bad_evals = value, prog.step, metrics, 0
+        else:
+            prog.bad_evals += 1
+        schedule.observe(value)
+        write({"event": "eval", "step": prog.step, "epoch": prog.epoch, **metrics})
+        if main:
+            if improved:
+                save_checkpoint(run_dir / "best.pt", bundle(with_state=False))
+            save_checkpoint(last_path, bundle(with_state=True))
+        shown = "  ".join(f"{k}={v:.4f}" for k, v in metrics.items())
+        log(f"step {prog.step}  {shown}{'  (best)' if improved else ''}")
+        return metrics, improved
+
+    bar = _progress_bar(cfg, n_batches, prog.step, enabled=main)
+    stopper = _SignalStopper()
+    started = time.monotonic() - prog.elapsed_s
+    stopped = ""
+    model.train()
+    with stopper:
+        while not stopped:
+            prog.elapsed_s = time.monotonic() - started
+            stopped = _budget_exhausted(cfg, prog, n_batches)
+            if stopped:
+                break
+            if prog.index >= n_batches:  # epoch boundary: new shuffle, state reset (TBPTT)
+                prog.epoch, prog.index, carry = prog.epoch + 1, 0, None
+                continue
+            t0 = time.perf_counter()
+            lr = schedule.lr_at(prog.step, _progress_fraction(cfg, prog, n_batches))
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            batch = tuple(t.to(device, non_blocking=True) for t in task.batch(prog.epoch, prog.index))
+            with autocast():
+                loss, new_carry, n_items = task.train_loss(model, batch, carry)
+            loss_value = float(loss.detach())
+            if not math.isfinite(loss_value):
+                stopped = "nan_loss"
+                break
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.grad_clip > 0:
+                nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            optimizer.step()
+            carry = detach_state(new_carry)
+            prog.step += 1
+            prog.index += 1
+            prog.items += n_items
+            prog.train_s += time.perf_counter() - t0
+            speed = prog.items / max(prog.train_s, 1e-9)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss_value:.3f}", **{f"{task.unit}/s": f"{speed:,.0f}"}, refresh=False)
+            if prog.step % cfg.log_every == 0:
+                write({"event": "train", "step": prog.step, "epoch": prog.epoch, "loss": loss_value,
+                       "lr": lr, f"{task.unit}_per_sec": speed})
+            if on_step is not None and on_step(prog.step, loss_value):
+                stopped = "hook"
+            if prog.step % cfg.eval_every == 0:
+                metrics, _ = evaluate_and_checkpoint()
+                if cfg.patience is not None and prog.bad_evals >= cfg.patience:
+                    stopped = "early_stopping"
+                if on_eval is not None and on_eval(prog.step, metrics):
+                    stopped = "hook"
+            if stopper.signal_name and not stopped:
+                stopped = "interrupted"
+    if bar is not None:
+        bar.close()
+
+    prog.elapsed_s = time.monotonic() - started
+    if stopped == "nan_loss":
+        log(f"stopped: the training loss became NaN/Inf at step {prog.step + 1}; the last good "
+            f"checkpoint is kept ({'last.pt, step ' + str(_saved_step(last_path)) if last_path.exists() else 'none was written yet'}). "
+            f"Lower --lr or keep gradient clipping on.")
+    elif stopped == "interrupted":
+        if main:
+            save_checkpoint(last_path, bundle(with_state=True))
+        log(f"interrupted by {stopper.signal_name}: saved {last_path} at step {prog.step}; continue with --resume")
+    elif prog.last_eval_step != prog.step and prog.step > 0:
+        evaluate_and_checkpoint()
+    if metrics_log is not None:
+        metrics_log.close()
+
+    summary = {
+        "kind": kind,
+        "stopped": stopped,
+        "steps": prog.step,
+        "epochs": prog.epoch + prog.index / max(n_batches, 1),
+        "elapsed_s": round(prog.elapsed_s, 3),
+        f"train_{task.unit}_per_sec": round(prog.items / max(prog.train_s, 1e-9), 1),
+        "best_step": prog.best_step,
+        **{f"best_{k}": v for k, v in prog.best_metrics.items()},
+        "device": str(device),
+        "threads": torch.get_num_threads(),
+        "precision": cfg.precision,
+    }
+    if main:
+        (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return FitResult(run_dir, stopped, summary)
+
+
+def _check_budget(cfg: TrainConfig) -> None:
+    if cfg.max_steps is None and cfg.max_epochs is None and cfg.max_minutes is None:
+        raise RnnkitError("no training budget: set --max-steps, --max-epochs or --max-minutes")
+    for name in ("max_steps", "max_epochs"):
+        value = getattr(cfg, name)
+        if value is not None and value < 1:
+            raise RnnkitError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
+    if cfg.max_minutes is not None and cfg.max_minutes <= 0:
+        raise RnnkitError(f"--max-minutes must be > 0, got {cfg.max_minutes}")
+    if cfg.lr <= 0:
+        raise RnnkitError(f"--lr must be > 0, got {cfg.lr}")
+    if cfg.eval_every < 1:
+        raise RnnkitError(f"eval_every must be >= 1, got {cfg.eval_every}")
+    if cfg.precision not in ("fp32", "bf16"):
+        raise RnnkitError(f"precision must be fp32 or bf16, got {cfg.precision!r}")
+    if cfg.schedule not in ("cosine", "plateau", "constant"):
+        raise RnnkitError(f"schedule must be cosine, plateau or constant, got {cfg.schedule!r}")
+
+
+def _budget_exhausted(cfg: TrainConfig, prog: _Progress, n_batches: int) -> str:
+    if cfg.max_steps is not None and prog.step >= cfg.max_steps:
+        return "max_steps"
+    if cfg.max_epochs is not None and prog.epoch * n_batches + prog.index >= cfg.max_epochs * n_batches:
+        return "max_epochs"
+    if cfg.max_minutes is not None and prog.elapsed_s >= cfg.max_minutes * 60:
+        return "max_minutes"
+    return ""
+
+
+def _progress_fraction(cfg: TrainConfig, prog: _Progress, n_batches: int) -> float | None:
+    fractions = []
+    if cfg.max_steps is not None:
+        fractions.append(prog.step / cfg.max_steps)
+    if cfg.max_epochs is not None:
+        fractions.append((prog.epoch * n_batches + prog.index) / (cfg.max_epochs * n_batches))
+    if cfg.max_minutes is not None:
+        fractions.append(prog.elapsed_s / (cfg.max_minutes * 60))
+    return max(fractions) if fractions else None
+
+
+def _make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    # Decay weight matrices only: biases, norms and embeddings are left alone (standard AdamW practice).
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        (decay if p.dim() >= 2 and "embed" not in name else no_decay).append(p)
+    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW([g for g in groups if g["params"]], lr=cfg.lr)
+
+
+def _check_same_architecture(saved: dict[str, Any], current: dict[str, Any]) -> None:
+    old, new = saved.get("model", {}), current.get("model", {})
+    changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    if changed:
+        diffs = ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in changed)
+        raise RnnkitError(f"--resume with a changed architecture ({diffs}); use the original settings or a new --out")
+
+
+def _unwrap(model: nn.Module) -> nn.Module:
+    return model.module if hasattr(model, "module") else model
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _get_rng_state() -> dict[str, Any]:
+    np_state = np.random.get_state()
+    state = {
+        "torch": torch.get_rng_state(),
+        "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]],
+        "python": random.getstate(),
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    name, keys, *rest = state["numpy"]
+    np.random.set_state((name, keys.numpy().astype(np.uint32), *rest))
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _saved_step(path: Path) -> int:
+    return int(load_checkpoint(path)["progress"]["step"])
+
+
+def _autocast(precision: str, device: torch.device) -> Callable[[], contextlib.AbstractContextManager]:
+    if precision == "bf16":
+        return lambda: torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext
+
+
+def _progress_bar(cfg: TrainConfig, n_batches: int, initial: int, enabled: bool):
+    if not enabled or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    total = cfg.max_steps if cfg.max_steps is not None else (cfg.max_epochs * n_batches if cfg.max_epochs else None)
+    return tqdm(total=total, initial=initial, unit="step", dynamic_ncols=True, mininterval=0.5, leave=False)
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+class _SignalStopper:
+    """Turns SIGINT / SIGTERM into a flag checked at the next step boundary, so last.pt is
+    always written from a consistent state. A second Ctrl-C aborts at once."""
+
+    def __init__(self):
+        self.signal_name = ""
+        self._old: dict[int, Any] = {}
+
+    def _handle(self, signum, _frame):
+        if self.signal_name:
+            raise KeyboardInterrupt
+        self.signal_name = signal.Signals(signum).name
+
+    def __enter__(self):
+        try:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._old[sig] = signal.signal(sig, self._handle)
+        except ValueError:  # not the main thread: leave signals alone
+            self._old.clear()
+        return self
+
+    def __exit__(self, *exc):
+        for sig, handler in self._old.items():
+            signal.signal(sig, handler)
+        return False
