@@ -1,0 +1,108 @@
+"""`rnnkit text train | generate | score`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rnnkit.cli.common import add_train_flags, train_overrides
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    text = sub.add_parser("text", help="character-level language models: train, generate, score",
+                          description="Character-level text generation on any UTF-8 corpus.")
+    cmds = text.add_subparsers(dest="text_command", metavar="COMMAND", required=True)
+
+    p = cmds.add_parser("train", help="train a character model on a corpus",
+                        description="Train a character-level RNN/GRU/LSTM language model. The last 10%% of "
+                        "the corpus is held out for validation; best.pt, last.pt, metrics.jsonl and "
+                        "summary.json are written into --out.")
+    p.add_argument("--corpus", help="a UTF-8 text file, or a dataset name (tinyshakespeare)")
+    p.add_argument("--out", required=True, help="run folder to create (or continue with --resume)")
+    g = p.add_argument_group("model")
+    g.add_argument("--cell", choices=["lstm", "gru", "rnn"], help="recurrent cell (default lstm)")
+    g.add_argument("--hidden", type=int, help="hidden units per layer")
+    g.add_argument("--layers", type=int, help="recurrent layers")
+    g.add_argument("--dropout", type=float, help="dropout between layers and before the head")
+    d = p.add_argument_group("data")
+    d.add_argument("--seq-len", type=int, help="characters per TBPTT chunk")
+    d.add_argument("--batch-size", type=int, help="parallel streams")
+    d.add_argument("--encoding", help="corpus encoding (default utf-8)")
+    d.add_argument("--errors", choices=["strict", "replace", "ignore"],
+                   help="what to do with bytes invalid in --encoding (default strict: stop with an error)")
+    add_train_flags(p)
+    p.set_defaults(handler=_train)
+
+    p = cmds.add_parser("generate", help="sample text from a trained model",
+                        description="Print the prompt and its continuation, streamed as it is sampled.")
+    p.add_argument("--run", required=True, help="run folder (or checkpoint file)")
+    p.add_argument("--prompt", default="", help="text to continue (default: a newline)")
+    p.add_argument("--length", type=int, default=500, help="characters to generate (default 500)")
+    p.add_argument("--temperature", type=float, default=0.8, help="> 0; lower is more conservative (default 0.8)")
+    p.add_argument("--top-k", type=int, help="sample only among the k most likely characters")
+    p.add_argument("--top-p", type=float, help="nucleus sampling: the smallest set with this much probability")
+    p.add_argument("--seed", type=int, help="for reproducible samples")
+    p.set_defaults(handler=_generate)
+
+    p = cmds.add_parser("score", help="bits per character of a text under a trained model")
+    p.add_argument("--run", required=True, help="run folder (or checkpoint file)")
+    p.add_argument("--file", required=True, help="text file to score")
+    p.add_argument("--encoding", default="utf-8")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=_score)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from rnnkit.text.task import resolve_text_config, train_text
+
+    overrides = {
+        "model": {"cell": args.cell, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout},
+        "data": {"corpus": args.corpus, "seq_len": args.seq_len, "batch_size": args.batch_size,
+                 "encoding": args.encoding, "errors": args.errors},
+        "train": train_overrides(args),
+    }
+    cfg = resolve_text_config(args.config, overrides)
+    result = train_text(cfg, args.out, resume=args.resume)
+    s = result.summary
+    if "best_val_loss" in s:
+        print(f"best val loss {s['best_val_loss']:.4f} nats/char ({s['best_val_bpc']:.4f} bits/char) at step "
+              f"{s['best_step']}; {s['steps']} steps in {s['elapsed_s']:.0f} s, "
+              f"{s['train_chars_per_sec']:,.0f} chars/s")
+    print(f"run folder: {args.out}")
+    if result.stopped == "nan_loss":
+        return 1
+    return 130 if result.stopped == "interrupted" else 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from rnnkit.sample import generate
+    from rnnkit.text.task import load_text_model
+
+    model, tokenizer, _ = load_text_model(args.run)
+    chars = generate(model, tokenizer, args.prompt, args.length, args.temperature, args.top_k, args.top_p, args.seed)
+    first = next(chars, None)  # validates the arguments before anything is printed
+    sys.stdout.write(args.prompt)
+    if first is not None:
+        sys.stdout.write(first)
+        for ch in chars:
+            sys.stdout.write(ch)
+            if ch == "\n":
+                sys.stdout.flush()
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    from rnnkit.text.corpus import read_text
+    from rnnkit.text.task import load_text_model, score_text
+
+    model, tokenizer, _ = load_text_model(args.run)
+    scores = score_text(model, tokenizer, read_text(args.file, args.encoding))
+    if args.json:
+        print(json.dumps(scores))
+    else:
+        print(f"{scores['chars']} chars: {scores['nats_per_char']:.4f} nats/char, "
+              f"{scores['bits_per_char']:.4f} bits/char, perplexity {scores['perplexity']:.3f}")
+    return 0

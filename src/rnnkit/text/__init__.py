@@ -1,0 +1,1 @@
+"""Character-level text: tokenizer, corpus loading, TBPTT stream batching, the training task."""

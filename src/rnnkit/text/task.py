@@ -1,0 +1,184 @@
+"""Character language modelling as a trainer task, its run config, and the Python API
+(`train_text`, `load_text_model`, `score_text`)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from rnnkit.config import CELLS, ModelConfig, TrainConfig, resolve, to_dict
+from rnnkit.errors import RnnkitError
+from rnnkit.models import CharLM
+from rnnkit.models.state import State
+from rnnkit.text.batching import StreamBatches
+from rnnkit.text.corpus import read_text, resolve_corpus
+from rnnkit.text.tokenizer import CharTokenizer
+from rnnkit.train import fit, load_checkpoint
+from rnnkit.train.trainer import FitResult, apply_threads
+
+LN2 = math.log(2.0)
+
+
+@dataclass
+class TextDataConfig:
+    corpus: str = "tinyshakespeare"
+    encoding: str = "utf-8"
+    errors: str = "strict"  # strict | replace | ignore
+    seq_len: int = 128
+    batch_size: int = 64
+    val_fraction: float = 0.1  # the last 10%, as nanoGPT splits it
+    val_streams: int = 16
+
+
+def _text_model() -> ModelConfig:
+    return ModelConfig(cell="lstm", hidden=512, layers=2, dropout=0.1)
+
+
+def _text_train() -> TrainConfig:
+    return TrainConfig(lr=3e-3, max_steps=20000, eval_every=250, warmup_steps=100)
+
+
+@dataclass
+class TextRunConfig:
+    model: ModelConfig = field(default_factory=_text_model)
+    train: TrainConfig = field(default_factory=_text_train)
+    data: TextDataConfig = field(default_factory=TextDataConfig)
+
+
+def check_config(cfg: TextRunConfig) -> None:
+    m, d = cfg.model, cfg.data
+    if m.cell not in CELLS:
+        raise RnnkitError(f"--cell must be one of {', '.join(CELLS)} for text, got {m.cell!r}")
+    if m.hidden < 1 or m.layers < 1:
+        raise RnnkitError("--hidden and --layers must be >= 1")
+    if not 0.0 <= m.dropout < 1.0:
+        raise RnnkitError(f"--dropout must be in [0, 1), got {m.dropout}")
+    if m.tie_weights and (m.embed_dim or m.hidden) != m.hidden:
+        raise RnnkitError("tie_weights needs embed_dim equal to hidden (or unset)")
+    if d.seq_len < 1 or d.batch_size < 1:
+        raise RnnkitError("--seq-len and --batch-size must be >= 1")
+    if not 0.0 < d.val_fraction < 1.0:
+        raise RnnkitError(f"val_fraction must be in (0, 1), got {d.val_fraction}")
+
+
+def build_model(cfg: ModelConfig, vocab_size: int) -> CharLM:
+    return CharLM(vocab_size, cfg.cell, cfg.hidden, cfg.layers, cfg.dropout, cfg.embed_dim,
+                  cfg.tie_weights, cfg.layer_norm)
+
+
+def split_ids(ids: np.ndarray, val_fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """Chronological split: the first (1 - val_fraction) for training, the rest for validation."""
+    cut = int(len(ids) * (1.0 - val_fraction))
+    return ids[:cut], ids[cut:]
+
+
+class TextLMTask:
+    """Next-character prediction with truncated BPTT (see text/batching.py)."""
+
+    unit = "chars"
+    monitor = "val_loss"
+
+    def __init__(self, train_ids: np.ndarray, val_ids: np.ndarray, data: TextDataConfig, seed: int):
+        try:
+            self.stream = StreamBatches(train_ids, data.batch_size, data.seq_len, seed=seed)
+        except ValueError:
+            raise RnnkitError(
+                f"the training part ({len(train_ids)} chars) is shorter than one chunk of "
+                f"batch_size x seq_len = {data.batch_size} x {data.seq_len}; use a longer corpus or "
+                f"smaller --batch-size/--seq-len"
+            ) from None
+        n_val = max(1, min(data.val_streams, (len(val_ids) - 1) // 2))
+        length = (len(val_ids) - 1) // n_val
+        if length < 2:
+            raise RnnkitError(f"the validation part ({len(val_ids)} chars) is too short; use a longer corpus")
+        # (S, L+1): each validation stream read whole, state carried, in chunks
+        self.val = np.stack([val_ids[i * length : i * length + length + 1] for i in range(n_val)])
+
+    def batches_per_epoch(self) -> int:
+        return self.stream.batches_per_epoch()
+
+    def batch(self, epoch: int, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.stream.batch(epoch, index)
+
+    def train_loss(self, model: nn.Module, batch, carry: State):
+        x, y = batch
+        logits, state = model(x, carry)  # (B, T, V)
+        loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
+        return loss, state, y.numel()
+
+    def evaluate(self, model: nn.Module, device: torch.device) -> dict[str, float]:
+        nats = mean_nats(model, self.val, device)
+        return {"val_loss": nats, "val_bpc": nats / LN2}
+
+
+def mean_nats(model: nn.Module, streams: np.ndarray, device: torch.device, chunk: int = 512) -> float:
+    """Mean cross-entropy (nats/char) of predicting streams[:, 1:] from streams[:, :-1], reading
+    each row left to right with the state carried across chunks."""
+    total, count, state = 0.0, 0, None
+    ids = torch.from_numpy(streams.astype(np.int64))
+    for a in range(0, ids.shape[1] - 1, chunk):
+        x = ids[:, a : a + chunk].to(device)
+        y = ids[:, a + 1 : a + 1 + chunk].to(device)
+        x = x[:, : y.shape[1]]
+        logits, state = model(x, state)
+        total += float(F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum"))
+        count += y.numel()
+    return total / count
+
+
+def train_text(cfg: TextRunConfig, out: str | Path, resume: bool = False, on_step=None, on_eval=None,
+               log=None) -> FitResult:
+    """Train a character language model as `cfg` says, into run folder `out`."""
+    check_config(cfg)
+    apply_threads(cfg.train.threads)
+    path = resolve_corpus(cfg.data.corpus)
+    text = read_text(path, cfg.data.encoding, cfg.data.errors)
+    tokenizer = CharTokenizer.from_text(text)
+    ids = tokenizer.encode(text)
+    del text
+    train_ids, val_ids = split_ids(ids, cfg.data.val_fraction)
+    task = TextLMTask(train_ids, val_ids, cfg.data, cfg.train.seed)
+    torch.manual_seed(cfg.train.seed)
+    model = build_model(cfg.model, tokenizer.vocab_size)
+    extra = {"tokenizer": tokenizer.to_dict(), "corpus": str(path), "train_chars": int(len(train_ids)),
+             "val_chars": int(len(val_ids))}
+    return fit(model, task, cfg.train, out, kind="text", config=to_dict(cfg), extra=extra, resume=resume,
+               on_step=on_step, on_eval=on_eval, log=log)
+
+
+def resolve_text_config(config_file: str | None, overrides: dict[str, Any]) -> TextRunConfig:
+    return resolve(TextRunConfig, config_file, overrides)
+
+
+def load_text_model(run: str | Path) -> tuple[CharLM, CharTokenizer, TextRunConfig]:
+    """The best checkpoint of a text run folder (or a checkpoint file), in eval mode on the CPU."""
+    from rnnkit.config import from_dict
+
+    ckpt = load_checkpoint(run, kind="text")
+    cfg = from_dict(TextRunConfig, ckpt["config"])
+    tokenizer = CharTokenizer.from_dict(ckpt["extra"]["tokenizer"])
+    model = build_model(cfg.model, tokenizer.vocab_size)
+    try:
+        model.load_state_dict(ckpt["model"])
+    except RuntimeError as e:
+        raise RnnkitError(f"checkpoint in {run} does not match its own config ({str(e).splitlines()[0]})") from None
+    model.eval()
+    return model, tokenizer, cfg
+
+
+@torch.inference_mode()
+def score_text(model: CharLM, tokenizer: CharTokenizer, text: str) -> dict[str, float]:
+    """nats/char, bits/char and perplexity of `text` (each character predicted from all before it)."""
+    ids = tokenizer.encode(text)
+    if len(ids) < 2:
+        raise RnnkitError("the text to score needs at least 2 characters")
+    nats = mean_nats(model, ids[None, :], torch.device("cpu"))
+    return {"chars": int(len(ids) - 1), "nats_per_char": nats, "bits_per_char": nats / LN2,
+            "perplexity": math.exp(nats)}

@@ -1,0 +1,62 @@
+"""Character tokenizer over Unicode code points (works for any script: English, Chinese, code).
+
+Encoding is vectorised (code points through numpy), so a 100 MB corpus encodes in seconds without
+a Python object per character."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnnkit.errors import RnnkitError
+
+
+class CharTokenizer:
+    def __init__(self, chars: list[str]):
+        if len(set(chars)) != len(chars) or any(len(c) != 1 for c in chars):
+            raise ValueError("chars must be distinct single characters")
+        self.chars = sorted(chars)
+        self._codepoints = np.array([ord(c) for c in self.chars], dtype=np.uint32)
+
+    @classmethod
+    def from_text(cls, text: str) -> "CharTokenizer":
+        return cls([chr(c) for c in np.unique(_codepoints(text))])
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.chars)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(np.uint16 if self.vocab_size <= 1 << 16 else np.uint32)
+
+    def unknown(self, text: str) -> list[str]:
+        """Characters of `text` outside the vocabulary, in order of first appearance."""
+        cps = _codepoints(text)
+        idx = np.searchsorted(self._codepoints, cps).clip(0, max(self.vocab_size - 1, 0))
+        missing = cps[self._codepoints[idx] != cps] if self.vocab_size else cps
+        return list(dict.fromkeys(chr(c) for c in missing.tolist()))
+
+    def encode(self, text: str) -> np.ndarray:
+        """Token ids in the tokenizer's compact dtype; unknown characters are an error."""
+        cps = _codepoints(text)
+        idx = np.searchsorted(self._codepoints, cps).clip(0, max(self.vocab_size - 1, 0))
+        if cps.size and (self.vocab_size == 0 or not np.array_equal(self._codepoints[idx], cps)):
+            shown = ", ".join(repr(c) for c in self.unknown(text)[:10])
+            raise RnnkitError(f"text has characters the model never saw: {shown}")
+        return idx.astype(self.dtype)
+
+    def decode(self, ids) -> str:
+        return "".join(self.chars[i] for i in np.asarray(ids).tolist())
+
+    def to_dict(self) -> dict:
+        return {"type": "char", "chars": "".join(self.chars)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "CharTokenizer":
+        if data.get("type") != "char":
+            raise RnnkitError(f"unsupported tokenizer type {data.get('type')!r}")
+        return cls(list(data["chars"]))
+
+
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
