@@ -7,6 +7,8 @@ Every recurrent model has `forward(x, state=None, ...) -> (out, state)`; state i
 from rnnkit.models.attention import AdditiveAttention, Attended, AttentionLSTM
 from rnnkit.models.bidirectional import BiLSTMEncoder
 from rnnkit.models.charlm import CharLM
+from rnnkit.models.forecaster import WindowForecaster
+from rnnkit.models.classifier import CLASSIFIER_KINDS, Classified, SequenceClassifier
 from rnnkit.models.recurrent import RecurrentCore
 from rnnkit.models.state import State, detach_state, select_state, state_to
 
@@ -15,10 +17,14 @@ __all__ = [
     "Attended",
     "AttentionLSTM",
     "BiLSTMEncoder",
+    "CLASSIFIER_KINDS",
     "CharLM",
+    "Classified",
     "RecurrentCore",
+    "SequenceClassifier",
     "State",
     "detach_state",
     "select_state",
     "state_to",
+    "WindowForecaster",
 ]

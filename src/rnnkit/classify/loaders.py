@@ -1,0 +1,295 @@
+"""Labelled sequences from files: UCR `.tsv`, UEA/sktime `.ts`, and CSV/TSV tables (wide numeric,
+long numeric `sequence_id, t, feature..., label`, or text + label).
+
+Every problem with a file is an `RnnkitError` naming the file and line. Numeric sequences come back
+as float32 arrays (T, F); texts as strings. Labels stay strings until a label encoder sees them.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rnnkit.classify.config import FORMATS, DataConfig
+from rnnkit.errors import RnnkitError
+
+_TS_TAGS = {"problemname", "timestamps", "missing", "univariate", "dimensions", "equallength",
+            "serieslength", "classlabel", "targetlabel", "data"}
+
+
+@dataclass
+class Labelled:
+    inputs: list  # list[np.ndarray (T, F) float32] for numeric data, list[str] for texts
+    labels: list[str] | None  # None when the file has no label column (predict)
+    is_text: bool
+    source: str
+
+
+def load(path: str | Path, cfg: DataConfig, need_labels: bool = True) -> Labelled:
+    """Read `path` in `cfg.format` (auto: `.ts` -> ts; numeric headerless `.tsv` -> ucr; else table)."""
+    path = Path(path)
+    if not path.is_file():
+        raise RnnkitError(f"data file not found: {path}")
+    fmt = cfg.format
+    if fmt not in FORMATS:
+        raise RnnkitError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "auto":
+        fmt = _guess_format(path, cfg)
+    if fmt == "ucr":
+        data = load_ucr(path)
+    elif fmt == "ts":
+        data = load_ts(path)
+    else:
+        data = load_table(path, cfg, sep="\t" if fmt == "tsv" else ",", need_labels=need_labels)
+    if not data.inputs:
+        raise RnnkitError(f"{path} holds no sequences")
+    if need_labels and data.labels is None:
+        raise RnnkitError(f"{path} has no label column; pass --label-col")
+    return data
+
+
+def _guess_format(path: Path, cfg: DataConfig) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".ts":
+        return "ts"
+    if suffix == ".csv":
+        return "csv"
+    first = _first_line(path)
+    if cfg.text_col is None and cfg.id_col is None and "\t" in first and _all_numbers(first.split("\t")):
+        return "ucr"
+    return "tsv" if "\t" in first or suffix == ".tsv" else "csv"
+
+
+def _first_line(path: Path) -> str:
+    with path.open(encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if line.strip():
+                return line.rstrip("\r\n")
+    return ""
+
+
+def _all_numbers(fields: list[str]) -> bool:
+    try:
+        [float(x) for x in fields if x.strip()]
+    except ValueError:
+        return False
+    return True
+
+
+def _number(text: str, where: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise RnnkitError(f"{where}: {text.strip()[:30]!r} is not a number") from None
+    if math.isinf(value):
+        raise RnnkitError(f"{where}: infinite value {text.strip()!r}")
+    return value
+
+
+def _label_text(value: str) -> str:
+    """'1', '1.0' and ' 1' are the same class; '-1' stays '-1'."""
+    value = value.strip()
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return str(int(number)) if number.is_integer() else value
+
+
+def load_ucr(path: Path) -> Labelled:
+    """UCR 2018: one series per line, label in column 0, tab (or comma) separated, no header.
+    Trailing NaN values mark the end of a shorter series (the archive's variable-length sets)."""
+    inputs, labels, width = [], [], None
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            fields = line.split("\t") if "\t" in line else line.split(",")
+            if width is None:
+                width = len(fields)
+            elif len(fields) != width:
+                raise RnnkitError(
+                    f"{path}:{n}: ragged row with {len(fields) - 1} values, the first row has {width - 1}; "
+                    "a UCR .tsv needs equal-length rows (pad shorter series with NaN)"
+                )
+            values = np.array([_number(v, f"{path}:{n}, column {i + 1}") for i, v in enumerate(fields[1:])],
+                              dtype=np.float32)
+            real = ~np.isnan(values)
+            length = int(real.nonzero()[0].max()) + 1 if real.any() else 0
+            if length == 0 or not real[:length].all():
+                raise RnnkitError(f"{path}:{n}: missing values inside the series (NaN is allowed only at the end)")
+            inputs.append(values[:length, None])
+            labels.append(_label_text(fields[0]))
+    return Labelled(inputs, labels, False, str(path))
+
+
+def load_ts(path: Path) -> Labelled:
+    """The UEA/sktime `.ts` format: `@` header lines, then `dim1:dim2:...:label` per case."""
+    header: dict[str, str] = {}
+    inputs, labels = [], []
+    in_data = False
+    with path.open(encoding="utf-8") as f:
+        for n, raw in enumerate(f, 1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if not in_data:
+                if not line.startswith("@"):
+                    raise RnnkitError(f"{path}:{n}: malformed .ts header: expected an @tag line before @data")
+                tag, _, value = line[1:].partition(" ")
+                tag = tag.lower()
+                if tag not in _TS_TAGS:
+                    raise RnnkitError(f"{path}:{n}: malformed .ts header: unknown tag @{tag}")
+                header[tag] = value.strip()
+                if tag == "data":
+                    in_data = True
+                    dims, classes = _check_ts_header(header, path, n)
+                continue
+            fields = line.split(":")
+            if classes is not None:
+                label = fields.pop().strip()
+                if classes and label not in classes:
+                    raise RnnkitError(f"{path}:{n}: label {label!r} is not in @classLabel ({' '.join(classes)})")
+                labels.append(label)
+            if dims is not None and len(fields) != dims:
+                raise RnnkitError(f"{path}:{n}: {len(fields)} dimensions, the header says @dimensions {dims}")
+            channels = []
+            for d, field in enumerate(fields):
+                if "?" in field:
+                    raise RnnkitError(f"{path}:{n}: missing values ('?') are not supported; fill or drop them first")
+                values = [_number(v, f"{path}:{n}, dimension {d + 1}") for v in field.split(",") if v.strip()]
+                channels.append(values)
+            if not channels or len({len(c) for c in channels}) != 1 or not channels[0]:
+                raise RnnkitError(f"{path}:{n}: the dimensions of one case must be non-empty and of equal length")
+            inputs.append(np.array(channels, dtype=np.float32).T)  # (T, F)
+    if not in_data:
+        raise RnnkitError(f"{path}: malformed .ts header: no @data line")
+    if inputs and len({x.shape[1] for x in inputs}) != 1:
+        raise RnnkitError(f"{path}: cases have different numbers of dimensions")
+    return Labelled(inputs, labels if classes is not None else None, False, str(path))
+
+
+def _check_ts_header(header: dict[str, str], path: Path, n: int) -> tuple[int | None, list[str] | None]:
+    if header.get("timestamps", "false").lower() == "true":
+        raise RnnkitError(f"{path}: .ts files with @timeStamps true are not supported")
+    dims = None
+    if "dimensions" in header:
+        try:
+            dims = int(header["dimensions"])
+        except ValueError:
+            raise RnnkitError(f"{path}: malformed .ts header: @dimensions {header['dimensions']!r}") from None
+    if "classlabel" not in header:
+        raise RnnkitError(f"{path}:{n}: malformed .ts header: no @classLabel line before @data")
+    flag, *classes = header["classlabel"].split()
+    if flag.lower() not in ("true", "false"):
+        raise RnnkitError(f"{path}: malformed .ts header: @classLabel must start with true or false")
+    return dims, (classes if flag.lower() == "true" else None)
+
+
+def _read_rows(path: Path, sep: str) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        if sep == ",":
+            return [row for row in csv.reader(f) if row]
+        # TSV has no quoting: a '"' inside a text is a character (see the SMS collection's SOURCE.md)
+        return [line.rstrip("\r\n").split("\t") for line in f if line.strip()]
+
+
+def _column(spec: str | None, names: list[str], default: tuple[str, ...], what: str, path: Path) -> int | None:
+    if spec is None:
+        lowered = [c.strip().lower() for c in names]
+        for name in default:
+            if name in lowered:
+                return lowered.index(name)
+        return None
+    if spec in names:
+        return names.index(spec)
+    if spec.isdigit() and int(spec) < len(names):
+        return int(spec)
+    raise RnnkitError(f"{path}: no {what} column {spec!r}; columns are {', '.join(names)}")
+
+
+def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True) -> Labelled:
+    rows = _read_rows(path, sep)
+    if not rows:
+        raise RnnkitError(f"{path} is empty")
+    if cfg.header:
+        names, rows = [c.strip() for c in rows[0]], rows[1:]
+    else:
+        names = [str(i) for i in range(max(len(r) for r in rows))]
+    label = _column(cfg.label_col, names, ("label", "class", "target", "y"), "label", path)
+    if label is None and need_labels:
+        raise RnnkitError(f"{path}: no label column; pass --label-col (columns are {', '.join(names)})")
+    text = _column(cfg.text_col, names, ("text",) if cfg.id_col is None else (), "text", path)
+    if text is not None:
+        return _text_table(path, rows, names, label, text, sep)
+    ident = _column(cfg.id_col, names, ("sequence_id",), "id", path)
+    if ident is not None:
+        return _long_table(path, rows, names, label, ident, _column(cfg.time_col, names, ("t", "time"), "time", path))
+    return _wide_table(path, rows, names, label, cfg.header)
+
+
+def _text_table(path: Path, rows: list[list[str]], names: list[str], label: int | None, text: int,
+                sep: str) -> Labelled:
+    width = len(names)
+    inputs, labels = [], []
+    for n, row in enumerate(rows, 2):
+        if sep == "\t" and len(row) > width and text == width - 1:
+            row = row[: width - 1] + ["\t".join(row[width - 1:])]  # tabs inside the last (text) column
+        if len(row) != width:
+            raise RnnkitError(f"{path}:{n}: {len(row)} fields, expected {width}")
+        if not row[text].strip():
+            raise RnnkitError(f"{path}:{n}: empty text; remove the row or give it some text")
+        inputs.append(row[text])
+        if label is not None:
+            labels.append(_label_text(row[label]))
+    return Labelled(inputs, labels if label is not None else None, True, str(path))
+
+
+def _wide_table(path: Path, rows: list[list[str]], names: list[str], label: int | None, header: bool) -> Labelled:
+    inputs, labels = [], []
+    first = 2 if header else 1
+    for n, row in enumerate(rows, first):
+        if len(row) > len(names):
+            raise RnnkitError(f"{path}:{n}: {len(row)} fields, the header has {len(names)}")
+        cells = [c for i, c in enumerate(row) if i != label]
+        while cells and not cells[-1].strip():  # trailing empty cells: a shorter series
+            cells.pop()
+        if not cells:
+            raise RnnkitError(f"{path}:{n}: a row without values")
+        values = [_number(c, f"{path}:{n}, column {i + 1}") for i, c in enumerate(cells)]
+        if any(math.isnan(v) for v in values):
+            raise RnnkitError(f"{path}:{n}: missing values inside the series")
+        inputs.append(np.array(values, dtype=np.float32)[:, None])
+        if label is not None:
+            labels.append(_label_text(row[label]))
+    return Labelled(inputs, labels if label is not None else None, False, str(path))
+
+
+def _long_table(path: Path, rows: list[list[str]], names: list[str], label: int | None, ident: int,
+                time: int | None) -> Labelled:
+    features = [i for i in range(len(names)) if i not in (label, ident, time)]
+    if not features:
+        raise RnnkitError(f"{path}: long format needs at least one feature column besides id, time and label")
+    steps: dict[str, list[tuple[float, list[float]]]] = {}
+    seq_labels: dict[str, str] = {}
+    for n, row in enumerate(rows, 2):
+        if len(row) != len(names):
+            raise RnnkitError(f"{path}:{n}: {len(row)} fields, expected {len(names)}")
+        key = row[ident].strip()
+        t = _number(row[time], f"{path}:{n}, column {names[time]}") if time is not None else len(steps.get(key, []))
+        values = [_number(row[i], f"{path}:{n}, column {names[i]}") for i in features]
+        steps.setdefault(key, []).append((t, values))
+        if label is not None:
+            y = _label_text(row[label])
+            if seq_labels.setdefault(key, y) != y:
+                raise RnnkitError(f"{path}:{n}: sequence {key!r} has two labels ({seq_labels[key]!r} and {y!r})")
+    inputs = [np.array([v for _, v in sorted(s, key=lambda p: p[0])], dtype=np.float32) for s in steps.values()]
+    if any(np.isnan(x).any() for x in inputs):
+        raise RnnkitError(f"{path}: missing values (NaN) in a feature column")
+    labels = [seq_labels[k] for k in steps] if label is not None else None
+    return Labelled(inputs, labels, False, str(path))

@@ -1,0 +1,84 @@
+"""The classification task adapter for `rnnkit.train.fit`, and batched inference."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from rnnkit.classify.metrics import classification_report
+
+
+@dataclass
+class Encoded:
+    x: torch.Tensor  # (N, T) int64 token ids or (N, T, F) float32, zero-padded
+    lengths: torch.Tensor  # (N,) real steps per sequence
+    y: torch.Tensor  # (N,) class index, -1 for a class never seen in training
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def take(self, rows: np.ndarray | torch.Tensor) -> "Encoded":
+        rows = torch.as_tensor(rows, dtype=torch.int64)
+        lengths = self.lengths[rows]
+        steps = int(lengths.max()) if len(rows) else 0
+        return Encoded(self.x[rows, :steps], lengths, self.y[rows])
+
+
+class ClassifyTask:
+    """Shuffled mini-batches of whole sequences (each cut to its longest member), cross-entropy
+    (optionally class-weighted), and validation loss / accuracy / macro-F1."""
+
+    unit = "sequences"
+
+    def __init__(self, train: Encoded, val: Encoded, batch_size: int, seed: int, monitor: str,
+                 class_weights: torch.Tensor | None = None):
+        self.train, self.val = train, val
+        self.batch_size = batch_size
+        self.seed = seed
+        self.monitor = {"loss": "val_loss", "accuracy": "val_error"}[monitor]
+        self.class_weights = class_weights  # (C,) or None
+
+    def batches_per_epoch(self) -> int:
+        return math.ceil(len(self.train) / self.batch_size)
+
+    def batch(self, epoch: int, index: int) -> tuple[torch.Tensor, ...]:
+        g = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+        order = torch.randperm(len(self.train), generator=g)
+        b = self.train.take(order[index * self.batch_size: (index + 1) * self.batch_size])
+        return b.x, b.lengths, b.y
+
+    def train_loss(self, model: nn.Module, batch: tuple[torch.Tensor, ...], carry):
+        x, lengths, y = batch
+        out, _ = model(x, lengths=lengths)
+        weight = None if self.class_weights is None else self.class_weights.to(out.logits.device)
+        return F.cross_entropy(out.logits, y, weight=weight), None, len(y)
+
+    def evaluate(self, model: nn.Module, device: torch.device) -> dict[str, float]:
+        probs, _ = predict_proba(model, self.val, device)
+        y = self.val.y.numpy()
+        loss = float(-np.log(np.maximum(probs[np.arange(len(y)), y], 1e-12)).mean())
+        report = classification_report(y, probs.argmax(axis=1), [str(i) for i in range(probs.shape[1])])
+        return {"val_loss": loss, "val_accuracy": report["accuracy"], "val_error": 1.0 - report["accuracy"],
+                "val_macro_f1": report["macro_f1"]}
+
+
+@torch.no_grad()
+def predict_proba(model: nn.Module, data: Encoded, device: torch.device | str = "cpu",
+                  batch_size: int = 256) -> tuple[np.ndarray, np.ndarray | None]:
+    """(probabilities (N, C), attention weights (N, T) or None). Rows keep the order of `data`."""
+    model.eval()
+    probs, weights = [], []
+    for start in range(0, len(data), batch_size):
+        b = data.take(np.arange(start, min(start + batch_size, len(data))))
+        out, _ = model(b.x.to(device), lengths=b.lengths.to(device))
+        probs.append(torch.softmax(out.logits.float(), dim=-1).cpu())
+        if out.weights is not None:
+            w = torch.zeros(len(b), data.x.shape[1])
+            w[:, : out.weights.shape[1]] = out.weights.float().cpu()
+            weights.append(w)
+    return torch.cat(probs).numpy(), (torch.cat(weights).numpy() if weights else None)
