@@ -48,7 +48,14 @@ def load_checkpoint(path: str | Path, kind: str | None = None) -> dict[str, Any]
     path = resolve_checkpoint(path)
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError, ValueError, OSError) as e:
+    except pickle.UnpicklingError as e:
+        if "Unsupported global" in str(e):
+            raise RnnkitError(
+                f"checkpoint {path} holds Python objects other than tensors and plain data; rnnkit loads "
+                f"checkpoints with weights_only=True and will not unpickle it"
+            ) from None
+        raise RnnkitError(f"checkpoint {path} is truncated or corrupted") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise RnnkitError(f"checkpoint {path} is truncated or corrupted ({first[:120]})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
