@@ -17,13 +17,14 @@ class Series:
     y: np.ndarray
     X: np.ndarray
     index: pd.DatetimeIndex | None
+    t0: int = 0  # position of the first step when index is None (e.g. the long format's integer ds)
 
     def __len__(self) -> int:
         return len(self.y)
 
     def head(self, n: int) -> "Series":
         """The first n steps (the history a forecaster at origin n would have)."""
-        return Series(self.id, self.y[:n], self.X[:n], None if self.index is None else self.index[:n])
+        return Series(self.id, self.y[:n], self.X[:n], None if self.index is None else self.index[:n], self.t0)
 
 
 @dataclass
@@ -42,7 +43,7 @@ def infer_freq(index: pd.DatetimeIndex) -> str | None:
     else the pandas alias of the most common step."""
     if len(index) < 3:
         return None
-    deltas = np.diff(index.asi8)
+    deltas = np.diff(index.values.astype("datetime64[ns]").astype(np.int64))
     step = pd.Timedelta(int(np.median(deltas)), unit="ns")
     if step == pd.Timedelta(days=1) and (index.dayofweek < 5).all():
         return "B"

@@ -1,0 +1,101 @@
+"""The forecasting run config: [model], [train], [data] and [forecast] sections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rnnkit.config import ModelConfig, TrainConfig
+from rnnkit.errors import RnnkitError
+from rnnkit.models.forecaster import ENCODERS
+from rnnkit.series.clean import CleanPolicy
+from rnnkit.series.transforms import SCALERS, TRANSFORMS
+
+LOSSES = ("quantile", "mse", "mae", "huber")
+STRATEGIES = ("direct", "recursive")
+NORMALIZE = ("none", "window")
+RESIDUAL = ("none", "naive", "seasonal")
+
+
+@dataclass
+class DataConfig:
+    """Where the data comes from, how it is cleaned and split, and how windows are encoded."""
+
+    csv: str | None = None
+    date_col: str = "Date"
+    target: str = "Close"
+    id_col: str | None = None  # long format: "unique_id" (detected when the table has unique_id, ds, y)
+    features: list[str] = field(default_factory=list)
+    val: float = 0.1  # below 1: fraction of each series; from 1 up: steps
+    test: float = 0.2
+    val_start: str | None = None  # dates override the fractions
+    test_start: str | None = None
+    duplicates: str = "keep_last"  # keep_last | error
+    missing: str = "ffill"  # ffill | interpolate | drop
+    outliers: str = "flag"  # flag | clip | none
+    outlier_method: str = "robust_z"  # robust_z | iqr
+    outlier_threshold: float = 8.0
+    target_transform: str = "logret"  # level | diff | pct | logret
+    scaler: str = "standard"  # minmax | standard | robust | none (fit on the training part only)
+    normalize: str = "none"  # none | window: log(y / mean of the window's last season), per window
+    calendar: bool = True  # day-of-week / month / hour, or seasonal phase, as inputs
+    season: int | None = None  # seasonal period; None = detected from the autocorrelation
+
+
+@dataclass
+class ForecastConfig:
+    lookback: int = 60
+    horizon: int = 1
+    strategy: str = "direct"  # direct (H outputs) | recursive (1 output, fed back)
+    residual: str = "none"  # none | naive | seasonal: the network predicts a correction to this baseline
+    loss: str = "quantile"  # quantile (pinball over the quantiles) | mse | mae | huber
+    quantiles: list[float] = field(default_factory=lambda: [0.1, 0.5, 0.9])
+    batch_size: int = 64
+    windows_per_epoch: int | None = None  # sample this many training windows per epoch (global models)
+
+
+@dataclass
+class ForecastRunConfig:
+    model: ModelConfig = field(default_factory=lambda: ModelConfig(cell="lstm", hidden=64, layers=2))
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(
+        lr=1e-3, weight_decay=0.0, schedule="plateau", warmup_steps=0, max_epochs=20, eval_every=0,
+        patience=5, log_every=50))
+    data: DataConfig = field(default_factory=DataConfig)
+    forecast: ForecastConfig = field(default_factory=ForecastConfig)
+
+
+def clean_policy(data: DataConfig) -> CleanPolicy:
+    fit_fraction = 1.0 - data.val - data.test if data.val < 1 and data.test < 1 else 1.0
+    return CleanPolicy(data.duplicates, data.missing, data.outliers, data.outlier_method,
+                       data.outlier_threshold, max(fit_fraction, 0.1))
+
+
+def check(cfg: ForecastRunConfig) -> None:
+    """Reject bad settings before anything is read or written."""
+    f, d = cfg.forecast, cfg.data
+    choices = [("model.cell", cfg.model.cell, ENCODERS), ("data.target_transform", d.target_transform, TRANSFORMS),
+               ("data.scaler", d.scaler, SCALERS), ("data.normalize", d.normalize, NORMALIZE),
+               ("forecast.loss", f.loss, LOSSES), ("forecast.strategy", f.strategy, STRATEGIES),
+               ("forecast.residual", f.residual, RESIDUAL)]
+    for name, value, allowed in choices:
+        if value not in allowed:
+            raise RnnkitError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    if f.horizon <= 0:
+        raise RnnkitError(f"--horizon must be >= 1, got {f.horizon}")
+    if f.lookback <= 0:
+        raise RnnkitError(f"--lookback must be >= 1, got {f.lookback}")
+    if f.batch_size <= 0:
+        raise RnnkitError(f"forecast.batch_size must be >= 1, got {f.batch_size}")
+    if any(not 0 < q < 1 for q in f.quantiles):
+        raise RnnkitError(f"--quantiles must lie strictly between 0 and 1, got {f.quantiles}")
+    if d.normalize == "window" and d.target_transform != "level":
+        raise RnnkitError("data.normalize = \"window\" works on levels; set --target-transform level")
+    if d.season is not None and d.season < 1:
+        raise RnnkitError(f"--season must be >= 1, got {d.season}")
+
+
+def quantile_levels(f: ForecastConfig) -> list[float]:
+    """The quantiles the head emits: the configured ones plus the median (the point forecast);
+    an empty list for point losses."""
+    if f.loss != "quantile":
+        return []
+    return sorted(set(round(q, 6) for q in f.quantiles) | {0.5})

@@ -1,0 +1,250 @@
+"""The user-facing estimator: `Forecaster(cfg).fit(data, run_dir)`, `.forecast(series, origins)`,
+`.predict(data)`, `Forecaster.load(run_dir)`. It owns the split, the fitted pipeline and the network;
+the trainer owns optimisation. Baselines (forecast/baselines.py) share `forecast()`."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import torch
+
+from rnnkit.config import from_dict, to_dict
+from rnnkit.errors import RnnkitError
+from rnnkit.forecast.config import ForecastRunConfig, check, quantile_levels
+from rnnkit.forecast.pipeline import Arrays, Pipeline
+from rnnkit.forecast.task import WindowTask
+from rnnkit.models.forecaster import WindowForecaster
+from rnnkit.series.frame import Series, SeriesSet, future_index
+from rnnkit.series.split import split_bounds
+from rnnkit.series.windows import calendar_features, detect_season, origins
+
+
+@dataclass
+class Split:
+    """Per series: train = [0, train_end), validation = [train_end, val_end), test = [val_end, n)."""
+
+    train_end: int
+    val_end: int
+    n: int
+
+
+def make_splits(data: SeriesSet, cfg: ForecastRunConfig) -> list[Split]:
+    d = cfg.data
+    out = []
+    for s in data.series:
+        tr, va = split_bounds(len(s), d.val, d.test, s.index, d.val_start, d.test_start)
+        out.append(Split(tr, va, len(s)))
+    return out
+
+
+class Forecaster:
+    def __init__(self, cfg: ForecastRunConfig):
+        check(cfg)
+        self.cfg = cfg
+        self.quantiles = quantile_levels(cfg.forecast)
+        self.pipeline: Pipeline | None = None
+        self.model: WindowForecaster | None = None
+        self.meta: dict = {}
+
+    @property
+    def name(self) -> str:
+        return f"{self.cfg.model.cell}"
+
+    @property
+    def point_index(self) -> int:
+        return self.quantiles.index(0.5) if self.quantiles else 0
+
+    @property
+    def first(self) -> int:
+        """The first usable input step (a change series has no value at step 0)."""
+        return 0 if self.cfg.data.target_transform == "level" else 1
+
+    def train_horizon(self) -> int:
+        return 1 if self.cfg.forecast.strategy == "recursive" else self.cfg.forecast.horizon
+
+    def build_model(self, n_inputs: int) -> WindowForecaster:
+        m = self.cfg.model
+        return WindowForecaster(n_inputs, self.train_horizon(), max(1, len(self.quantiles)), m.cell,
+                                m.hidden, m.layers, m.dropout, m.layer_norm)
+
+    # -- training ------------------------------------------------------------------------------
+    def prepare(self, data: SeriesSet, splits: list[Split]) -> tuple[Arrays, np.ndarray, np.ndarray]:
+        """Fit the season and the pipeline on the training parts; the training and validation origins."""
+        d, f = self.cfg.data, self.cfg.forecast
+        season = d.season or detect_season([_seasonal_view(s.y[:sp.train_end]) for s, sp in zip(data.series, splits)])
+        if f.residual == "seasonal" and season > f.lookback:
+            raise RnnkitError(f"residual = \"seasonal\" needs --lookback >= the season ({season})")
+        self.pipeline = Pipeline(d.target_transform, d.scaler, d.normalize, d.calendar, season, f.lookback,
+                                 self.train_horizon(), f.residual, data.freq, len(data.features))
+        self.pipeline.fit(data, [sp.train_end for sp in splits])
+        arrays = self.pipeline.arrays(data.series)
+        h, lb = self.train_horizon(), f.lookback
+        train_g, val_g = [], []
+        for s, sp, start in zip(data.series, splits, arrays.starts):
+            tr = origins(0, sp.train_end, lb, h, first=self.first)
+            va = origins(sp.train_end, sp.val_end, lb, h, first=self.first)
+            if len(tr) == 0 or len(va) == 0 or (sp.val_end < sp.n and sp.n - sp.val_end < f.horizon):
+                raise RnnkitError(
+                    f"series {s.id} has {len(s)} rows: too few for --lookback {lb} + --horizon {f.horizon} with "
+                    f"training, validation and test parts ({sp.train_end}/{sp.val_end - sp.train_end}/"
+                    f"{sp.n - sp.val_end} rows); use a shorter --lookback or more data")
+            train_g.append(tr + start)
+            val_g.append(va + start)
+        return arrays, np.concatenate(train_g), np.concatenate(val_g)
+
+    def fit(self, data: SeriesSet, run_dir: str | Path, resume: bool = False,
+            log: Callable[[str], None] | None = None, extra_meta: dict | None = None):
+        from rnnkit.train.trainer import fit as train_fit
+
+        splits = make_splits(data, self.cfg)
+        arrays, train_g, val_g = self.prepare(data, splits)
+        torch.manual_seed(self.cfg.train.seed)  # weight init, before the trainer's own seeding
+        self.model = self.build_model(self.pipeline.n_inputs)
+        f = self.cfg.forecast
+        task = WindowTask(self.pipeline, arrays, train_g, val_g, f.loss, self.quantiles, f.batch_size,
+                          self.cfg.train.seed, f.windows_per_epoch)
+        train_cfg = copy.deepcopy(self.cfg.train)
+        if train_cfg.eval_every == 0:  # 0 = once per epoch
+            train_cfg.eval_every = task.batches_per_epoch()
+        self.meta = self._meta(data, splits, extra_meta)
+        result = train_fit(self.model, task, train_cfg, run_dir, kind="forecast", config=to_dict(self.cfg),
+                           extra=self.extra(), resume=resume, log=log)
+        best = Path(run_dir) / "best.pt"
+        if best.exists():
+            from rnnkit.train.checkpoint import load_checkpoint
+
+            self.model.load_state_dict(load_checkpoint(best, kind="forecast")["model"])
+        self.model.to("cpu").eval()
+        return result, splits
+
+    def _meta(self, data: SeriesSet, splits: list[Split], extra_meta: dict | None) -> dict:
+        return {
+            "target": data.target, "features": list(data.features), "freq": data.freq,
+            "quantiles": self.quantiles, "season": self.pipeline.season,
+            "series": [s.id for s in data.series],
+            "splits": [[sp.train_end, sp.val_end, sp.n] for sp in splits],
+            "data_end": [_stamp(s, len(s) - 1) for s in data.series],
+            **(extra_meta or {}),
+        }
+
+    def extra(self) -> dict:
+        return {"pipeline": self.pipeline.state_dict(), "meta": self.meta}
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Forecaster":
+        from rnnkit.train.checkpoint import load_checkpoint
+
+        ckpt = load_checkpoint(path, kind="forecast")
+        est = cls(from_dict(ForecastRunConfig, ckpt["config"]))
+        est.pipeline = Pipeline.from_state(ckpt["extra"]["pipeline"])
+        est.meta = ckpt["extra"]["meta"]
+        est.model = est.build_model(est.pipeline.n_inputs)
+        est.model.load_state_dict(ckpt["model"])
+        est.model.eval()
+        return est
+
+    # -- forecasting ---------------------------------------------------------------------------
+    def forecast(self, series: Series, at: np.ndarray, horizon: int | None = None) -> np.ndarray:
+        """Forecasts from origins `at` (history series[:o]) -> levels (N, horizon, Q), quantiles sorted."""
+        horizon = horizon or self.cfg.forecast.horizon
+        if horizon <= 0:
+            raise RnnkitError(f"--horizon must be >= 1, got {horizon}")
+        if self.cfg.forecast.strategy == "direct" and horizon > self.cfg.forecast.horizon:
+            raise RnnkitError(f"this model was trained for --horizon {self.cfg.forecast.horizon}; retrain with "
+                              f"--horizon {horizon} or use --strategy recursive")
+        at = np.asarray(at, dtype=np.int64)
+        if len(at) and at.min() < self.cfg.forecast.lookback + self.first:
+            raise RnnkitError(f"series {series.id}: a forecast needs at least {self.cfg.forecast.lookback + self.first} "
+                              "rows of history (--lookback)")
+        a = self.pipeline.arrays([series])
+        outs = []
+        with torch.no_grad():
+            for i in range(0, len(at), 2048):
+                g = at[i:i + 2048]
+                if self.cfg.forecast.strategy == "recursive":
+                    outs.append(self._recursive(series, a, g, horizon))
+                else:
+                    outs.append(self._direct(a, g)[:, :horizon])
+        q = max(1, len(self.quantiles))
+        return np.sort(np.concatenate(outs), axis=-1) if outs else np.zeros((0, horizon, q))
+
+    def _direct(self, a: Arrays, g: np.ndarray) -> np.ndarray:
+        x = torch.from_numpy(np.ascontiguousarray(self.pipeline.inputs(a, g), dtype=np.float32))
+        out = self.model(x)[0].numpy().astype(np.float64)  # (N, H, Q)
+        out = out + self.pipeline.base(a, g, out.shape[1])[:, :, None]
+        return self.pipeline.decode(a, g, out)
+
+    def _recursive(self, series: Series, a: Arrays, g: np.ndarray, horizon: int) -> np.ndarray:
+        """One step at a time, the median fed back; exogenous features are held at their last
+        value, calendar inputs follow the future dates. Intervals are one-step intervals around
+        the fed-back path, so they are too narrow beyond the first step."""
+        p = self.pipeline
+        P = max(p.lookback, p.season) + 1
+        W, N, C = P + horizon, len(g), a.Z.shape[1]
+        Yb, Zb = np.zeros((N, W)), np.zeros((N, W, C), dtype=np.float32)
+        hist = g[:, None] + np.arange(-P, 0)[None, :]
+        ok = hist >= 0
+        Yb[:, :P] = np.where(ok, a.Y[np.clip(hist, 0, None)], a.Y[0])
+        Zb[:, :P] = a.Z[np.clip(hist, 0, None)]
+        cal = self._future_calendar(series, horizon)  # (len + H, Cc)
+        flat = Arrays(Yb.reshape(-1), Zb.reshape(N * W, C), np.arange(N) * W, np.arange(1, N + 1) * W)
+        out = np.zeros((N, horizon, max(1, len(self.quantiles))))
+        for k in range(horizon):
+            gk = np.arange(N) * W + P + k
+            levels = np.sort(self._direct(flat, gk)[:, 0], axis=-1)  # (N, Q)
+            out[:, k] = levels
+            med = levels[:, self.point_index]
+            Yb[:, P + k] = med
+            row = Zb[:, P + k - 1].copy()
+            z = p.target_scaler.transform(_change(Yb[:, P + k - 1], med, p.transform)[:, None])[:, 0]
+            row[:, 0] = z
+            if cal.shape[1]:
+                row[:, C - cal.shape[1]:] = cal[g + k]
+            Zb[:, P + k] = row
+        return out
+
+    def _future_calendar(self, series: Series, horizon: int) -> np.ndarray:
+        p = self.pipeline
+        if not p.calendar:
+            return np.zeros((len(series) + horizon, 0))
+        index = None
+        if series.index is not None:
+            index = series.index.append(pd.DatetimeIndex(future_index(series.index[-1], p.freq, horizon, len(series) - 1)))
+        return calendar_features(index, series.t0 + np.arange(len(series) + horizon), p.freq, p.season)
+
+    def predict(self, data: SeriesSet, horizon: int | None = None) -> pd.DataFrame:
+        """Forecasts past the end of every series, with future dates (business days for daily
+        stock data) and one column per quantile."""
+        horizon = horizon or self.cfg.forecast.horizon
+        rows = []
+        for s in data.series:
+            levels = self.forecast(s, np.array([len(s)]), horizon)[0]  # (H, Q)
+            last = s.index[-1] if s.index is not None else None
+            when = future_index(last, self.pipeline.freq, horizon, s.t0 + len(s) - 1)
+            frame = pd.DataFrame({"unique_id": s.id, "date": when, "yhat": levels[:, self.point_index]})
+            for j, q in enumerate(self.quantiles):
+                if q != 0.5:
+                    frame[f"q{q * 100:g}"] = levels[:, j]
+            rows.append(frame)
+        out = pd.concat(rows, ignore_index=True)
+        return out if len(data.series) > 1 else out.drop(columns="unique_id")
+
+
+def _change(last: np.ndarray, new: np.ndarray, kind: str) -> np.ndarray:
+    from rnnkit.series.transforms import changes
+
+    return changes(last, new[:, None], kind)[:, 0]
+
+
+def _seasonal_view(y: np.ndarray) -> np.ndarray:
+    """Log levels when positive, so multiplicative seasonality shows in the differences too."""
+    return np.log(y) if (y > 0).all() else y
+
+
+def _stamp(s: Series, i: int) -> str | int:
+    return str(s.index[i]) if s.index is not None else int(s.t0 + i)

@@ -1,0 +1,80 @@
+"""Scoring the estimator and the baselines on exactly the same test points."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rnnkit.forecast import metrics as M
+from rnnkit.series.frame import SeriesSet
+from rnnkit.series.windows import origins
+
+
+@dataclass
+class Evaluation:
+    horizon: int
+    every: int
+    season: int
+    quantiles: list[float]
+    scores: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    points: int = 0
+    up_share: float = 0.0
+    span: tuple[str, str] = ("", "")
+    # the first series' forecasts for plots: origins (N,), levels per model (N, H, Q)
+    plot_origins: np.ndarray | None = None
+    plot_levels: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def evaluate(models: list, data: SeriesSet, test_starts: list[int], train_ends: list[int], horizon: int,
+             every: int, min_origin: int, season: int, quantiles: list[float]) -> Evaluation:
+    """`models`: objects with `.name` and `.forecast(series, origins, horizon)`; the first is the
+    network (its quantiles give the interval). Metrics are computed per series and averaged (M4's
+    convention); coverage and directional accuracy are pooled over all points."""
+    ev = Evaluation(horizon, every, season, quantiles)
+    per: dict[str, list[dict]] = {m.name: [] for m in models}
+    pooled: dict[str, dict[str, list]] = {m.name: {"dir": [], "cov": []} for m in models}
+    ups = []
+    for k, (s, start, tr_end) in enumerate(zip(data.series, test_starts, train_ends)):
+        at = origins(start, len(s), min_origin, horizon, every)
+        at = at[at >= min_origin]
+        if len(at) == 0:
+            continue
+        idx = at[:, None] + np.arange(horizon)[None, :]
+        y, last = s.y[idx], np.repeat(s.y[at - 1][:, None], horizon, axis=1)
+        scale = M.mase_scale(s.y[:tr_end], season)
+        ups.append(y > last)
+        if k == 0:
+            ev.plot_origins = at
+            ev.span = (_when(s, int(at[0])), _when(s, int(idx[-1, -1])))
+        for m in models:
+            f = m.forecast(s, at, horizon)  # (N, H, Q)
+            point = f[..., f.shape[-1] // 2] if f.shape[-1] > 1 else f[..., 0]
+            per[m.name].append({"mae": M.mae(y, point), "rmse": M.rmse(y, point), "mape": M.mape(y, point),
+                                "smape": M.smape(y, point), "mase": M.mase(y, point, scale)})
+            pooled[m.name]["dir"].append(np.sign(point - last) == np.sign(y - last))
+            if f.shape[-1] >= 3:
+                pooled[m.name]["cov"].append((y >= f[..., 0]) & (y <= f[..., -1]))
+            if k == 0:
+                ev.plot_levels[m.name] = f
+        ev.points += y.size
+    ev.up_share = float(np.mean(np.concatenate([u.ravel() for u in ups]))) if ups else float("nan")
+    naive_rmse = None
+    for m in models:
+        rows = per[m.name]
+        if not rows:
+            continue
+        score = {key: float(np.nanmean([r[key] for r in rows])) for key in rows[0]}
+        score["directional_accuracy"] = float(np.mean(np.concatenate([d.ravel() for d in pooled[m.name]["dir"]])))
+        cov = pooled[m.name]["cov"]
+        score["coverage"] = float(np.mean(np.concatenate([c.ravel() for c in cov]))) if cov else None
+        if m.name == "naive":
+            naive_rmse = score["rmse"]
+        ev.scores[m.name] = score
+    for score in ev.scores.values():
+        score["rel_rmse_vs_naive"] = score["rmse"] / naive_rmse if naive_rmse else None
+    return ev
+
+
+def _when(s, i: int) -> str:
+    return str(s.index[i].date()) if s.index is not None else str(s.t0 + i)

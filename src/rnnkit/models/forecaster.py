@@ -1,0 +1,64 @@
+"""Forecasting network: a recurrent encoder of the past window and a direct multi-step head."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from rnnkit.models.attention import AttentionLSTM
+from rnnkit.models.bidirectional import BiLSTMEncoder
+from rnnkit.models.recurrent import RecurrentCore
+from rnnkit.models.state import State
+
+ENCODERS = ("lstm", "gru", "rnn", "bilstm", "attention")
+
+
+class WindowForecaster(nn.Module):
+    """x: (B, T, F) past window -> (B, H, Q): H steps ahead, Q quantiles (Q = 1: a point), state.
+
+    The encoder is a unidirectional core (last step's output), a bidirectional LSTM (both final
+    states; the window is fully known, so reading it backwards leaks nothing), or an attention-pooled
+    LSTM. The head is direct: one linear layer emits all H x Q values at once.
+    """
+
+    def __init__(self, input_size: int, horizon: int, n_quantiles: int = 1, cell: str = "lstm",
+                 hidden: int = 64, layers: int = 2, dropout: float = 0.0, layer_norm: bool = False):
+        super().__init__()
+        if cell not in ENCODERS:
+            raise ValueError(f"unknown encoder {cell!r}; choose one of {', '.join(ENCODERS)}")
+        self.cell = cell
+        self.horizon = horizon
+        self.n_quantiles = n_quantiles
+        if cell == "bilstm":
+            self.encoder: nn.Module = BiLSTMEncoder(input_size, hidden, layers, dropout)
+            dim = 2 * hidden
+        elif cell == "attention":
+            self.encoder = AttentionLSTM(input_size, hidden, layers, dropout)
+            dim = hidden + hidden  # attention context joined with the last step
+        else:
+            self.encoder = RecurrentCore(cell, input_size, hidden, layers, dropout)
+            dim = hidden
+        self.norm = nn.LayerNorm(dim) if layer_norm else nn.Identity()
+        self.drop = nn.Dropout(dropout)
+        self.head = nn.Linear(dim, horizon * n_quantiles)
+
+    def encode(self, x: torch.Tensor, state: State = None) -> tuple[torch.Tensor, State, torch.Tensor | None]:
+        """(summary (B, D), state, attention weights (B, T) or None)."""
+        if self.cell == "bilstm":
+            _, state = self.encoder(x, state)
+            return BiLSTMEncoder.summary(state), state, None
+        if self.cell == "attention":
+            attended, state = self.encoder(x, state)
+            last = state[0][-1]  # (B, H): the top layer's final hidden state
+            return torch.cat([attended.context, last], dim=-1), state, attended.weights
+        out, state = self.encoder(x, state)
+        return out[:, -1], state, None
+
+    def forward(self, x: torch.Tensor, state: State = None) -> tuple[torch.Tensor, State]:
+        summary, state, _ = self.encode(x, state)
+        y = self.head(self.drop(self.norm(summary)))  # (B, H * Q)
+        return y.view(x.shape[0], self.horizon, self.n_quantiles), state
+
+    def attention_weights(self, x: torch.Tensor) -> torch.Tensor | None:
+        """(B, T) attention over the window for the attention encoder, else None."""
+        return self.encode(x)[2]

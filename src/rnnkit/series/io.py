@@ -1,0 +1,107 @@
+"""Reading forecasting data: a wide CSV (date, target, features), the long format of many series
+(`unique_id, ds, y`, as the Nixtla tools use), a DataFrame, or plain arrays."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rnnkit.errors import RnnkitError
+from rnnkit.series.clean import CleaningReport, CleanPolicy, clean_one, parse_dates, parse_numeric
+from rnnkit.series.frame import Series, SeriesSet, infer_freq
+
+LONG_COLUMNS = ("unique_id", "ds", "y")
+
+
+def resolve_csv(path_or_name: str) -> Path:
+    """A path, or a named dataset such as `aapl` (see rnnkit.datasets)."""
+    from rnnkit import datasets
+
+    path = Path(path_or_name)
+    if not path.exists() and datasets.is_dataset_name(path_or_name):
+        return datasets.fetch(path_or_name)
+    if not path.is_file():
+        raise RnnkitError(f"CSV file not found: {path_or_name} (give a path, or a dataset name: "
+                          f"{', '.join(sorted(datasets.REGISTRY))})")
+    return path
+
+
+def read_csv(path_or_name: str) -> pd.DataFrame:
+    """The raw table, every cell as text (so non-numeric cells can be reported exactly)."""
+    path = resolve_csv(path_or_name)
+    try:
+        return pd.read_csv(path, dtype=str, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise RnnkitError(f"{path} is not a readable CSV ({first[:160]})") from None
+
+
+def detect_layout(df: pd.DataFrame, date_col: str, target: str, id_col: str | None) -> tuple[str, str, str | None]:
+    """(date_col, target, id_col); a table with unique_id/ds/y columns and none of the given names
+    is read as the long format."""
+    if id_col is None and date_col not in df.columns and target not in df.columns \
+            and all(c in df.columns for c in LONG_COLUMNS):
+        return "ds", "y", "unique_id"
+    return date_col, target, id_col
+
+
+def from_dataframe(
+    df: pd.DataFrame, date_col: str, target: str, features: list[str], id_col: str | None = None,
+    policy: CleanPolicy | None = None, source: str = "data", line_offset: int = 2,
+) -> tuple[SeriesSet, CleaningReport]:
+    """Validate, clean and split a table into series. `line_offset` maps row i to CSV line i + offset."""
+    policy = policy or CleanPolicy()
+    policy.check()
+    date_col, target, id_col = detect_layout(df, date_col, target, id_col)
+    needed = [date_col, target, *features] + ([id_col] if id_col else [])
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise RnnkitError(f"{source}: missing column(s) {', '.join(map(repr, missing))}; "
+                          f"columns are: {', '.join(map(str, df.columns))}")
+    if target in features:
+        raise RnnkitError(f"{source}: the target {target!r} is also listed in --features")
+    if len(df) == 0:
+        raise RnnkitError(f"{source}: the table has no rows")
+    values = [target, *features]
+    table = parse_numeric(df[needed].reset_index(drop=True), values, line_offset, source)
+    table[date_col] = parse_dates(table[date_col], line_offset, source, date_col)
+    report = CleaningReport(rows_in=len(table), missing_policy=policy.missing, outlier_action="not checked")
+    groups = [(str(k), g) for k, g in table.groupby(id_col, sort=False)] if id_col else [("series", table)]
+    out = []
+    for sid, group in groups:
+        label = f"{source} (series {sid})" if id_col else source
+        g = clean_one(group.reset_index(drop=True), date_col, values, policy, report, label)
+        t = g[date_col]
+        index = None if pd.api.types.is_integer_dtype(t) else pd.DatetimeIndex(t)
+        X = g[features].to_numpy(dtype=np.float64) if features else np.zeros((len(g), 0))
+        t0 = int(t.iloc[0]) if index is None else 0
+        out.append(Series(sid, g[target].to_numpy(dtype=np.float64), X, index, t0))
+    report.series = len(out)
+    report.rows_out = sum(len(s) for s in out)
+    freq = infer_freq(out[0].index) if out[0].index is not None else None
+    return SeriesSet(out, target, list(features), freq), report
+
+
+def from_arrays(y, X=None, dates=None, ids: list[str] | None = None, target: str = "y",
+                features: list[str] | None = None) -> SeriesSet:
+    """Plain arrays: y (T,) or a list of (T_i,) arrays for many series; X (T, F) or a list;
+    dates (T,) or a list, or None for positions. Values are checked, not cleaned."""
+    many = isinstance(y, (list, tuple)) and len(y) > 0 and np.ndim(y[0]) == 1
+    ys = [np.asarray(v, dtype=np.float64) for v in (y if many else [y])]
+    Xs = list(X) if (many and X is not None) else [X] * len(ys) if not many else [None] * len(ys)
+    Ds = list(dates) if (many and dates is not None) else [dates] * len(ys) if not many else [None] * len(ys)
+    series = []
+    for i, (yi, Xi, Di) in enumerate(zip(ys, Xs, Ds)):
+        if yi.ndim != 1 or not np.isfinite(yi).all():
+            raise RnnkitError(f"series {i}: y must be a 1-D array of finite numbers")
+        if np.std(yi) == 0:
+            raise RnnkitError(f"series {i}: the target is constant; there is nothing to forecast")
+        Xi = np.zeros((len(yi), 0)) if Xi is None else np.asarray(Xi, dtype=np.float64).reshape(len(yi), -1)
+        index = None if Di is None else pd.DatetimeIndex(pd.to_datetime(Di))
+        series.append(Series(ids[i] if ids else str(i), yi, Xi, index))
+    n_feat = series[0].X.shape[1]
+    names = features or [f"x{j}" for j in range(n_feat)]
+    freq = infer_freq(series[0].index) if series[0].index is not None else None
+    return SeriesSet(series, target, names, freq)

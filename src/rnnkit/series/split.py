@@ -1,0 +1,45 @@
+"""Chronological train / validation / test boundaries, by fractions, step counts or dates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from rnnkit.errors import RnnkitError
+
+
+def split_bounds(n: int, val: float, test: float, index: pd.DatetimeIndex | None = None,
+                 val_start: str | None = None, test_start: str | None = None) -> tuple[int, int]:
+    """(train_end, val_end): train = [0, train_end), validation = [train_end, val_end), test =
+    [val_end, n). `val` / `test` below 1 are fractions of n, from 1 up they are step counts;
+    dates (first step on or after the date) take precedence over them."""
+    test_n = _count(n, test, "test")
+    val_n = _count(n, val, "val")
+    val_end = n - test_n
+    train_end = val_end - val_n
+    if test_start is not None:
+        val_end = _position(index, test_start, "test_start")
+    if val_start is not None:
+        train_end = _position(index, val_start, "val_start")
+    elif test_start is not None:
+        train_end = val_end - val_n
+    if not 0 < train_end <= val_end <= n:
+        raise RnnkitError(f"the split leaves no training data (train ends at {train_end}, test starts at "
+                          f"{val_end}, of {n} steps); check --val/--test or the split dates")
+    return train_end, val_end
+
+
+def _count(n: int, value: float, name: str) -> int:
+    if value < 0:
+        raise RnnkitError(f"data.{name} must be >= 0, got {value}")
+    return int(round(value * n)) if value < 1 else int(value)
+
+
+def _position(index: pd.DatetimeIndex | None, date: str, name: str) -> int:
+    if index is None:
+        raise RnnkitError(f"data.{name} needs dated data; this series has positions only")
+    try:
+        when = pd.Timestamp(date)
+    except ValueError:
+        raise RnnkitError(f"data.{name}: {date!r} is not a date") from None
+    return int(np.searchsorted(index.values, np.datetime64(when), side="left"))
