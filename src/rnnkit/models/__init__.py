@@ -8,7 +8,6 @@ from rnnkit.models.attention import AdditiveAttention, Attended, AttentionLSTM
 from rnnkit.models.bidirectional import BiLSTMEncoder
 from rnnkit.models.charlm import CharLM
 from rnnkit.models.forecaster import WindowForecaster
-from rnnkit.models.forecaster import WindowForecaster
 from rnnkit.models.classifier import CLASSIFIER_KINDS, Classified, SequenceClassifier
 from rnnkit.models.recurrent import RecurrentCore
 from rnnkit.models.state import State, detach_state, select_state, state_to
