@@ -44,6 +44,7 @@ class DataConfig:
 @dataclass
 class ForecastConfig:
     lookback: int = 60
+    patch: int = 1  # steps the recurrent cell reads at once (e.g. 24 for hourly data); divides lookback
     horizon: int = 1
     strategy: str = "direct"  # direct (H outputs) | recursive (1 output, fed back)
     residual: str = "none"  # none | naive | seasonal: the network predicts a correction to this baseline
@@ -83,6 +84,8 @@ def check(cfg: ForecastRunConfig) -> None:
         raise RnnkitError(f"--horizon must be >= 1, got {f.horizon}")
     if f.lookback <= 0:
         raise RnnkitError(f"--lookback must be >= 1, got {f.lookback}")
+    if f.patch < 1 or f.lookback % f.patch:
+        raise RnnkitError(f"forecast.patch must be >= 1 and divide --lookback ({f.lookback}), got {f.patch}")
     if f.batch_size <= 0:
         raise RnnkitError(f"forecast.batch_size must be >= 1, got {f.batch_size}")
     if any(not 0 < q < 1 for q in f.quantiles):

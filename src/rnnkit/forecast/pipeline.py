@@ -31,10 +31,11 @@ class Arrays:
 
 class Pipeline:
     def __init__(self, transform: str, scaler: str, normalize: str, calendar: bool, season: int,
-                 lookback: int, horizon: int, residual: str, freq: str | None, n_features: int):
+                 lookback: int, horizon: int, residual: str, freq: str | None, n_features: int,
+                 patch: int = 1):
         self.transform, self.normalize, self.calendar = transform, normalize, calendar
         self.season, self.lookback, self.horizon, self.residual = season, lookback, horizon, residual
-        self.freq, self.n_features = freq, n_features
+        self.freq, self.n_features, self.patch = freq, n_features, patch
         self.target_scaler = Scaler(scaler if normalize == "none" else "none")
         self.feature_scaler = Scaler(scaler)
 
@@ -65,7 +66,7 @@ class Pipeline:
     # -- encoding ----------------------------------------------------------------------------
     @property
     def n_inputs(self) -> int:
-        return 1 + self.n_features + self._calendar(None, 1).shape[1]
+        return (1 + self.n_features + self._calendar(None, 1).shape[1]) * self.patch
 
     def _calendar(self, s: Series | None, n: int) -> np.ndarray:
         if not self.calendar:
@@ -95,13 +96,14 @@ class Pipeline:
         return Y[g[:, None] - np.arange(1, m + 1)[None, :]].mean(axis=1)
 
     def inputs(self, a: Arrays, g: np.ndarray) -> np.ndarray:
-        """Origins g (global positions) -> (N, lookback, C) float32 inputs."""
+        """Origins g (global positions) -> (N, lookback / patch, patch * C) float32 inputs: with a
+        patch of p steps (e.g. one day of hourly data) the recurrent cell reads p steps at a time."""
         idx = g[:, None] + np.arange(-self.lookback, 0)[None, :]
         x = a.Z[idx]  # (N, L, C)
         if self.normalize == "window":
             x = x.copy()
             x[:, :, 0] = np.log(a.Y[idx] / self.level(a.Y, g)[:, None])
-        return x
+        return x.reshape(len(g), self.lookback // self.patch, -1)
 
     def encode(self, a: Arrays, g: np.ndarray, levels: np.ndarray) -> np.ndarray:
         """Levels (N, H[, Q]) at origins g -> model space."""
@@ -140,13 +142,13 @@ class Pipeline:
     def state_dict(self) -> dict:
         return {"transform": self.transform, "normalize": self.normalize, "calendar": self.calendar,
                 "season": self.season, "lookback": self.lookback, "horizon": self.horizon,
-                "residual": self.residual, "freq": self.freq, "n_features": self.n_features,
+                "residual": self.residual, "freq": self.freq, "n_features": self.n_features, "patch": self.patch,
                 "target_scaler": self.target_scaler.state_dict(), "feature_scaler": self.feature_scaler.state_dict()}
 
     @classmethod
     def from_state(cls, st: dict) -> "Pipeline":
         p = cls(st["transform"], "none", st["normalize"], st["calendar"], st["season"], st["lookback"],
-                st["horizon"], st["residual"], st["freq"], st["n_features"])
+                st["horizon"], st["residual"], st["freq"], st["n_features"], st.get("patch", 1))
         p.target_scaler = Scaler.from_state(st["target_scaler"])
         p.feature_scaler = Scaler.from_state(st["feature_scaler"])
         return p
