@@ -220,13 +220,15 @@ def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True) 
     if cfg.header:
         names, rows = [c.strip() for c in rows[0]], rows[1:]
     else:
-        names = [str(i) for i in range(max(len(r) for r in rows))]
+        # a text's own tabs may add fields to a line: the first line fixes the width for texts
+        width = len(rows[0]) if cfg.text_col is not None else max(len(r) for r in rows)
+        names = [str(i) for i in range(width)]
     label = _column(cfg.label_col, names, ("label", "class", "target", "y"), "label", path)
     if label is None and need_labels:
         raise RnnkitError(f"{path}: no label column; pass --label-col (columns are {', '.join(names)})")
     text = _column(cfg.text_col, names, ("text",) if cfg.id_col is None else (), "text", path)
     if text is not None:
-        return _text_table(path, rows, names, label, text, sep)
+        return _text_table(path, rows, names, label, text, sep, 2 if cfg.header else 1)
     ident = _column(cfg.id_col, names, ("sequence_id",), "id", path)
     if ident is not None:
         return _long_table(path, rows, names, label, ident, _column(cfg.time_col, names, ("t", "time"), "time", path))
@@ -234,10 +236,10 @@ def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True) 
 
 
 def _text_table(path: Path, rows: list[list[str]], names: list[str], label: int | None, text: int,
-                sep: str) -> Labelled:
+                sep: str, first: int) -> Labelled:
     width = len(names)
     inputs, labels = [], []
-    for n, row in enumerate(rows, 2):
+    for n, row in enumerate(rows, first):
         if sep == "\t" and len(row) > width and text == width - 1:
             row = row[: width - 1] + ["\t".join(row[width - 1:])]  # tabs inside the last (text) column
         if len(row) != width:

@@ -1,0 +1,124 @@
+"""Classification benchmark: every model kind x 5 seeds on the archive's own splits.
+
+    .venv/bin/python bench/classify_bench.py                      # all sets, all kinds, seeds 0-4
+    .venv/bin/python bench/classify_bench.py --sets GunPoint --kinds attention --seeds 0 1 \\
+        --set data.patch=1 --tag nopatch                          # a sweep variant
+
+Each run trains with the default config (plus --set overrides) into a temporary folder and
+appends one JSON line to bench/results/classify_runs.jsonl; the medians are printed as a table.
+Data: $RNNKIT_DATA_DIR or ../shared/data (ucr/, textcls/). Not a test: takes minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from rnnkit.classify.config import MODEL_KINDS, ClassifyRunConfig
+from rnnkit.classify.estimator import train
+from rnnkit.config import resolve
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("RNNKIT_DATA_DIR") or ROOT.parent / "shared" / "data")
+RESULTS = ROOT / "bench" / "results" / "classify_runs.jsonl"
+
+# name -> (train file, test file or None, data overrides)
+SETS = {
+    "GunPoint": ("ucr/GunPoint_TRAIN.tsv", "ucr/GunPoint_TEST.tsv", {}),
+    "ECG200": ("ucr/ECG200_TRAIN.tsv", "ucr/ECG200_TEST.tsv", {}),
+    "ItalyPowerDemand": ("ucr/ItalyPowerDemand_TRAIN.tsv", "ucr/ItalyPowerDemand_TEST.tsv", {}),
+    "JapaneseVowels": ("ucr/JapaneseVowels_TRAIN.ts", "ucr/JapaneseVowels_TEST.ts", {}),
+    # the DocEng'11 split: first 30% of lines train, last 70% test
+    "SMSSpam": ("textcls/SMSSpamCollection", None,
+                {"format": "tsv", "header": False, "label_col": "0", "text_col": "1",
+                 "split": "ordered", "test_fraction": 0.7}),
+}
+
+
+def parse_set(items: list[str]) -> dict:
+    """['data.patch=1', 'model.hidden=32'] -> {'data': {'patch': 1}, 'model': {'hidden': 32}}."""
+    out: dict = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        section, _, name = key.partition(".")
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            parsed = value
+        out.setdefault(section, {})[name] = parsed
+    return out
+
+
+def run_one(name: str, kind: str, seed: int, overrides: dict) -> dict:
+    train_file, test_file, data = SETS[name]
+    sections = {"model": {"cell": kind}, "train": {"seed": seed, "threads": 1}, "data": dict(data)}
+    for section, values in overrides.items():
+        sections.setdefault(section, {}).update(values)
+    cfg = resolve(ClassifyRunConfig, None, sections)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        report = train(cfg, DATA / train_file, DATA / test_file if test_file else None, Path(tmp) / "run",
+                       log=lambda _msg: None)
+        elapsed = time.perf_counter() - t0
+    test = report["test"]
+    row = {"set": name, "kind": kind, "seed": seed, "accuracy": test["accuracy"], "macro_f1": test["macro_f1"],
+           "seconds": round(elapsed, 1), "epochs": report["training"]["epochs"],
+           "stopped": report["training"]["stopped"], "val_accuracy": report["validation"]["accuracy"]}
+    if "spam" in test["per_class"]:
+        row["spam_f1"] = test["per_class"]["spam"]["f1"]
+    return row
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    p.add_argument("--kinds", nargs="+", default=list(MODEL_KINDS), choices=list(MODEL_KINDS))
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    p.add_argument("--set", dest="overrides", nargs="*", default=[], metavar="SECTION.KEY=VALUE")
+    p.add_argument("--tag", default="default", help="label for this variant in the results file")
+    p.add_argument("--results", type=Path, default=RESULTS)
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    overrides = parse_set(args.overrides)
+    rows = []
+    for name in args.sets:
+        for kind in args.kinds:
+            for seed in args.seeds:
+                row = {"tag": args.tag, **run_one(name, kind, seed, overrides),
+                       "overrides": args.overrides, "date": time.strftime("%Y-%m-%d")}
+                rows.append(row)
+                args.results.parent.mkdir(parents=True, exist_ok=True)
+                with args.results.open("a") as f:
+                    f.write(json.dumps(row) + "\n")
+                print(f"{name:17s} {kind:9s} seed {seed}  acc {row['accuracy']:.4f}  "
+                      f"{row['seconds']:6.1f}s  {row['stopped']}", file=sys.stderr, flush=True)
+    print(table(rows))
+
+
+def table(rows: list[dict]) -> str:
+    """Markdown: median (min-max) test accuracy per set x kind, and median seconds per run."""
+    lines = ["| set | model | median acc | min-max | macro-F1 | spam F1 | s/run |", "|---|---|---|---|---|---|---|"]
+    keys = sorted({(r["set"], r["kind"]) for r in rows}, key=lambda k: (list(SETS).index(k[0]), MODEL_KINDS.index(k[1])))
+    for name, kind in keys:
+        rs = [r for r in rows if r["set"] == name and r["kind"] == kind]
+        acc = [r["accuracy"] for r in rs]
+        spam = [r["spam_f1"] for r in rs if "spam_f1" in r]
+        lines.append(f"| {name} | {kind} | {statistics.median(acc):.3f} | {min(acc):.3f}-{max(acc):.3f} | "
+                     f"{statistics.median(r['macro_f1'] for r in rs):.3f} | "
+                     f"{statistics.median(spam):.3f} | " if spam else
+                     f"| {name} | {kind} | {statistics.median(acc):.3f} | {min(acc):.3f}-{max(acc):.3f} | "
+                     f"{statistics.median(r['macro_f1'] for r in rs):.3f} | - | ")
+        lines[-1] += f"{statistics.median(r['seconds'] for r in rs):.0f} |"
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""Using a trained run: `predict` (labels and class probabilities for a file) and `explain` (the
+attention weights for one text or one series)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from rnnkit.classify.config import ClassifyRunConfig, DataConfig
+from rnnkit.classify.estimator import build_model
+from rnnkit.classify.loaders import load
+from rnnkit.classify.metrics import classification_report
+from rnnkit.classify.preprocess import SequenceEncoder, tokenize
+from rnnkit.classify.task import Encoded, predict_proba
+from rnnkit.config import from_dict
+from rnnkit.errors import RnnkitError
+from rnnkit.models.classifier import SequenceClassifier
+
+Log = Callable[[str], None]
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def load_run(run: str | Path) -> tuple[SequenceClassifier, SequenceEncoder, ClassifyRunConfig]:
+    """The model (eval mode, CPU), its encoder and its config from a run folder or checkpoint."""
+    from rnnkit.train import load_checkpoint
+
+    ckpt = load_checkpoint(run, kind="classify")
+    cfg = from_dict(ClassifyRunConfig, ckpt["config"])
+    encoder = SequenceEncoder.from_state(ckpt["extra"]["encoder"])
+    model = build_model(cfg, encoder)
+    model.load_state_dict(ckpt["model"])
+    return model.eval(), encoder, cfg
+
+
+def _encode(encoder: SequenceEncoder, inputs: list, log: Log) -> Encoded:
+    x, lengths, truncated = encoder.encode(inputs)
+    if truncated:
+        log(f"warning: {truncated} text(s) longer than max_len={encoder.max_len} tokens were truncated")
+    return Encoded(x, lengths, torch.full((len(inputs),), -1, dtype=torch.int64))
+
+
+def predict(run: str | Path, data_path: str | Path, out: str | Path | None, data_cfg: DataConfig | None = None,
+            log: Log = _stderr) -> dict:
+    """Write `row,predicted,p_<class>...[,label]` as CSV to `out` (or stdout). When the file has
+    labels, also returns (and logs) the accuracy on them."""
+    model, encoder, cfg = load_run(run)
+    data = load(data_path, data_cfg or cfg.data, need_labels=False)
+    if data.is_text != encoder.is_text:
+        raise RnnkitError(f"{data_path} holds {'texts' if data.is_text else 'numeric sequences'}, but the model "
+                          f"in {run} was trained on {'texts' if encoder.is_text else 'numeric sequences'}")
+    probs, _ = predict_proba(model, _encode(encoder, data.inputs, log))
+    predicted = [encoder.classes[i] for i in probs.argmax(axis=1)]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["row", "predicted", *(f"p_{c}" for c in encoder.classes), *(["label"] if data.labels else [])])
+    for i, row in enumerate(probs):
+        writer.writerow([i, predicted[i], *(f"{p:.6f}" for p in row), *([data.labels[i]] if data.labels else [])])
+    if out is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        Path(out).write_text(buffer.getvalue())
+        log(f"wrote {len(predicted)} predictions to {out}")
+    result = {"n": len(predicted)}
+    if data.labels:
+        names = encoder.classes + sorted(set(data.labels) - set(encoder.classes))
+        index = {c: i for i, c in enumerate(names)}
+        report = classification_report(np.array([index[lab] for lab in data.labels]),
+                                       probs.argmax(axis=1), names)
+        result.update(accuracy=report["accuracy"], macro_f1=report["macro_f1"])
+        log(f"accuracy {report['accuracy']:.4f}  macro-F1 {report['macro_f1']:.4f} on the labels in {data_path}")
+    return result
+
+
+def read_series(path: str | Path, n_features: int) -> np.ndarray:
+    """One series from a text file: one step per line, features separated by commas, tabs or
+    spaces; a univariate series may also be one line of values. -> (T, F) float32."""
+    path = Path(path)
+    if not path.is_file():
+        raise RnnkitError(f"series file not found: {path}")
+    rows = []
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        fields = line.replace(",", " ").split()
+        if not fields:
+            continue
+        try:
+            rows.append([float(v) for v in fields])
+        except ValueError:
+            raise RnnkitError(f"{path}:{n}: non-numeric value in {line.strip()[:40]!r}") from None
+    if not rows:
+        raise RnnkitError(f"{path} holds no values")
+    if len({len(r) for r in rows}) != 1:
+        raise RnnkitError(f"{path}: lines have different numbers of values")
+    x = np.array(rows, dtype=np.float32)
+    if n_features == 1 and x.shape[0] == 1:
+        x = x.T  # one line of values: a univariate series
+    if x.shape[1] != n_features or not np.isfinite(x).all():
+        raise RnnkitError(f"{path}: {x.shape[1]} values per step (or non-finite values); the model expects "
+                          f"{n_features} finite feature(s) per step, one step per line")
+    return x
+
+
+def explain(run: str | Path, text: str | None = None, series: str | Path | None = None,
+            out: str | Path | None = None, log: Log = _stderr) -> dict:
+    """Predict one input and return/print its attention weights; plot them to `out` (HTML for a
+    text, PNG for a series; default: explain.html / explain.png in the run folder)."""
+    from rnnkit.classify.html import attention_html
+    from rnnkit.classify.plots import plot_attention
+
+    model, encoder, cfg = load_run(run)
+    if cfg.model.cell != "attention":
+        raise RnnkitError(f"the {cfg.model.cell} model in {run} has no attention weights; "
+                          "train with --model attention to explain predictions")
+    if (text is None) == (series is None):
+        raise RnnkitError("give exactly one of --text or --series")
+    if text is not None and not encoder.is_text:
+        raise RnnkitError(f"the model in {run} classifies numeric sequences; use --series FILE")
+    if series is not None and encoder.is_text:
+        raise RnnkitError(f"the model in {run} classifies texts; use --text")
+    if text is not None and not text.strip():
+        raise RnnkitError("--text is empty; give a text to explain")
+    item = text if text is not None else read_series(series, encoder.n_features)
+    probs, weights = predict_proba(model, _encode(encoder, [item], log))
+    p, w = probs[0], weights[0]
+    predicted = encoder.classes[int(p.argmax())]
+    title = f"predicted {predicted} (p={p.max():.2f})"
+    if text is not None:
+        tokens = [t for t, _, _ in tokenize(text, encoder.tokens, encoder.lowercase)][: encoder.max_len]
+        steps = [{"token": t, "weight": float(x)} for t, x in zip(tokens, w)]
+        path = attention_html(encoder, [text], w[None], [title], Path(out or Path(run) / "explain.html"))
+    else:
+        p_len = -(-len(item) // encoder.patch)
+        steps = [{"steps": [i * encoder.patch, min((i + 1) * encoder.patch, len(item)) - 1], "weight": float(x)}
+                 for i, x in enumerate(w[:p_len])]
+        path = plot_attention([item], w[None], encoder.patch, [title], Path(out or Path(run) / "explain.png"))
+    return {"predicted": predicted, "probabilities": dict(zip(encoder.classes, map(float, p))),
+            "weights": steps, "plot": str(path)}

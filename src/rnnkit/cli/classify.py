@@ -1,0 +1,121 @@
+"""`rnnkit classify train|predict|explain`: argument parsing only (the work is in rnnkit.classify)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rnnkit.cli.common import add_train_flags, train_overrides
+
+KINDS = ("bilstm", "attention", "lstm", "gru", "rnn")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("classify", help="sequence classification (numeric series or short texts)",
+                              description="Classify whole sequences: UCR/UEA series, CSV tables, short texts.")
+    sub = p.add_subparsers(dest="classify_command", metavar="ACTION", required=True)
+
+    t = sub.add_parser("train", help="train a classifier; writes report.json, confusion.png, attention view",
+                       description="Train on --data, score the best checkpoint once on --test (or on a part "
+                       "carved from --data), and write report.json, confusion.png and, for --model attention, "
+                       "attention.png (series) or attention.html (texts) into --out.")
+    t.add_argument("--data", required=True, metavar="PATH", help="training file (.tsv, .ts, .csv)")
+    t.add_argument("--test", metavar="PATH", help="test file; without it a stratified test part is carved")
+    t.add_argument("--out", required=True, metavar="DIR", help="run folder")
+    t.add_argument("--model", choices=KINDS, help="network (default attention)")
+    t.add_argument("--hidden", type=int, help="hidden units per direction")
+    t.add_argument("--layers", type=int, help="recurrent layers")
+    t.add_argument("--dropout", type=float, help="dropout (embedding, between layers, before the head)")
+    t.add_argument("--embed-dim", type=int, help="token embedding size (texts; default = hidden)")
+    _data_flags(t)
+    d = t.add_argument_group("encoding and splits")
+    d.add_argument("--tokens", choices=["word", "char"], help="text tokens (default word)")
+    d.add_argument("--max-len", type=int, help="tokens kept per text; longer texts are truncated with a warning")
+    d.add_argument("--normalize", choices=["train", "series", "none"],
+                   help="numeric input: scaler fit on the training part (default), z-score per series, or none")
+    d.add_argument("--patch", type=int, help="numeric input: steps folded into one recurrent step (0 = auto)")
+    d.add_argument("--val-fraction", type=float, help="stratified validation share of the training part")
+    d.add_argument("--test-fraction", type=float, help="test share carved from --data when --test is absent")
+    d.add_argument("--split", choices=["stratified", "ordered"],
+                   help="how that test part is carved: stratified at random, or the last rows in file order")
+    d.add_argument("--batch-size", type=int, help="sequences per batch")
+    d.add_argument("--class-weights", action="store_const", const=True, help="weight the loss by inverse class frequency")
+    d.add_argument("--monitor", choices=["loss", "accuracy"], help="validation figure for best.pt and early stopping")
+    add_train_flags(t)
+    t.set_defaults(handler=_train)
+
+    pr = sub.add_parser("predict", help="labels and class probabilities for a file (CSV)")
+    pr.add_argument("--run", required=True, metavar="DIR", help="run folder (or checkpoint) from classify train")
+    pr.add_argument("--data", required=True, metavar="PATH", help="file to classify (label column optional)")
+    pr.add_argument("--out", metavar="FILE", help="CSV to write (default: stdout)")
+    _data_flags(pr)
+    pr.set_defaults(handler=_predict)
+
+    e = sub.add_parser("explain", help="attention weights for one text or series, printed and plotted")
+    e.add_argument("--run", required=True, metavar="DIR", help="run folder of an attention model")
+    src = e.add_mutually_exclusive_group(required=True)
+    src.add_argument("--text", help="the text to classify and explain")
+    src.add_argument("--series", metavar="FILE", help="one series: a step per line, features separated by commas")
+    e.add_argument("--out", metavar="FILE", help="plot to write (default: RUN/explain.html or RUN/explain.png)")
+    e.add_argument("--json", action="store_true", help="print the result as JSON")
+    e.set_defaults(handler=_explain)
+
+
+def _data_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("input file")
+    g.add_argument("--format", choices=["auto", "ucr", "ts", "csv", "tsv"], help="file format (default auto)")
+    g.add_argument("--label-col", metavar="C", help="label column: name, or 0-based index with --no-header")
+    g.add_argument("--text-col", metavar="C", help="text column (text classification)")
+    g.add_argument("--id-col", metavar="C", help="long format: the sequence id column")
+    g.add_argument("--time-col", metavar="C", help="long format: the step order column")
+    g.add_argument("--no-header", dest="header", action="store_const", const=False,
+                   help="csv/tsv without a header line (columns are then 0, 1, ...)")
+
+
+def _data_overrides(args: argparse.Namespace) -> dict:
+    return {"format": args.format, "label_col": args.label_col, "text_col": args.text_col,
+            "id_col": args.id_col, "time_col": args.time_col, "header": args.header}
+
+
+def _train(args: argparse.Namespace) -> int:
+    from rnnkit.classify.config import ClassifyRunConfig
+    from rnnkit.classify.estimator import train
+    from rnnkit.config import resolve
+
+    data = _data_overrides(args)
+    data.update(tokens=args.tokens, max_len=args.max_len, normalize=args.normalize, patch=args.patch,
+                val_fraction=args.val_fraction, test_fraction=args.test_fraction, split=args.split,
+                batch_size=args.batch_size, class_weights=args.class_weights, monitor=args.monitor)
+    model = {"cell": args.model, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout,
+             "embed_dim": args.embed_dim}
+    cfg = resolve(ClassifyRunConfig, args.config, {"model": model, "train": train_overrides(args), "data": data})
+    train(cfg, args.data, args.test, args.out, resume=args.resume)
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from rnnkit.classify.inference import load_run, predict
+
+    _, _, cfg = load_run(args.run)
+    given = {k: v for k, v in _data_overrides(args).items() if v is not None}
+    predict(args.run, args.data, args.out, replace(cfg.data, **given))
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from rnnkit.classify.inference import explain
+
+    result = explain(args.run, text=args.text, series=args.series, out=args.out)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"predicted {result['predicted']}  " +
+          "  ".join(f"p({c})={p:.3f}" for c, p in result["probabilities"].items()))
+    for step in result["weights"]:
+        where = step["token"] if "token" in step else f"steps {step['steps'][0]}-{step['steps'][1]}"
+        print(f"{step['weight']:.4f}  {'#' * round(40 * step['weight'])}  {where!r}"
+              if "token" in step else f"{step['weight']:.4f}  {'#' * round(40 * step['weight'])}  {where}")
+    print(f"plot: {result['plot']}")
+    return 0

@@ -1,0 +1,169 @@
+"""Each file format on tiny fixtures, and each kind of bad input the issue lists."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnnkit.classify.config import DataConfig
+from rnnkit.classify.loaders import load
+from rnnkit.errors import RnnkitError
+from tests.classify.conftest import write_texts, write_ts, write_ucr
+
+
+def test_ucr_tsv(tmp_path):
+    data = load(write_ucr(tmp_path / "a.tsv", n=6, length=10), DataConfig())
+    assert not data.is_text and len(data.inputs) == 6
+    assert data.inputs[0].shape == (10, 1) and data.inputs[0].dtype == np.float32
+    assert data.labels == ["-1", "1"] * 3
+
+
+def test_ucr_trailing_nan_marks_a_shorter_series(tmp_path):
+    path = tmp_path / "v.tsv"
+    path.write_text("1\t0.5\t0.25\t1.0\n2.0\t1\t2\tNaN\n")
+    data = load(path, DataConfig(format="ucr"))
+    assert [len(x) for x in data.inputs] == [3, 2]
+    assert data.labels == ["1", "2"]  # "2.0" and "2" are one class
+
+
+@pytest.mark.parametrize("body, message", [
+    ("1\t0.1\t0.2\t0.3\n2\t0.1\t0.2\n", "ragged row"),
+    ("1\t0.1\tabc\t0.3\n", "not a number"),
+    ("1\t0.1\tNaN\t0.3\n", "missing values"),
+])
+def test_ucr_bad_rows(tmp_path, body, message):
+    path = tmp_path / "bad.tsv"
+    path.write_text(body)
+    with pytest.raises(RnnkitError, match=message):
+        load(path, DataConfig(format="ucr"))
+
+
+def test_ts_multivariate_variable_length(tmp_path):
+    data = load(write_ts(tmp_path / "t.ts", n=6), DataConfig())
+    assert data.labels == list("abcabc")
+    assert all(x.shape[1] == 2 for x in data.inputs)
+    assert len({len(x) for x in data.inputs}) > 1
+    assert abs(float(data.inputs[2].mean()) - 2.0) < 0.3  # class c has level 2
+
+
+@pytest.mark.parametrize("header, message", [
+    (["@problemName X", "@classLabel true a b", "@bogus 1", "@data"], "unknown tag"),
+    (["@problemName X", "@classLabel true a b"], "expected an @tag line before @data"),
+    (["@problemName X", "@data"], "no @classLabel"),
+    (["@dimensions two", "@classLabel true a b", "@data"], "@dimensions"),
+    (["@classLabel maybe a b", "@data"], "must start with true or false"),
+    (["1,2,3:a", "@data"], "expected an @tag"),
+])
+def test_ts_malformed_header(tmp_path, header, message):
+    path = tmp_path / "bad.ts"
+    path.write_text("\n".join(header + ["1,2,3:a"]) + "\n")
+    with pytest.raises(RnnkitError, match=message):
+        load(path, DataConfig(format="ts"))
+
+
+def test_ts_without_data_line(tmp_path):
+    path = tmp_path / "bad.ts"
+    path.write_text("@problemName X\n@classLabel true a b\n")
+    with pytest.raises(RnnkitError, match="no @data line"):
+        load(path, DataConfig(format="ts"))
+
+
+@pytest.mark.parametrize("line, message", [
+    ("1,2,3:1,2:a", "equal length"),
+    ("1,2,3:a", "1 dimensions"),
+    ("1,2,3:1,2,3:z", "not in @classLabel"),
+    ("1,x,3:1,2,3:a", "not a number"),
+    ("1,?,3:1,2,3:a", "missing values"),
+])
+def test_ts_bad_cases(tmp_path, line, message):
+    path = tmp_path / "bad.ts"
+    path.write_text("@dimensions 2\n@classLabel true a b\n@data\n" + line + "\n")
+    with pytest.raises(RnnkitError, match=message):
+        load(path, DataConfig(format="ts"))
+
+
+def test_csv_wide_numeric_with_variable_length(tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_text("label,v1,v2,v3\nup,1,2,3\ndown,3,2,\n")
+    data = load(path, DataConfig())
+    assert data.labels == ["up", "down"]
+    assert [x[:, 0].tolist() for x in data.inputs] == [[1, 2, 3], [3, 2]]
+
+
+def test_csv_long_format_is_grouped_and_ordered_by_time(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("sequence_id,t,f1,f2,label\ns1,1,10,11,a\ns2,0,5,6,b\ns1,0,0,1,a\ns1,2,20,21,a\n")
+    data = load(path, DataConfig())
+    assert data.labels == ["a", "b"]
+    assert data.inputs[0].tolist() == [[0, 1], [10, 11], [20, 21]]
+    assert data.inputs[1].shape == (1, 2)
+
+
+def test_long_format_two_labels_for_one_sequence(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("sequence_id,t,f1,label\ns1,0,1,a\ns1,1,2,b\n")
+    with pytest.raises(RnnkitError, match="two labels"):
+        load(path, DataConfig())
+
+
+def test_text_csv_with_quotes(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text('text,label\n"hello, world",greeting\nbye,farewell\n')
+    data = load(path, DataConfig())
+    assert data.is_text and data.inputs == ["hello, world", "bye"]
+
+
+def test_tsv_text_without_header_keeps_quote_characters(tmp_path):
+    # the SMS collection's pitfall: a '"' must not start a quoted field in TSV
+    path = tmp_path / "sms"
+    path.write_text('ham\tHe said "hi\nspam\tWin "big" now\tnow\nham\tok"\n')
+    data = load(path, DataConfig(format="tsv", header=False, label_col="0", text_col="1"))
+    assert data.inputs == ['He said "hi', 'Win "big" now\tnow', 'ok"']
+    assert data.labels == ["ham", "spam", "ham"]
+
+
+def test_text_auto_detects_header_columns(tmp_path):
+    data = load(write_texts(tmp_path / "t.tsv", repeat=1, sep="\t"), DataConfig())
+    assert data.is_text and len(data.inputs) == 8 and set(data.labels) == {"spam", "ham"}
+
+
+def test_empty_text_is_an_error(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("text,label\nhello,a\n   ,b\n")
+    with pytest.raises(RnnkitError, match=r"t.csv:3: empty text"):
+        load(path, DataConfig())
+
+
+def test_missing_label_column(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("text,kind\nhello,a\n")
+    with pytest.raises(RnnkitError, match="no label column"):
+        load(path, DataConfig())
+    with pytest.raises(RnnkitError, match="no label column 'cls'"):
+        load(path, DataConfig(label_col="cls"))
+    assert load(path, DataConfig(), need_labels=False).labels is None
+
+
+def test_non_numeric_value_in_wide_csv(tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_text("label,v1,v2\na,1,oops\n")
+    with pytest.raises(RnnkitError, match=r"w.csv:2, column 2: 'oops' is not a number"):
+        load(path, DataConfig())
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(RnnkitError, match="not found"):
+        load(tmp_path / "nope.tsv", DataConfig())
+
+
+def test_shared_files_load(shared_data):
+    gp = load(shared_data / "ucr" / "GunPoint_TRAIN.tsv", DataConfig())
+    assert len(gp.inputs) == 50 and gp.inputs[0].shape == (150, 1)
+    ecg = load(shared_data / "ucr" / "ECG200_TEST.tsv", DataConfig())
+    assert sorted(set(ecg.labels)) == ["-1", "1"]
+    jv = load(shared_data / "ucr" / "JapaneseVowels_TRAIN.ts", DataConfig())
+    assert len(jv.inputs) == 270 and {x.shape[1] for x in jv.inputs} == {12}
+    assert (min(len(x) for x in jv.inputs), max(len(x) for x in jv.inputs)) == (7, 26)
+    sms = load(shared_data / "textcls" / "SMSSpamCollection",
+               DataConfig(format="tsv", header=False, label_col="0", text_col="1"))
+    assert len(sms.inputs) == 5574 and sms.labels.count("spam") == 747

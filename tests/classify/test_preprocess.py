@@ -1,0 +1,102 @@
+"""Splits, vocabulary, scaler and patching: fitted on the training part only, stored as plain data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnnkit.classify.config import DataConfig
+from rnnkit.classify.preprocess import UNK, SequenceEncoder, ordered_split, stratified_split, tokenize
+from rnnkit.errors import RnnkitError
+
+
+def test_stratified_split_keeps_every_class_on_both_sides():
+    y = np.array([0] * 50 + [1] * 10 + [2] * 2)
+    keep, carve = stratified_split(y, 0.2, seed=3)
+    assert sorted(np.concatenate([keep, carve]).tolist()) == list(range(len(y)))
+    assert np.bincount(y[carve]).tolist() == [10, 2, 1]
+    assert set(y[keep]) == {0, 1, 2}
+    again = stratified_split(y, 0.2, seed=3)
+    assert np.array_equal(again[1], carve)
+    assert not np.array_equal(stratified_split(y, 0.2, seed=4)[1], carve)
+
+
+def test_ordered_split_takes_the_last_rows():
+    first, last = ordered_split(10, 0.7)
+    assert first.tolist() == [0, 1, 2] and last.tolist() == list(range(3, 10))
+    with pytest.raises(RnnkitError):
+        ordered_split(10, 1.0)
+
+
+def test_tokenize_offsets_point_into_the_original_text():
+    text = "Call NOW: 0800!"
+    toks = tokenize(text, "word", lowercase=True)
+    assert [t for t, _, _ in toks] == ["call", "now", ":", "0800", "!"]
+    assert [text[a:b] for _, a, b in toks] == ["Call", "NOW", ":", "0800", "!"]
+    assert [t for t, _, _ in tokenize("Ab c", "char", lowercase=False)] == ["A", "b", " ", "c"]
+
+
+def test_vocabulary_comes_from_training_texts_only():
+    enc = SequenceEncoder.fit(["free cash now", "see you soon"], ["spam", "ham"], True, DataConfig())
+    assert enc.classes == ["ham", "spam"]
+    x, lengths, truncated = enc.encode(["free pizza", "soon"])
+    assert x[0, 1].item() == UNK  # "pizza" was never in the training part
+    assert lengths.tolist() == [2, 1] and truncated == 0
+    assert x[1, 1].item() == 0  # padding
+
+
+def test_long_texts_are_truncated_and_counted():
+    enc = SequenceEncoder.fit(["a b c d e f", "a b"], ["x", "y"], True, DataConfig(max_len=3))
+    x, lengths, truncated = enc.encode(["a b c d e f", "a"])
+    assert x.shape == (2, 3) and lengths.tolist() == [3, 1] and truncated == 1
+
+
+def test_single_class_is_rejected():
+    with pytest.raises(RnnkitError, match="single class"):
+        SequenceEncoder.fit(["a", "b"], ["x", "x"], True, DataConfig())
+
+
+def test_unseen_labels_are_marked_and_counted():
+    enc = SequenceEncoder.fit(["a", "b"], ["x", "y"], True, DataConfig())
+    y, unseen = enc.encode_labels(["y", "z", "x", "z"])
+    assert y.tolist() == [1, -1, 0, -1] and unseen == {"z": 2}
+
+
+def test_numeric_labels_sort_as_numbers():
+    enc = SequenceEncoder.fit(["a"] * 3, ["10", "2", "-1"], True, DataConfig())
+    assert enc.classes == ["-1", "2", "10"]
+
+
+def test_train_scaler_uses_training_statistics():
+    train = [np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)]
+    enc = SequenceEncoder.fit(train * 2, ["a", "b"], False, DataConfig(normalize="train", patch=1))
+    assert enc.mean == [1.0, 20.0] and enc.std == [1.0, 10.0]
+    x, lengths, _ = enc.encode([np.array([[1.0, 40.0]], dtype=np.float32)])
+    assert x[0, 0].tolist() == [0.0, 2.0] and lengths.tolist() == [1]
+
+
+def test_series_normalisation_is_per_sequence():
+    enc = SequenceEncoder.fit([np.ones((3, 1), np.float32)] * 2, ["a", "b"], False, DataConfig(normalize="series", patch=1))
+    x, _, _ = enc.encode([np.array([[1.0], [3.0]], dtype=np.float32), np.array([[100.0], [300.0]], dtype=np.float32)])
+    assert np.allclose(x[0, :, 0], [-1, 1]) and np.allclose(x[1, :, 0], [-1, 1])
+
+
+def test_patches_fold_steps_into_features():
+    series = [np.arange(10, dtype=np.float32).reshape(5, 2), np.arange(4, dtype=np.float32).reshape(2, 2)]
+    enc = SequenceEncoder.fit(series, ["a", "b"], False, DataConfig(normalize="none", patch=2))
+    x, lengths, _ = enc.encode(series)
+    assert x.shape == (2, 3, 4) and lengths.tolist() == [3, 1] and enc.input_size == 4
+    assert x[0, 0].tolist() == [0, 1, 2, 3] and x[0, 2].tolist() == [8, 9, 0, 0]
+
+
+def test_auto_patch_caps_the_number_of_steps():
+    series = [np.zeros((150, 1), np.float32)] * 2
+    assert SequenceEncoder.fit(series, ["a", "b"], False, DataConfig(patch=0, max_steps=64)).patch == 3
+    assert SequenceEncoder.fit(series, ["a", "b"], False, DataConfig(patch=0, max_steps=200)).patch == 1
+
+
+def test_state_round_trip_is_plain_data():
+    enc = SequenceEncoder.fit([np.ones((4, 3), np.float32)] * 2, ["a", "b"], False, DataConfig())
+    state = enc.state()
+    assert all(isinstance(v, (str, int, float, bool, list)) for v in state.values())
+    assert SequenceEncoder.from_state(state) == enc
