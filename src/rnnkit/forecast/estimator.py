@@ -234,6 +234,14 @@ class Forecaster:
         out = pd.concat(rows, ignore_index=True)
         return out if len(data.series) > 1 else out.drop(columns="unique_id")
 
+    def attention(self, series: Series, at: np.ndarray) -> np.ndarray:
+        """(N, T) attention weights over each window (attention encoder only; else (N, 0))."""
+        a = self.pipeline.arrays([series])
+        x = torch.from_numpy(np.ascontiguousarray(self.pipeline.inputs(a, np.asarray(at)), dtype=np.float32))
+        with torch.no_grad():
+            w = self.model.attention_weights(x)
+        return w.numpy() if w is not None else np.zeros((len(at), 0))
+
 
 def _change(last: np.ndarray, new: np.ndarray, kind: str) -> np.ndarray:
     from rnnkit.series.transforms import changes
@@ -248,3 +256,4 @@ def _seasonal_view(y: np.ndarray) -> np.ndarray:
 
 def _stamp(s: Series, i: int) -> str | int:
     return str(s.index[i]) if s.index is not None else int(s.t0 + i)
+

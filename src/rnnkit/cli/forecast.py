@@ -1,0 +1,154 @@
+"""`rnnkit forecast train | backtest | predict | update`: argument parsing only."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rnnkit.cli.common import add_train_flags, train_overrides
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("forecast", help="time-series forecasting (stock prices, M4, any CSV)",
+                       description="Forecast a CSV's target column, honestly: chronological splits, scalers "
+                       "fit on the training part, baselines beside every score.")
+    cmds = p.add_subparsers(dest="forecast_command", metavar="COMMAND", required=True)
+
+    t = cmds.add_parser("train", help="train, evaluate on the test part, write report.json/md and plots")
+    _data_flags(t, need_csv=False)
+    _model_flags(t)
+    add_train_flags(t)
+    t.add_argument("--out", required=True, metavar="DIR", help="run folder")
+    t.set_defaults(handler=_train)
+
+    b = cmds.add_parser("backtest", help="walk-forward one-step and multi-step backtest of a trained run")
+    b.add_argument("--run", required=True, metavar="DIR")
+    b.add_argument("--csv", metavar="PATH", help="data to backtest on (default: the training CSV)")
+    b.add_argument("--refit-every", type=int, metavar="K", help="fine-tune on the new history every K origins")
+    b.add_argument("--refit-epochs", type=int, default=1, metavar="N")
+    b.add_argument("--out", metavar="DIR", help="where to write backtest.json/md/png (default: the run folder)")
+    b.set_defaults(handler=_backtest)
+
+    r = cmds.add_parser("predict", help="forecast past the last date of a CSV, with intervals")
+    r.add_argument("--run", required=True, metavar="DIR")
+    r.add_argument("--csv", required=True, metavar="PATH")
+    r.add_argument("--horizon", type=int, metavar="H", help="steps ahead (default: the model's)")
+    r.add_argument("--out", metavar="FILE", help="write the forecasts as CSV (default: print them)")
+    r.set_defaults(handler=_predict)
+
+    u = cmds.add_parser("update", help="fine-tune a trained run on rows appended since training")
+    u.add_argument("--run", required=True, metavar="DIR")
+    u.add_argument("--csv", required=True, metavar="PATH", help="the CSV with the new rows (and the history before them)")
+    u.add_argument("--max-epochs", type=int, default=5)
+    u.add_argument("--lr", type=float, default=3e-4)
+    u.add_argument("--refit-scaler", action="store_true", help="refit the scalers on all rows but the newest part")
+    u.add_argument("--seed", type=int)
+    u.add_argument("--threads", type=int)
+    u.set_defaults(handler=_update)
+
+
+def _data_flags(p: argparse.ArgumentParser, need_csv: bool) -> None:
+    g = p.add_argument_group("data")
+    g.add_argument("--csv", required=need_csv, metavar="PATH", help="CSV file, or a dataset name (aapl)")
+    g.add_argument("--date-col", help="date column (default Date; long format: ds)")
+    g.add_argument("--target", help="column to forecast (default Close)")
+    g.add_argument("--id-col", help="series id column for the long format (unique_id, ds, y is detected)")
+    g.add_argument("--features", help="comma-separated input columns, e.g. Open,High,Low,Volume")
+    g.add_argument("--target-transform", choices=["level", "diff", "pct", "logret"])
+    g.add_argument("--scaler", choices=["minmax", "standard", "robust", "none"])
+    g.add_argument("--normalize", choices=["none", "window"], help="per-window normalisation (global models)")
+    g.add_argument("--season", type=int, help="seasonal period (default: detected)")
+    g.add_argument("--no-calendar", action="store_true", help="no calendar / seasonal-phase inputs")
+    g.add_argument("--val", type=float, help="validation share (<1) or steps (>=1); default 0.1")
+    g.add_argument("--test", type=float, help="test share (<1) or steps (>=1); default 0.2")
+    g.add_argument("--val-start", help="first validation date (overrides --val)")
+    g.add_argument("--test-start", help="first test date (overrides --test)")
+    g.add_argument("--duplicates", choices=["keep_last", "error"])
+    g.add_argument("--missing", choices=["ffill", "interpolate", "drop"])
+    g.add_argument("--outliers", choices=["flag", "clip", "none"])
+    g.add_argument("--outlier-method", choices=["robust_z", "iqr"])
+
+
+def _model_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model")
+    g.add_argument("--model", choices=["lstm", "gru", "rnn", "bilstm", "attention"])
+    g.add_argument("--hidden", type=int)
+    g.add_argument("--layers", type=int)
+    g.add_argument("--dropout", type=float)
+    g.add_argument("--lookback", type=int, help="input window length (default 60)")
+    g.add_argument("--patch", type=int, help="steps read per recurrent step (divides --lookback)")
+    g.add_argument("--horizon", type=int, help="steps ahead (default 1)")
+    g.add_argument("--strategy", choices=["direct", "recursive"])
+    g.add_argument("--residual", choices=["none", "naive", "seasonal"])
+    g.add_argument("--loss", choices=["quantile", "mse", "mae", "huber"])
+    g.add_argument("--quantiles", help="comma-separated, e.g. 0.1,0.5,0.9")
+    g.add_argument("--batch-size", type=int)
+
+
+def _floats(text: str | None, flag: str) -> list[float] | None:
+    from rnnkit.errors import RnnkitError
+
+    if text is None:
+        return None
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise RnnkitError(f"{flag} takes comma-separated numbers, got {text!r}") from None
+
+
+def _overrides(a: argparse.Namespace) -> dict:
+    feats = None if a.features is None else [c.strip() for c in a.features.split(",") if c.strip()]
+    return {
+        "model": {"cell": a.model, "hidden": a.hidden, "layers": a.layers, "dropout": a.dropout},
+        "train": train_overrides(a),
+        "data": {"csv": a.csv, "date_col": a.date_col, "target": a.target, "id_col": a.id_col, "features": feats,
+                 "target_transform": a.target_transform, "scaler": a.scaler, "normalize": a.normalize,
+                 "season": a.season, "calendar": False if a.no_calendar else None, "val": a.val, "test": a.test,
+                 "val_start": a.val_start, "test_start": a.test_start, "duplicates": a.duplicates,
+                 "missing": a.missing, "outliers": a.outliers, "outlier_method": a.outlier_method},
+        "forecast": {"lookback": a.lookback, "patch": a.patch, "horizon": a.horizon, "strategy": a.strategy,
+                     "residual": a.residual, "loss": a.loss, "quantiles": _floats(a.quantiles, "--quantiles"),
+                     "batch_size": a.batch_size},
+    }
+
+
+def _say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def _train(a: argparse.Namespace) -> int:
+    from rnnkit.config import resolve
+    from rnnkit.forecast.config import ForecastRunConfig, check
+    from rnnkit.forecast.run import train_run
+
+    cfg = resolve(ForecastRunConfig, a.config, _overrides(a))
+    check(cfg)
+    train_run(cfg, Path(a.out), resume=a.resume, log=_say)
+    print(f"\nwrote {a.out}/report.md, report.json, forecast.png, loss.png")
+    return 0
+
+
+def _backtest(a: argparse.Namespace) -> int:
+    from rnnkit.forecast.commands import backtest_command
+
+    backtest_command(a.run, a.csv, a.refit_every, a.refit_epochs, a.out, _say)
+    return 0
+
+
+def _predict(a: argparse.Namespace) -> int:
+    from rnnkit.forecast.run import predict_run
+
+    frame = predict_run(a.run, a.csv, a.horizon, a.out)
+    if a.out:
+        print(f"wrote {len(frame)} forecasts to {a.out}")
+    else:
+        frame.to_csv(sys.stdout, index=False, float_format="%.6g")
+    return 0
+
+
+def _update(a: argparse.Namespace) -> int:
+    from rnnkit.forecast.commands import update_command
+
+    update_command(a.run, a.csv, a.max_epochs, a.lr, a.refit_scaler, a.seed, a.threads, _say)
+    return 0

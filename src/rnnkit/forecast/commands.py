@@ -1,0 +1,78 @@
+"""What `rnnkit forecast backtest` and `rnnkit forecast update` do, as functions."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Callable
+
+from rnnkit.errors import RnnkitError
+from rnnkit.forecast.estimator import Forecaster, Split, make_splits
+from rnnkit.forecast.report import table, to_json
+from rnnkit.forecast.run import load_data, write_figures
+
+Log = Callable[[str], None]
+
+
+def backtest_command(run: str, csv: str | None, refit_every: int | None, refit_epochs: int,
+                     out: str | None, log: Log = print) -> dict:
+    from rnnkit.forecast.backtest import backtest
+
+    if refit_every is not None and refit_every < 1:
+        raise RnnkitError(f"--refit-every must be >= 1, got {refit_every}")
+    est = Forecaster.load(run)
+    data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run)
+    saved = est.meta["splits"]
+    if len(saved) == len(data) and all(n == len(s) for (_, _, n), s in zip(saved, data.series)):
+        splits = [Split(*sp) for sp in saved]  # the very test part the model was reported on
+    else:
+        splits = make_splits(data, est.cfg)
+    refit_cfg = _finetune_cfg(est, refit_epochs, est.cfg.train.lr / 3, None, None)
+    results = backtest(est, data, splits, refit_every, refit_cfg)
+    target = Path(out or run)
+    target.mkdir(parents=True, exist_ok=True)
+    doc = {kind: to_json(ev, est.name, data.target, {"refit_every": refit_every}) for kind, ev in results.items()}
+    (target / "backtest.json").write_text(json.dumps(doc, indent=2) + "\n")
+    md = ["# Walk-forward backtest", ""]
+    for kind, ev in results.items():
+        title = "one step ahead, every test origin" if kind == "one_step" else f"{ev.horizon} steps ahead, origins every {ev.every}"
+        md += [f"## {title}", "", f"**{doc[kind]['verdict']}.**", "", table(ev), ""]
+        write_figures(target, est, data, ev, prefix=f"backtest_{kind}_")
+        log(f"\n{title} ({ev.points} points, {ev.span[0]} .. {ev.span[1]})")
+        log(table(ev))
+        log(f"verdict: {doc[kind]['verdict']}")
+    (target / "backtest.md").write_text("\n".join(md))
+    log(f"\nwrote {target}/backtest.json, backtest.md, backtest_*forecast.png")
+    return doc
+
+
+def update_command(run: str, csv: str, epochs: int, lr: float, refit_scaler: bool, seed: int | None,
+                   threads: int | None, log: Log = print) -> dict:
+    from rnnkit.forecast.update import update_run
+
+    if epochs < 1:
+        raise RnnkitError(f"--max-epochs must be >= 1, got {epochs}")
+    est = Forecaster.load(run)
+    data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run)
+    result = update_run(Path(run), data, csv, _finetune_cfg(est, epochs, lr, seed, threads), refit_scaler, log)
+    log(f"version v{result['version']} written to {run}/versions/v{result['version']} (previous versions kept); "
+        f"now current in {run}/best.pt")
+    log("error on the newest rows (unseen while fine-tuning):")
+    log("| model | when | mae | rmse | mape | coverage |\n|---|---|---|---|---|---|")
+    for when in ("before", "after"):
+        for name, s in result[when].items():
+            cov = "-" if s["coverage"] is None else f"{s['coverage']:.3f}"
+            log(f"| {name} | {when} | {s['mae']:.4g} | {s['rmse']:.4g} | {s['mape']:.4g} | {cov} |")
+    return result
+
+
+def _finetune_cfg(est: Forecaster, epochs: int, lr: float, seed: int | None, threads: int | None):
+    cfg = copy.deepcopy(est.cfg.train)
+    cfg.max_epochs, cfg.max_steps, cfg.max_minutes, cfg.patience = epochs, None, None, None
+    cfg.lr, cfg.schedule, cfg.warmup_steps, cfg.eval_every = lr, "constant", 0, 0
+    if seed is not None:
+        cfg.seed = seed
+    if threads is not None:
+        cfg.threads = threads
+    return cfg

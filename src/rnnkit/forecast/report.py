@@ -1,0 +1,62 @@
+"""report.json and report.md: the model beside every baseline, and a plain verdict."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rnnkit.forecast.evaluate import Evaluation
+
+COLUMNS = ("mae", "rmse", "mape", "smape", "mase", "directional_accuracy", "rel_rmse_vs_naive", "coverage")
+
+
+def verdict(ev: Evaluation, model: str) -> str:
+    rel = ev.scores[model]["rel_rmse_vs_naive"]
+    if rel is None:
+        return "no persistence score to compare with"
+    word = "beats" if rel < 1.0 else "does not beat"
+    return f"{model} {word} persistence on the test span (RMSE {rel:.3f} x naive's)"
+
+
+def to_json(ev: Evaluation, model: str, target: str, extra: dict) -> dict:
+    return {
+        "target": target, "model": model, "horizon": ev.horizon, "origins_every": ev.every,
+        "test_span": list(ev.span), "points": ev.points, "season": ev.season,
+        "up_share": ev.up_share, "quantiles": ev.quantiles,
+        "interval": [min(ev.quantiles), max(ev.quantiles)] if len(ev.quantiles) >= 3 else None,
+        "verdict": verdict(ev, model), "models": ev.scores, **extra,
+    }
+
+
+def table(ev: Evaluation) -> str:
+    """The verdict table (markdown) printed on screen and written into report.md."""
+    head = "| model | " + " | ".join(COLUMNS) + " |"
+    lines = [head, "|" + "---|" * (len(COLUMNS) + 1)]
+    for name, s in ev.scores.items():
+        cells = [_fmt(s.get(c)) for c in COLUMNS]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_reports(run_dir: Path, ev: Evaluation, model: str, target: str, extra: dict,
+                  cleaning_lines: list[str], title: str = "Forecast report") -> dict:
+    data = to_json(ev, model, target, extra)
+    (run_dir / "report.json").write_text(json.dumps(data, indent=2) + "\n")
+    s = ev.scores[model]
+    notes = [f"- evaluated on {ev.points} forecast points, {ev.span[0]} .. {ev.span[1]}, horizon {ev.horizon}, "
+             f"origins every {ev.every} step(s), from the true history (no refit)"]
+    notes.append(f"- directional accuracy {s['directional_accuracy']:.3f} against an up-day share of {ev.up_share:.3f} "
+                 "(always saying 'up' would score the latter)")
+    if s.get("coverage") is not None and data["interval"]:
+        lo, hi = data["interval"]
+        notes.append(f"- {100 * (hi - lo):.0f}% interval ({lo:g}..{hi:g} quantiles) covered {100 * s['coverage']:.1f}% of actual values")
+    md = [f"# {title}", "", f"**Verdict: {data['verdict']}.**", "", table(ev), "", *notes, "",
+          "## Data cleaning", "", *[f"- {line}" for line in cleaning_lines], ""]
+    (run_dir / "report.md").write_text("\n".join(md))
+    return data
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "-"
+    return f"{v:.4g}" if abs(v) < 1e5 else f"{v:.3e}"

@@ -1,0 +1,103 @@
+"""What the `rnnkit forecast train / predict` commands do, as functions (the CLI only parses flags)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from rnnkit.errors import RnnkitError
+from rnnkit.forecast.baselines import default_baselines
+from rnnkit.forecast.config import ForecastRunConfig, clean_policy
+from rnnkit.forecast.estimator import Forecaster, Split
+from rnnkit.forecast.evaluate import Evaluation, evaluate
+from rnnkit.forecast.report import table, write_reports
+from rnnkit.series.clean import CleaningReport
+from rnnkit.series.frame import SeriesSet
+from rnnkit.series.io import from_dataframe, read_csv
+
+Log = Callable[[str], None]
+
+
+def load_data(cfg: ForecastRunConfig, csv: str | None = None, need: list[str] | None = None,
+              run: str | None = None) -> tuple[SeriesSet, CleaningReport]:
+    """Read and clean the CSV (or dataset name). `need` lists a saved model's feature columns, so
+    a CSV without them gets an error that names the run."""
+    d = cfg.data
+    csv = csv or d.csv
+    if not csv:
+        raise RnnkitError("no data: give --csv PATH (or a dataset name such as aapl)")
+    raw = read_csv(csv)
+    if need and run:
+        lacking = [c for c in need if c not in raw.columns]
+        if lacking:
+            raise RnnkitError(f"the model in {run} was trained with features {', '.join(need)}; {csv} lacks "
+                              f"{', '.join(lacking)}; give a CSV with those columns or train a new model")
+    return from_dataframe(raw, d.date_col, d.target, d.features, d.id_col, clean_policy(d), source=str(csv))
+
+
+def evaluate_test(model, data: SeriesSet, splits: list[Split], horizon: int | None = None,
+                  every: int | None = None, est: Forecaster | None = None) -> Evaluation:
+    """The model and every baseline on the test part: origins every `every` steps (default: the
+    horizon, so multi-step forecasts do not overlap), each from the true history. `model` is the
+    estimator, or a wrapper with its `forecast()` (a refitting backtest) when `est` is given."""
+    est = est or model
+    h = horizon or est.cfg.forecast.horizon
+    models = [model] + default_baselines(est.pipeline.season)
+    return evaluate(models, data, [sp.val_end for sp in splits], [sp.train_end for sp in splits], h,
+                    every or h, est.cfg.forecast.lookback + est.first, est.pipeline.season, est.quantiles)
+
+
+def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log = print) -> dict:
+    data, cleaning = load_data(cfg)
+    for line in cleaning.summary_lines():
+        log(f"cleaning: {line}")
+    est = Forecaster(cfg)
+    result, splits = est.fit(data, out, resume=resume, log=log, extra_meta={"csv": cfg.data.csv})
+    (out / "cleaning.json").write_text(json.dumps(cleaning.to_dict(), indent=2) + "\n")
+    if all(sp.val_end >= sp.n for sp in splits):
+        log("no test part (data.test = 0): report skipped")
+        return {}
+    ev = evaluate_test(est, data, splits)
+    extra = {"season_detected": cfg.data.season is None, "train": result.summary, "csv": cfg.data.csv}
+    report = write_reports(out, ev, est.name, data.target, extra, cleaning.summary_lines())
+    write_figures(out, est, data, ev)
+    log("")
+    log(table(ev))
+    log(f"\nverdict: {report['verdict']}")
+    return report
+
+
+def write_figures(out: Path, est: Forecaster, data: SeriesSet, ev: Evaluation, prefix: str = "") -> None:
+    from rnnkit.forecast.plots import plot_attention, plot_forecast
+    from rnnkit.plots import plot_loss_curves
+
+    s, at = data.series[0], ev.plot_origins
+    if at is not None and len(at):
+        idx = (at[:, None] + np.arange(ev.horizon)[None, :]).ravel()
+        x = s.index[idx] if s.index is not None else s.t0 + idx
+        f = ev.plot_levels[est.name]
+        q = f.shape[-1]
+        band = (f[..., 0].ravel(), f[..., -1].ravel()) if q >= 3 else None
+        label = f"{100 * (max(est.quantiles) - min(est.quantiles)):.0f}% interval" if q >= 3 else ""
+        title = f"{data.target}{' (' + s.id + ')' if len(data) > 1 else ''}: test span, horizon {ev.horizon}, " \
+                f"origins every {ev.every}"
+        plot_forecast(x, s.y[idx], f[..., q // 2].ravel(), ev.plot_levels["naive"][..., 0].ravel(), band,
+                      out / f"{prefix}forecast.png", title, est.name, label)
+        if est.cfg.model.cell == "attention":
+            plot_attention(est.attention(s, at), out / f"{prefix}attention.png")
+    if not prefix and (out / "metrics.jsonl").exists():
+        plot_loss_curves(out / "metrics.jsonl", out / "loss.png", title=f"{est.name} training")
+
+
+def predict_run(run: str, csv: str, horizon: int | None, out: str | None) -> pd.DataFrame:
+    est = Forecaster.load(run)
+    data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run)
+    frame = est.predict(data, horizon)
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(out, index=False)
+    return frame
