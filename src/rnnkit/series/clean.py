@@ -196,7 +196,7 @@ def _count_gaps(t: pd.Series, report: CleaningReport) -> None:
         steps = np.diff(t.to_numpy())
     else:
         days = t.to_numpy().astype("datetime64[D]")
-        if (t.dt.dayofweek < 5).all() and np.median(np.diff(days).astype(int)) == 1:
+        if (t.dt.day_of_week < 5).all() and np.median(np.diff(days).astype(int)) == 1:
             steps = np.busday_count(days[:-1], days[1:])  # business days: weekends are not gaps
         else:
             delta = np.diff(t.to_numpy().astype("datetime64[ns]").astype(np.int64))

@@ -43,7 +43,7 @@ def calendar_features(index: pd.DatetimeIndex | None, positions: np.ndarray, fre
     if index is not None:
         if _sub_daily(freq):
             cyclic(index.hour, 24)
-        cyclic(index.dayofweek, 7)
+        cyclic(index.day_of_week, 7)
         cyclic(index.month - 1, 12)
     elif season > 1:
         cyclic(positions % season, season)

@@ -1,0 +1,88 @@
+"""Cleaning: every change is counted; bad cells are errors naming row and column."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit.errors import RnnkitError
+from rnnkit.series.clean import CleanPolicy
+from rnnkit.series.io import from_dataframe
+
+
+def frame(values, dates=None):
+    dates = dates or [d.strftime("%Y-%m-%d") for d in pd.bdate_range("2021-01-04", periods=len(values))]
+    return pd.DataFrame({"Date": dates, "Close": [None if v is None else str(v) for v in values]})
+
+
+def test_unsorted_dates_are_sorted_and_counted():
+    df = frame([1.0, 2.0, 3.0, 4.0]).iloc[[2, 0, 3, 1]]
+    data, report = from_dataframe(df, "Date", "Close", [])
+    assert report.unsorted == 1
+    np.testing.assert_array_equal(data.series[0].y, [1, 2, 3, 4])
+
+
+def test_duplicates_keep_last_or_error():
+    df = frame([1.0, 2.0, 3.0, 9.0], dates=["2021-01-04", "2021-01-05", "2021-01-06", "2021-01-06"])
+    data, report = from_dataframe(df, "Date", "Close", [])
+    assert report.duplicates == 1
+    np.testing.assert_array_equal(data.series[0].y, [1, 2, 9])
+    with pytest.raises(RnnkitError, match="duplicate dates"):
+        from_dataframe(df, "Date", "Close", [], policy=CleanPolicy(duplicates="error"))
+
+
+@pytest.mark.parametrize("policy,expected,dropped", [
+    ("ffill", [1, 2, 2, 4, 5], 1),
+    ("interpolate", [1, 2, 3, 4, 5], 1),
+    ("drop", [1, 2, 4, 5], 2),
+])
+def test_missing_value_policies(policy, expected, dropped):
+    df = frame([None, 1.0, 2.0, None, 4.0, 5.0])
+    data, report = from_dataframe(df, "Date", "Close", [], policy=CleanPolicy(missing=policy))
+    assert report.missing["Close"] == 2
+    assert report.rows_dropped == dropped  # the leading gap has nothing before it to fill from
+    np.testing.assert_allclose(data.series[0].y, expected)
+
+
+def test_outliers_flagged_or_clipped():
+    rng = np.random.default_rng(0)
+    y = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 200)))
+    y[150] *= 3.0  # a one-day spike
+    df = frame(list(y))
+    data, report = from_dataframe(df, "Date", "Close", [], policy=CleanPolicy(outliers="flag"))
+    assert report.outliers == 2  # up into the spike and back down
+    assert data.series[0].y[150] == pytest.approx(y[150])
+    data, report = from_dataframe(df, "Date", "Close", [], policy=CleanPolicy(outliers="clip"))
+    assert data.series[0].y[150] < 1.2 * y[149]
+
+
+def test_business_day_gaps_counted_weekends_not():
+    dates = ["2021-01-04", "2021-01-05", "2021-01-06", "2021-01-07", "2021-01-08",  # Mon..Fri
+             "2021-01-11", "2021-01-13"]  # Mon, then Wed: one missing business day
+    data, report = from_dataframe(frame([1, 2, 3, 4, 5, 6, 7], dates), "Date", "Close", [])
+    assert report.gaps == 1 and report.largest_gap == 1
+    assert data.freq == "B"
+
+
+def test_non_numeric_cell_names_row_and_column():
+    df = frame([1.0, 2.0, "abc", 4.0])
+    with pytest.raises(RnnkitError, match=r"column 'Close' .*'abc' at row 3 \(line 4\)"):
+        from_dataframe(df, "Date", "Close", [])
+
+
+def test_bad_dates_all_nan_and_constant_targets_are_errors():
+    with pytest.raises(RnnkitError, match="does not parse as a date"):
+        from_dataframe(frame([1.0, 2.0], dates=["2021-01-04", "not a date"]), "Date", "Close", [])
+    with pytest.raises(RnnkitError, match="all missing"):
+        from_dataframe(frame([None, None, None]), "Date", "Close", [])
+    with pytest.raises(RnnkitError, match="constant"):
+        from_dataframe(frame([5.0, 5.0, 5.0, 5.0]), "Date", "Close", [])
+
+
+def test_long_format_is_detected_and_split_by_series():
+    df = pd.DataFrame({"unique_id": ["a", "a", "a", "b", "b", "b"], "ds": [3, 1, 2, 1, 2, 3],
+                       "y": [3.0, 1.0, 2.0, 7.0, 8.0, 9.0]})
+    data, report = from_dataframe(df.astype(str), "Date", "Close", [])
+    assert [s.id for s in data.series] == ["a", "b"]
+    np.testing.assert_array_equal(data.series[0].y, [1, 2, 3])
+    assert data.series[0].index is None and data.series[0].t0 == 1
+    assert report.unsorted == 1

@@ -1,0 +1,58 @@
+"""Chronological splits, windows assigned by their targets, calendar and season detection."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit.errors import RnnkitError
+from rnnkit.series.frame import future_index
+from rnnkit.series.split import split_bounds
+from rnnkit.series.windows import calendar_features, detect_season, gather, origins
+
+
+def test_split_fractions_counts_and_dates():
+    assert split_bounds(100, 0.1, 0.2) == (70, 80)
+    assert split_bounds(100, 10, 48) == (42, 52)
+    index = pd.bdate_range("2021-01-04", periods=100)
+    assert split_bounds(100, 0.1, 0.2, index, val_start="2021-03-01", test_start="2021-04-01") == (40, 63)
+    with pytest.raises(RnnkitError, match="no training data"):
+        split_bounds(10, 0.5, 0.6)
+
+
+def test_windows_belong_to_the_part_of_their_targets():
+    lookback, horizon = 5, 3
+    train = origins(0, 70, lookback, horizon)
+    test = origins(80, 100, lookback, horizon)
+    assert train[0] == lookback and (train + horizon <= 70).all()  # no target from a later part
+    assert test[0] == 80 and test[-1] == 97  # inputs reach back into validation: true history
+    assert len(origins(0, 7, lookback, horizon)) == 0
+    assert (origins(80, 100, lookback, horizon, every=3) == np.arange(80, 98, 3)).all()
+
+
+def test_gather():
+    v = np.arange(10.0)[:, None]
+    np.testing.assert_array_equal(gather(v, np.array([0, 4]), 3)[:, :, 0], [[0, 1, 2], [4, 5, 6]])
+
+
+def test_season_detection():
+    rng = np.random.default_rng(0)
+    t = np.arange(24 * 30)
+    seasonal = 10 + np.sin(2 * np.pi * t / 24) + rng.normal(0, 0.05, len(t))
+    assert detect_season([seasonal]) == 24
+    walk = np.cumsum(rng.normal(0, 1, 2000))
+    assert detect_season([walk]) == 1
+
+
+def test_calendar_features():
+    idx = pd.bdate_range("2021-01-04", periods=10)
+    f = calendar_features(idx, np.arange(10), "B", 1)
+    assert f.shape == (10, 4)  # day of week and month, as sin/cos
+    np.testing.assert_allclose(f[0, :2], [0.0, 1.0])  # Monday
+    phase = calendar_features(None, np.arange(48), None, 24)
+    np.testing.assert_allclose(phase[0], phase[24])
+
+
+def test_future_business_days_skip_weekends():
+    when = future_index(pd.Timestamp("2021-01-08"), "B", 3, 0)  # a Friday
+    assert [d.strftime("%a %d") for d in when] == ["Mon 11", "Tue 12", "Wed 13"]
+    assert list(future_index(None, None, 2, 9)) == [10, 11]
