@@ -175,7 +175,8 @@ class Forecaster:
 
     def _direct(self, a: Arrays, g: np.ndarray) -> np.ndarray:
         x = torch.from_numpy(np.ascontiguousarray(self.pipeline.inputs(a, g), dtype=np.float32))
-        out = self.model(x)[0].numpy().astype(np.float64)  # (N, H, Q)
+        with torch.no_grad():
+            out = self.model(x)[0].numpy().astype(np.float64)  # (N, H, Q)
         out = out + self.pipeline.base(a, g, out.shape[1])[:, :, None]
         return self.pipeline.decode(a, g, out)
 

@@ -71,14 +71,16 @@ def acf(x: np.ndarray, max_lag: int) -> np.ndarray:
 
 
 def detect_season(train_parts: list[np.ndarray], max_lag: int = 400, threshold: float = 0.3) -> int:
-    """The lag (>= 2) with the highest mean autocorrelation of the first differences over the given
-    training parts, when it is a clear peak (>= threshold); else 1 (no seasonality)."""
+    """The seasonal period from the mean autocorrelation of the first differences over the given
+    training parts: the highest local peak (>= threshold) after the autocorrelation first turns
+    negative, so a smooth series' slow decay is not mistaken for a season; 1 when there is none."""
     usable = [np.diff(p) for p in train_parts if len(p) > 12]
     if not usable:
         return 1
     lag = min(max_lag, min(len(d) for d in usable) // 3)
-    if lag < 2:
+    if lag < 3:
         return 1
-    mean = np.mean([acf(d, lag) for d in usable[:50]], axis=0)
-    best = int(np.argmax(mean[2:]) + 2)
-    return best if mean[best] >= threshold else 1
+    r = np.mean([acf(d, lag) for d in usable[:50]], axis=0)
+    trough = next((k for k in range(1, lag) if r[k] < 0), lag)  # past the initial decay
+    peaks = [k for k in range(max(2, trough), lag) if r[k] >= r[k - 1] and r[k] >= r[k + 1] and r[k] >= threshold]
+    return max(peaks, key=lambda k: r[k]) if peaks else 1
