@@ -36,7 +36,8 @@ class DataConfig:
     outlier_threshold: float = 8.0
     target_transform: str = "logret"  # level | diff | pct | logret
     scaler: str = "standard"  # minmax | standard | robust | none (fit on the training part only)
-    normalize: str = "none"  # none | window: log(y / mean of the window's last season), per window
+    normalize: str = "none"  # none | window: per window, log(y / its last season's mean) for levels,
+    # changes / their RMS over the window otherwise
     calendar: bool = True  # day-of-week / month / hour, or seasonal phase, as inputs
     season: int | None = None  # seasonal period; None = detected from the autocorrelation
 
@@ -90,8 +91,6 @@ def check(cfg: ForecastRunConfig) -> None:
         raise RnnkitError(f"forecast.batch_size must be >= 1, got {f.batch_size}")
     if any(not 0 < q < 1 for q in f.quantiles):
         raise RnnkitError(f"--quantiles must lie strictly between 0 and 1, got {f.quantiles}")
-    if d.normalize == "window" and d.target_transform != "level":
-        raise RnnkitError("data.normalize = \"window\" works on levels; set --target-transform level")
     if d.season is not None and d.season < 1:
         raise RnnkitError(f"--season must be >= 1, got {d.season}")
 

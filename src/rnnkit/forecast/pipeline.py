@@ -36,14 +36,18 @@ class Pipeline:
         self.transform, self.normalize, self.calendar = transform, normalize, calendar
         self.season, self.lookback, self.horizon, self.residual = season, lookback, horizon, residual
         self.freq, self.n_features, self.patch = freq, n_features, patch
-        self.target_scaler = Scaler(scaler if normalize == "none" else "none")
+        # normalize = window: levels become log(y / the window's recent level); changes are divided
+        # by the window's own RMS change, so intervals follow the current volatility
+        self.by_level = normalize == "window" and transform == "level"
+        self.by_volatility = normalize == "window" and transform != "level"
+        self.target_scaler = Scaler("none" if self.by_level else scaler)
         self.feature_scaler = Scaler(scaler)
 
     # -- fitting (training parts only) -------------------------------------------------------
     def fit(self, data: SeriesSet, train_ends: list[int]) -> "Pipeline":
         for s in data.series:
             check_transform(s.y, self.transform)
-            if self.normalize == "window" and not (s.y > 0).all():
+            if self.by_level and not (s.y > 0).all():
                 raise RnnkitError(f"series {s.id}: normalize = \"window\" needs a target above zero everywhere")
         first = 0 if self.transform == "level" else 1  # z[0] of a change series is a placeholder
         z = np.concatenate([step_changes(s.y[:e], self.transform)[first:] for s, e in zip(data.series, train_ends)])
@@ -95,30 +99,42 @@ class Pipeline:
         m = max(1, min(self.season, self.lookback))
         return Y[g[:, None] - np.arange(1, m + 1)[None, :]].mean(axis=1)
 
+    def volatility(self, a: Arrays, g: np.ndarray) -> np.ndarray:
+        """(N,) per-window scale for normalize = window on changes: RMS of the scaled changes."""
+        v = a.Z[g[:, None] + np.arange(-self.lookback, 0)[None, :], 0].astype(np.float64)
+        return np.maximum(np.sqrt(np.mean(v ** 2, axis=1)), 0.05)
+
     def inputs(self, a: Arrays, g: np.ndarray) -> np.ndarray:
         """Origins g (global positions) -> (N, lookback / patch, patch * C) float32 inputs: with a
         patch of p steps (e.g. one day of hourly data) the recurrent cell reads p steps at a time."""
         idx = g[:, None] + np.arange(-self.lookback, 0)[None, :]
         x = a.Z[idx]  # (N, L, C)
-        if self.normalize == "window":
+        if self.by_level:
             x = x.copy()
             x[:, :, 0] = np.log(a.Y[idx] / self.level(a.Y, g)[:, None])
+        elif self.by_volatility:
+            x = x.copy()
+            x[:, :, 0] /= self.volatility(a, g)[:, None]
         return x.reshape(len(g), self.lookback // self.patch, -1)
 
     def encode(self, a: Arrays, g: np.ndarray, levels: np.ndarray) -> np.ndarray:
         """Levels (N, H[, Q]) at origins g -> model space."""
         extra = (1,) * (levels.ndim - 1)
-        if self.normalize == "window":
+        if self.by_level:
             return np.log(levels / self.level(a.Y, g).reshape(-1, *extra))
         sh, sc = self.target_scaler.shift[0], self.target_scaler.scale[0]
+        if self.by_volatility:
+            sc = sc * self.volatility(a, g).reshape(-1, *extra)
         return (changes(a.Y[g - 1], levels, self.transform) - sh) / sc
 
     def decode(self, a: Arrays, g: np.ndarray, out: np.ndarray) -> np.ndarray:
         """Model space (N, H[, Q]) -> levels (exact inverse of `encode`)."""
         extra = (1,) * (out.ndim - 1)
-        if self.normalize == "window":
+        if self.by_level:
             return np.exp(out) * self.level(a.Y, g).reshape(-1, *extra)
         sh, sc = self.target_scaler.shift[0], self.target_scaler.scale[0]
+        if self.by_volatility:
+            sc = sc * self.volatility(a, g).reshape(-1, *extra)
         return invert(a.Y[g - 1], out * sc + sh, self.transform)
 
     def base(self, a: Arrays, g: np.ndarray, horizon: int) -> np.ndarray:

@@ -1,0 +1,149 @@
+"""`rnnkit forecast ...`: smoke tests with tiny settings, and every bad input the issue lists
+(one line on stderr, exit status 2, nothing written)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from rnnkit.cli import main
+from synth import stock_frame, write_stock
+
+TINY = ["--max-epochs", "1", "--hidden", "8", "--layers", "1", "--lookback", "10", "--threads", "1"]
+
+
+def run(args, capsys):
+    code = main(["forecast", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One tiny run with features and a 2-step horizon, shared by the smoke tests."""
+    root = tmp_path_factory.mktemp("cli")
+    csv = write_stock(root / "prices.csv", 300)
+    out = root / "run"
+    assert main(["forecast", "train", "--csv", str(csv), "--out", str(out), "--features", "Open,Volume",
+                 "--horizon", "2", "--model", "attention", *TINY]) == 0
+    return root, csv, out
+
+
+def test_train_writes_reports_and_plots(trained):
+    _, _, out = trained
+    for name in ("report.json", "report.md", "forecast.png", "loss.png", "attention.png", "cleaning.json", "best.pt"):
+        assert (out / name).is_file(), name
+    report = json.loads((out / "report.json").read_text())
+    assert set(report["models"]) == {"attention", "naive", "drift", "moving_average(5)"}
+    for key in ("mae", "rmse", "mape", "smape", "mase", "directional_accuracy", "rel_rmse_vs_naive", "coverage"):
+        assert key in report["models"]["attention"]
+    assert report["models"]["naive"]["rel_rmse_vs_naive"] == 1.0
+    assert "persistence on the test span" in (out / "report.md").read_text()
+
+
+def test_backtest_and_predict(trained, capsys):
+    root, csv, out = trained
+    code, stdout, _ = run(["backtest", "--run", str(out)], capsys)
+    assert code == 0 and "one step ahead" in stdout
+    doc = json.loads((out / "backtest.json").read_text())
+    assert doc["one_step"]["horizon"] == 1 and doc["multi_step"]["origins_every"] == 2
+    code, stdout, _ = run(["predict", "--run", str(out), "--csv", str(csv)], capsys)
+    assert code == 0 and stdout.splitlines()[0] == "date,yhat,q10,q90"
+    dest = root / "pred.csv"
+    code, _, _ = run(["predict", "--run", str(out), "--csv", str(csv), "--horizon", "2", "--out", str(dest)], capsys)
+    frame = pd.read_csv(dest, parse_dates=["date"])
+    assert code == 0 and len(frame) == 2 and (frame["date"].dt.day_of_week < 5).all()
+
+
+def test_update_keeps_the_previous_version(trained, capsys, tmp_path):
+    root, csv, out = trained
+    newer = write_stock(tmp_path / "newer.csv", 330)  # the same prices plus 30 new business days
+    before = (out / "best.pt").read_bytes()
+    code, stdout, _ = run(["update", "--run", str(out), "--csv", str(newer), "--max-epochs", "1", "--threads", "1"], capsys)
+    assert code == 0, stdout
+    assert "skipped 300 rows" in stdout
+    assert (out / "versions" / "v1" / "best.pt").read_bytes() == before  # the old version is kept
+    assert (out / "versions" / "v2" / "best.pt").is_file()
+    assert (out / "best.pt").read_bytes() == (out / "versions" / "v2" / "best.pt").read_bytes()
+    result = json.loads((out / "versions" / "v2" / "update.json").read_text())
+    assert result["new_rows"] == 30 and set(result["before"]) == {"attention", "naive"}
+    # the same rows again: all overlap the (updated) training span
+    code, _, err = run(["update", "--run", str(out), "--csv", str(newer)], capsys)
+    assert code == 2 and "skipped" in err and len(err.strip().splitlines()) == 1
+
+
+def bad_csv(tmp_path, edit) -> Path:
+    df = stock_frame(300)
+    df = edit(df) if edit else df
+    path = tmp_path / "bad.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def _text(df):
+    df["Close"] = df["Close"].astype(object)
+    df.loc[17, "Close"] = "n/a?"
+    return df
+
+
+def _constant(df):
+    df["Close"] = 5.0
+    return df
+
+
+def _nan(df):
+    df["Close"] = float("nan")
+    return df
+
+
+def _dates(df):
+    df.loc[5, "Date"] = "31/31/2020"
+    return df
+
+
+@pytest.mark.parametrize("case,args,message", [
+    ("missing file", ["--csv", "{tmp}/nope.csv"], "not found"),
+    ("missing column", ["--csv", "{csv}", "--target", "Price"], "missing column"),
+    ("missing feature", ["--csv", "{csv}", "--features", "Open,High"], "'High'"),
+    ("text target", ["--csv", "{text}"], "non-numeric value 'n/a?' at row 18"),
+    ("too few rows", ["--csv", "{csv}", "--lookback", "250"], "too few"),
+    ("all-NaN target", ["--csv", "{nan}"], "all missing"),
+    ("constant target", ["--csv", "{constant}"], "constant"),
+    ("bad dates", ["--csv", "{dates}"], "does not parse as a date"),
+    ("horizon 0", ["--csv", "{csv}", "--horizon", "0"], "--horizon must be >= 1"),
+    ("horizon -3", ["--csv", "{csv}", "--horizon", "-3"], "--horizon must be >= 1"),
+])
+def test_bad_train_input(case, args, message, tmp_path, capsys):
+    paths = {"tmp": tmp_path, "csv": bad_csv(tmp_path, None)}
+    for name, edit in (("text", _text), ("nan", _nan), ("constant", _constant), ("dates", _dates)):
+        sub = tmp_path / name
+        sub.mkdir()
+        paths[name] = bad_csv(sub, edit)
+    out = tmp_path / "run"
+    argv = ["train", *[a.format(**paths) for a in args], "--out", str(out), *TINY]
+    if "--lookback" in args:
+        argv = argv[: -len(TINY)] + ["--max-epochs", "1", "--hidden", "8", "--layers", "1"]
+    code, _, err = run(argv, capsys)
+    assert code == 2, err
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not out.exists()  # nothing written half-way
+
+
+def test_predict_and_update_refuse_other_features(trained, capsys, tmp_path):
+    _, _, out = trained
+    plain = tmp_path / "plain.csv"
+    stock_frame(330).drop(columns=["Volume"]).to_csv(plain, index=False)
+    for cmd in ("predict", "update"):
+        code, _, err = run([cmd, "--run", str(out), "--csv", str(plain)], capsys)
+        assert code == 2 and "trained with features Open, Volume" in err and "lacks Volume" in err
+    assert not (out / "versions" / "v3").exists()
+
+
+def test_entry_point_prints_one_line_without_traceback(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "rnnkit", "forecast", "train", "--csv", str(tmp_path / "x.csv"),
+                           "--out", str(tmp_path / "r"), "--max-epochs", "1"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("rnnkit: error: CSV file not found") and len(proc.stderr.splitlines()) == 1
