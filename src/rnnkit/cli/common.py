@@ -20,7 +20,8 @@ def add_train_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=int, help="random seed (weights, dropout, data order)")
     g.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to train (default auto)")
     g.add_argument("--threads", type=int, help="CPU threads for PyTorch (default 1: stays fast on a busy machine)")
-    g.add_argument("--precision", choices=["fp32", "bf16"], help="bf16 autocast or plain fp32")
+    g.add_argument("--precision", choices=["auto", "fp32", "bf16"],
+                   help="bf16 autocast, plain fp32, or auto (bf16 where the CPU/GPU supports it natively; the text default)")
     g.add_argument("--resume", action="store_true", help="continue the run in --out from its last.pt")
 
 

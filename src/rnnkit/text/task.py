@@ -38,11 +38,11 @@ class TextDataConfig:
 
 
 def _text_model() -> ModelConfig:
-    return ModelConfig(cell="lstm", hidden=512, layers=2, dropout=0.1)
+    return ModelConfig(cell="lstm", hidden=256, layers=2, dropout=0.1)
 
 
 def _text_train() -> TrainConfig:
-    return TrainConfig(lr=3e-3, max_steps=20000, eval_every=250, warmup_steps=100)
+    return TrainConfig(lr=3e-3, max_steps=20000, eval_every=250, warmup_steps=100, precision="auto")
 
 
 @dataclass

@@ -69,6 +69,21 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def resolve_precision(name: str, device: torch.device) -> str:
+    """`auto` is bf16 autocast where the hardware runs bf16 natively (AVX512-BF16/AMX CPUs, bf16
+    CUDA GPUs), else fp32. On this project's CPU, bf16 trains a 2x256 LSTM 2.3x faster with the
+    same loss curve (BENCHMARKS.md)."""
+    if name != "auto":
+        return name
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    try:
+        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        native = False
+    return "bf16" if native else "fp32"
+
+
 def apply_threads(threads: int | None) -> None:
     if threads is not None:
         if threads < 1:
@@ -133,7 +148,8 @@ def fit(
         (run_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     metrics_log = (run_dir / "metrics.jsonl").open("a") if main else None
     n_batches = task.batches_per_epoch()
-    autocast = _autocast(cfg.precision, device)
+    precision = resolve_precision(cfg.precision, device)
+    autocast = _autocast(precision, device)
 
     def bundle(with_state: bool) -> dict[str, Any]:
         b = {
@@ -259,7 +275,7 @@ def fit(
         **{f"best_{k}": v for k, v in prog.best_metrics.items()},
         "device": str(device),
         "threads": torch.get_num_threads(),
-        "precision": cfg.precision,
+        "precision": precision,
     }
     if main:
         (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
@@ -279,8 +295,8 @@ def _check_budget(cfg: TrainConfig) -> None:
         raise RnnkitError(f"--lr must be > 0, got {cfg.lr}")
     if cfg.eval_every < 1:
         raise RnnkitError(f"eval_every must be >= 1, got {cfg.eval_every}")
-    if cfg.precision not in ("fp32", "bf16"):
-        raise RnnkitError(f"precision must be fp32 or bf16, got {cfg.precision!r}")
+    if cfg.precision not in ("auto", "fp32", "bf16"):
+        raise RnnkitError(f"precision must be auto, fp32 or bf16, got {cfg.precision!r}")
     if cfg.schedule not in ("cosine", "plateau", "constant"):
         raise RnnkitError(f"schedule must be cosine, plateau or constant, got {cfg.schedule!r}")
 
