@@ -36,7 +36,7 @@ class DataConfig:
     outlier_threshold: float = 8.0
     target_transform: str = "logret"  # level | diff | pct | logret
     scaler: str = "standard"  # minmax | standard | robust | none (fit on the training part only)
-    normalize: str = "none"  # none | window: per window, log(y / its last season's mean) for levels,
+    normalize: str = "window"  # none | window: per window, log(y / its last season's mean) for levels,
     # changes / their RMS over the window otherwise
     calendar: bool = True  # day-of-week / month / hour, or seasonal phase, as inputs
     season: int | None = None  # seasonal period; None = detected from the autocorrelation

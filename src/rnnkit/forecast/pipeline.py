@@ -48,7 +48,8 @@ class Pipeline:
         for s in data.series:
             check_transform(s.y, self.transform)
             if self.by_level and not (s.y > 0).all():
-                raise RnnkitError(f"series {s.id}: normalize = \"window\" needs a target above zero everywhere")
+                raise RnnkitError(f"series {s.id}: --normalize window on levels needs a target above zero "
+                                  "everywhere; use --normalize none or --target-transform diff")
         first = 0 if self.transform == "level" else 1  # z[0] of a change series is a placeholder
         z = np.concatenate([step_changes(s.y[:e], self.transform)[first:] for s, e in zip(data.series, train_ends)])
         self.target_scaler.fit(z if len(z) else np.zeros(1))

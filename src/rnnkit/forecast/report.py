@@ -15,7 +15,7 @@ def verdict(ev: Evaluation, model: str) -> str:
     if rel is None:
         return "no persistence score to compare with"
     word = "beats" if rel < 1.0 else "does not beat"
-    return f"{model} {word} persistence on the test span (RMSE {rel:.3f} x naive's)"
+    return f"{model} {word} persistence on the test span (RMSE {rel:.4f} x naive's)"
 
 
 def to_json(ev: Evaluation, model: str, target: str, extra: dict) -> dict:
@@ -46,7 +46,7 @@ def write_reports(run_dir: Path, ev: Evaluation, model: str, target: str, extra:
     notes = [f"- evaluated on {ev.points} forecast points, {ev.span[0]} .. {ev.span[1]}, horizon {ev.horizon}, "
              f"origins every {ev.every} step(s), from the true history (no refit)"]
     notes.append(f"- directional accuracy {s['directional_accuracy']:.3f} against an up-day share of {ev.up_share:.3f} "
-                 "(always saying 'up' would score the latter)")
+                 "(always saying 'up' would score the latter; naive predicts no move, so it scores ~0 by construction)")
     if s.get("coverage") is not None and data["interval"]:
         lo, hi = data["interval"]
         notes.append(f"- {100 * (hi - lo):.0f}% interval ({lo:g}..{hi:g} quantiles) covered {100 * s['coverage']:.1f}% of actual values")
