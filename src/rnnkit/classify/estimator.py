@@ -127,7 +127,8 @@ def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path |
     prep = prepare(cfg, data_path, test_path, log)
     model = build_model(cfg, prep.encoder)
     task = ClassifyTask(prep.train, prep.val, cfg.data.batch_size, cfg.train.seed, cfg.data.monitor,
-                        _class_weights(prep.train.y, len(prep.encoder.classes)) if cfg.data.class_weights else None)
+                        _class_weights(prep.train.y, len(prep.encoder.classes)) if cfg.data.class_weights else None,
+                        cfg.data.jitter)
     if cfg.train.eval_every == 0:  # once per epoch; the resolved value goes into config.json
         cfg = replace(cfg, train=replace(cfg.train, eval_every=task.batches_per_epoch()))
     result = fit(model, task, cfg.train, out, kind="classify", config=to_dict(cfg),

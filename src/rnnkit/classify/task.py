@@ -36,8 +36,9 @@ class ClassifyTask:
     unit = "sequences"
 
     def __init__(self, train: Encoded, val: Encoded, batch_size: int, seed: int, monitor: str,
-                 class_weights: torch.Tensor | None = None):
+                 class_weights: torch.Tensor | None = None, jitter: float = 0.0):
         self.train, self.val = train, val
+        self.jitter = jitter  # std of Gaussian noise added to numeric training inputs (augmentation)
         self.batch_size = batch_size
         self.seed = seed
         self.monitor = {"loss": "val_loss", "accuracy": "val_error"}[monitor]
@@ -48,7 +49,12 @@ class ClassifyTask:
 
     def batch(self, epoch: int, index: int) -> tuple[torch.Tensor, ...]:
         b = self.train.take(self._epoch_order(epoch)[index])
-        return b.x, b.lengths, b.y
+        x = b.x
+        if self.jitter > 0 and x.is_floating_point():
+            g = torch.Generator().manual_seed((self.seed * 1_000_003 + epoch) * 100_003 + index)
+            real = (torch.arange(x.shape[1])[None, :] < b.lengths[:, None]).unsqueeze(-1)  # (B, T, 1)
+            x = x + self.jitter * torch.randn(x.shape, generator=g) * real  # padding stays zero
+        return x, b.lengths, b.y
 
     def _epoch_order(self, epoch: int) -> list[torch.Tensor]:
         """The epoch's batches (row indices), a pure function of (seed, epoch) for exact resume.
