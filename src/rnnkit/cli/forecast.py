@@ -45,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     u.add_argument("--refit-scaler", action="store_true", help="refit the scalers on all rows but the newest part")
     u.add_argument("--seed", type=int)
     u.add_argument("--threads", type=int)
+    u.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to fine-tune (default: as trained)")
     u.set_defaults(handler=_update)
 
 
@@ -150,5 +151,5 @@ def _predict(a: argparse.Namespace) -> int:
 def _update(a: argparse.Namespace) -> int:
     from rnnkit.forecast.commands import update_command
 
-    update_command(a.run, a.csv, a.max_epochs, a.lr, a.refit_scaler, a.seed, a.threads, _say)
+    update_command(a.run, a.csv, a.max_epochs, a.lr, a.refit_scaler, a.seed, a.threads, a.device, _say)
     return 0

@@ -48,14 +48,16 @@ def backtest_command(run: str, csv: str | None, refit_every: int | None, refit_e
 
 
 def update_command(run: str, csv: str, epochs: int, lr: float, refit_scaler: bool, seed: int | None,
-                   threads: int | None, log: Log = print) -> dict:
+                   threads: int | None, device: str | None = None, log: Log = print) -> dict:
     from rnnkit.forecast.update import update_run
 
     if epochs < 1:
         raise RnnkitError(f"--max-epochs must be >= 1, got {epochs}")
     est = Forecaster.load(run)
     data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run)
-    result = update_run(Path(run), data, csv, _finetune_cfg(est, epochs, lr, seed, threads), refit_scaler, log)
+    cfg = _finetune_cfg(est, epochs, lr, seed, threads)
+    cfg.device = device or cfg.device
+    result = update_run(Path(run), data, csv, cfg, refit_scaler, log)
     log(f"version v{result['version']} written to {run}/versions/v{result['version']} (previous versions kept); "
         f"now current in {run}/best.pt")
     log("error on the newest rows (unseen while fine-tuning):")

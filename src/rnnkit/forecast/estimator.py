@@ -19,6 +19,7 @@ from rnnkit.forecast.config import ForecastRunConfig, check, quantile_levels
 from rnnkit.forecast.pipeline import Arrays, Pipeline
 from rnnkit.forecast.task import WindowTask
 from rnnkit.models.forecaster import WindowForecaster
+from rnnkit.series.clean import when
 from rnnkit.series.frame import Series, SeriesSet, future_index
 from rnnkit.series.split import split_bounds
 from rnnkit.series.windows import calendar_features, detect_season, origins
@@ -256,5 +257,5 @@ def _seasonal_view(y: np.ndarray) -> np.ndarray:
 
 
 def _stamp(s: Series, i: int) -> str | int:
-    return str(s.index[i]) if s.index is not None else int(s.t0 + i)
+    return when(s.index[i]) if s.index is not None else int(s.t0 + i)
 

@@ -24,6 +24,7 @@ from rnnkit.forecast.baselines import Naive
 from rnnkit.forecast.estimator import Forecaster
 from rnnkit.forecast.evaluate import evaluate
 from rnnkit.forecast.task import WindowTask
+from rnnkit.series.clean import when
 from rnnkit.series.frame import SeriesSet
 from rnnkit.series.windows import origins
 
@@ -54,7 +55,7 @@ def finetune(est: Forecaster, data: SeriesSet, starts: list[int], ends: list[int
         log=log or (lambda _m: None))
     if (run_dir / "best.pt").exists():
         new.model.load_state_dict(load_checkpoint(run_dir / "best.pt", kind="forecast")["model"])
-    new.model.eval()
+    new.model.to("cpu").eval()  # forecasting runs on the CPU
     return new
 
 
@@ -127,4 +128,4 @@ def _score(est: Forecaster, data: SeriesSet, starts: list[int]) -> dict:
 
 
 def _stamp(s) -> str | int:
-    return str(s.index[-1]) if s.index is not None else int(s.t0 + len(s) - 1)
+    return when(s.index[-1]) if s.index is not None else int(s.t0 + len(s) - 1)

@@ -72,6 +72,14 @@ class CleaningReport:
         return lines
 
 
+def when(t) -> str:
+    """A time stamp for messages: the date alone at midnight, positions as they are."""
+    if isinstance(t, (int, np.integer)):
+        return str(int(t))
+    t = pd.Timestamp(t)
+    return str(t.date()) if t == t.normalize() else str(t)
+
+
 def parse_numeric(df: pd.DataFrame, columns: list[str], line_offset: int, where: str) -> pd.DataFrame:
     """Columns to float; a cell that is present but not a number is an error naming row and column."""
     out = df.copy()
@@ -174,9 +182,8 @@ def _screen_outliers(df: pd.DataFrame, time_col: str, target: str, policy: Clean
     flagged = np.flatnonzero((d < lo) | (d > hi)) + 1  # row index of the step's end
     report.outliers += len(flagged)
     report.outlier_action = {"flag": "flagged, kept", "clip": "clipped"}[policy.outliers]
-    times = df[time_col].to_numpy()
     for i in flagged[: max(0, 5 - len(report.outlier_examples))]:
-        report.outlier_examples.append(str(pd.Timestamp(times[i]).date()) if not np.issubdtype(times.dtype, np.integer) else str(times[i]))
+        report.outlier_examples.append(when(df[time_col].iloc[i]))
     if policy.outliers == "clip" and len(flagged):
         y = y.copy()
         for i in flagged:  # rebuild the level so the step is clipped to the fitted range
@@ -207,4 +214,4 @@ def _count_gaps(t: pd.Series, report: CleaningReport) -> None:
     if missing.size and missing.max() > report.largest_gap:
         i = int(missing.argmax())
         report.largest_gap = int(missing[i])
-        report.largest_gap_at = str(t.iloc[i + 1])[:19]
+        report.largest_gap_at = when(t.iloc[i + 1])

@@ -109,13 +109,17 @@ def fit(
     task's plain-data state (tokenizer, scaler, ...), both stored in every checkpoint.
 
     `on_step(step, loss)` and `on_eval(step, metrics)` may return True to stop the run early
-    (tests simulate an interruption this way; a tuner prunes a trial)."""
+    (tests simulate an interruption this way; a tuner prunes a trial).
+
+    Under torchrun (see train/distributed.py) the model is wrapped in DistributedDataParallel, each
+    rank trains on its rows of every batch, rank 0 alone evaluates and writes, and ranks > 0 raise
+    `NotMainRank` at the end so that nothing the caller does after training runs twice."""
     run_dir = Path(run_dir)
     main = distributed.is_main()
-    log = log or (_stderr if main else (lambda _msg: None))
+    log = (log or _stderr) if main else (lambda _msg: None)
     _check_budget(cfg)
     apply_threads(cfg.threads)
-    device = resolve_device(cfg.device)
+    device = distributed.local_device(resolve_device(cfg.device))
     last_path = run_dir / "last.pt"
 
     if not resume and last_path.exists():
@@ -124,7 +128,7 @@ def fit(
         raise RnnkitError(f"--resume: {run_dir} has no last.pt to resume from")
 
     if not resume:
-        _seed_everything(cfg.seed)
+        _seed_everything(cfg.seed + distributed.rank())  # ranks draw different dropout masks
     model.to(device)
     optimizer = _make_optimizer(model, cfg)
     schedule = Schedule(
@@ -139,10 +143,12 @@ def fit(
         optimizer.load_state_dict(ckpt["optimizer"])
         schedule.load_state_dict(ckpt["schedule"])
         prog = _Progress(**ckpt["progress"])
-        carry = state_to(ckpt.get("carry"), device)
-        _set_rng_state(ckpt["rng"])
+        own = _rank_state(ckpt, run_dir)
+        carry = state_to(own.get("carry"), device)
+        _set_rng_state(own["rng"])
         log(f"resumed {run_dir} at step {prog.step} (epoch {prog.epoch}, batch {prog.index})")
 
+    model = distributed.wrap(model, device)
     if main:
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")
@@ -151,7 +157,7 @@ def fit(
     precision = resolve_precision(cfg.precision, device)
     autocast = _autocast(precision, device)
 
-    def bundle(with_state: bool) -> dict[str, Any]:
+    def bundle(with_state: bool, ranks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         b = {
             "kind": kind,
             "config": config,
@@ -162,7 +168,15 @@ def fit(
         if with_state:
             b.update(optimizer=optimizer.state_dict(), schedule=schedule.state_dict(),
                      carry=state_to(carry, "cpu"), rng=_get_rng_state())
+            if ranks is not None and len(ranks) > 1:  # each rank's own streams' state and RNG
+                b.update(world_size=len(ranks), ranks=ranks)
         return b
+
+    def rank_states() -> list[dict[str, Any]] | None:
+        """Collective: every rank's carry and RNG, for last.pt (None in a single process)."""
+        if not distributed.is_distributed():
+            return None
+        return distributed.gather({"carry": state_to(carry, "cpu"), "rng": _get_rng_state()})
 
     def write(row: dict[str, Any]) -> None:
         if metrics_log is not None:
@@ -170,11 +184,13 @@ def fit(
             metrics_log.flush()
 
     def evaluate() -> dict[str, float]:
-        model.eval()
-        with torch.no_grad(), autocast():
-            metrics = task.evaluate(_unwrap(model), device)
-        model.train()
-        return {k: float(v) for k, v in metrics.items()}
+        metrics = None
+        if main:  # identical weights on every rank: evaluate once, share the numbers
+            model.eval()
+            with torch.no_grad(), autocast():
+                metrics = {k: float(v) for k, v in task.evaluate(_unwrap(model), device).items()}
+            model.train()
+        return distributed.from_main(metrics)
 
     def evaluate_and_checkpoint() -> tuple[dict[str, float], bool]:
         metrics = evaluate()
@@ -187,10 +203,11 @@ def fit(
             prog.bad_evals += 1
         schedule.observe(value)
         write({"event": "eval", "step": prog.step, "epoch": prog.epoch, **metrics})
+        ranks = rank_states()
         if main:
             if improved:
                 save_checkpoint(run_dir / "best.pt", bundle(with_state=False))
-            save_checkpoint(last_path, bundle(with_state=True))
+            save_checkpoint(last_path, bundle(with_state=True, ranks=ranks))
         shown = "  ".join(f"{k}={v:.4f}" for k, v in metrics.items())
         log(f"step {prog.step}  {shown}{'  (best)' if improved else ''}")
         return metrics, improved
@@ -203,6 +220,8 @@ def fit(
     with stopper:
         while not stopped:
             prog.elapsed_s = time.monotonic() - started
+            if cfg.max_minutes is not None:  # the LR schedule and the stop follow the slowest rank
+                prog.elapsed_s = distributed.agree_max(prog.elapsed_s)
             stopped = _budget_exhausted(cfg, prog, n_batches)
             if stopped:
                 break
@@ -213,10 +232,11 @@ def fit(
             lr = schedule.lr_at(prog.step, _progress_fraction(cfg, prog, n_batches))
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            batch = tuple(t.to(device, non_blocking=True) for t in task.batch(prog.epoch, prog.index))
+            rows = distributed.shard(task.batch(prog.epoch, prog.index))
+            batch = tuple(t.to(device, non_blocking=True) for t in rows)
             with autocast():
                 loss, new_carry, n_items = task.train_loss(model, batch, carry)
-            loss_value = float(loss.detach())
+            loss_value, n_items = distributed.agree_step(float(loss.detach()), n_items)
             if not math.isfinite(loss_value):
                 stopped = "nan_loss"
                 break
@@ -247,6 +267,7 @@ def fit(
                     stopped = "hook"
             if stopper.signal_name and not stopped:
                 stopped = "interrupted"
+            stopped = distributed.agree_stop(stopped)
     if bar is not None:
         bar.close()
 
@@ -256,8 +277,9 @@ def fit(
             f"checkpoint is kept ({'last.pt, step ' + str(_saved_step(last_path)) if last_path.exists() else 'none was written yet'}). "
             f"Lower --lr or keep gradient clipping on.")
     elif stopped == "interrupted":
+        ranks = rank_states()
         if main:
-            save_checkpoint(last_path, bundle(with_state=True))
+            save_checkpoint(last_path, bundle(with_state=True, ranks=ranks))
         log(f"interrupted by {stopper.signal_name}: saved {last_path} at step {prog.step}; continue with --resume")
     elif prog.last_eval_step != prog.step and prog.step > 0:
         evaluate_and_checkpoint()
@@ -277,8 +299,11 @@ def fit(
         "threads": torch.get_num_threads(),
         "precision": precision,
     }
-    if main:
-        (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if distributed.world_size() > 1:
+        summary["processes"] = distributed.world_size()
+    if not main:
+        raise distributed.NotMainRank(f"rank {distributed.rank()} finished training")
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return FitResult(run_dir, stopped, summary)
 
 
@@ -339,6 +364,15 @@ def _check_same_architecture(saved: dict[str, Any], current: dict[str, Any]) -> 
     if changed:
         diffs = ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in changed)
         raise RnnkitError(f"--resume with a changed architecture ({diffs}); use the original settings or a new --out")
+
+
+def _rank_state(ckpt: dict[str, Any], run_dir: Path) -> dict[str, Any]:
+    """This rank's carry and RNG state from last.pt; a distributed run resumes with as many processes."""
+    saved, now = int(ckpt.get("world_size", 1)), distributed.world_size()
+    if saved != now:
+        raise RnnkitError(f"{run_dir} was trained with {saved} process(es); resume it with --nproc {saved} "
+                          f"(this job has {now})")
+    return ckpt["ranks"][distributed.rank()] if saved > 1 else ckpt
 
 
 def _unwrap(model: nn.Module) -> nn.Module:
