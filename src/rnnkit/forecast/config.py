@@ -60,7 +60,7 @@ class ForecastRunConfig:
     model: ModelConfig = field(default_factory=lambda: ModelConfig(cell="lstm", hidden=64, layers=2))
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
         lr=1e-3, weight_decay=0.0, schedule="plateau", warmup_steps=0, max_epochs=20, eval_every=0,
-        patience=5, log_every=50))
+        patience=5, log_every=10))
     data: DataConfig = field(default_factory=DataConfig)
     forecast: ForecastConfig = field(default_factory=ForecastConfig)
 

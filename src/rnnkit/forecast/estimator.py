@@ -145,7 +145,9 @@ class Forecaster:
         est.pipeline = Pipeline.from_state(ckpt["extra"]["pipeline"])
         est.meta = ckpt["extra"]["meta"]
         est.model = est.build_model(est.pipeline.n_inputs)
-        est.model.load_state_dict(ckpt["model"])
+        from rnnkit.export.quantize import load_weights  # int8 runs (rnnkit quantize) too
+
+        est.model = load_weights(est.model, ckpt)
         est.model.eval()
         return est
 

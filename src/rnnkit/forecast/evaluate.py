@@ -49,7 +49,7 @@ def evaluate(models: list, data: SeriesSet, test_starts: list[int], train_ends: 
             ev.span = (_when(s, int(at[0])), _when(s, int(idx[-1, -1])))
         for m in models:
             f = m.forecast(s, at, horizon)  # (N, H, Q)
-            point = f[..., f.shape[-1] // 2] if f.shape[-1] > 1 else f[..., 0]
+            point = f[..., _point_index(m)]
             per[m.name].append({"mae": M.mae(y, point), "rmse": M.rmse(y, point), "mape": M.mape(y, point),
                                 "smape": M.smape(y, point), "mase": M.mase(y, point, scale)})
             pooled[m.name]["dir"].append(np.sign(point - last) == np.sign(y - last))
@@ -74,6 +74,12 @@ def evaluate(models: list, data: SeriesSet, test_starts: list[int], train_ends: 
     for score in ev.scores.values():
         score["rel_rmse_vs_naive"] = score["rmse"] / naive_rmse if naive_rmse else None
     return ev
+
+
+def _point_index(model) -> int:
+    """Where the median sits in a model's quantile axis (baselines give a point: index 0)."""
+    quantiles = getattr(model, "quantiles", None)
+    return quantiles.index(0.5) if quantiles else 0
 
 
 def _when(s, i: int) -> str:

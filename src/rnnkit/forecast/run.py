@@ -85,7 +85,7 @@ def write_figures(out: Path, est: Forecaster, data: SeriesSet, ev: Evaluation, p
         label = f"{100 * (max(est.quantiles) - min(est.quantiles)):.0f}% interval" if q >= 3 else ""
         title = f"{data.target}{' (' + s.id + ')' if len(data) > 1 else ''}: test span, horizon {ev.horizon}, " \
                 f"origins every {ev.every}"
-        plot_forecast(x, s.y[idx], f[..., q // 2].ravel(), ev.plot_levels["naive"][..., 0].ravel(), band,
+        plot_forecast(x, s.y[idx], f[..., est.point_index].ravel(), ev.plot_levels["naive"][..., 0].ravel(), band,
                       out / f"{prefix}forecast.png", title, est.name, label)
         if est.cfg.model.cell == "attention":
             plot_attention(est.attention(s, at), out / f"{prefix}attention.png")
