@@ -49,10 +49,16 @@ def generate(
     state = None
     if ids.shape[1] > 1:
         _, state = model(ids[:, :-1], None)
-    stepper = CharLMStepper(model)
+    # the hand-stepped cell reads float weights; an int8 model (rnnkit quantize) steps its own forward
+    stepper = CharLMStepper(model) if isinstance(model.head, torch.nn.Linear) and isinstance(
+        model.core.rnn, torch.nn.RNNBase) else None
     token = int(ids[0, -1])
     for _ in range(length):
-        logits, state = stepper.step(token, state)
+        if stepper is not None:
+            logits, state = stepper.step(token, state)
+        else:
+            out, state = model(torch.tensor([[token]]), state)
+            logits = out[:, -1]
         probs = torch.softmax(process(logits, temperature, top_k, top_p), dim=-1)
         token = int(torch.multinomial(probs, 1, generator=generator))
         yield tokenizer.chars[token]

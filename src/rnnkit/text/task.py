@@ -166,7 +166,9 @@ def load_text_model(run: str | Path) -> tuple[CharLM, CharTokenizer, TextRunConf
     tokenizer = CharTokenizer.from_dict(ckpt["extra"]["tokenizer"])
     model = build_model(cfg.model, tokenizer.vocab_size)
     try:
-        model.load_state_dict(ckpt["model"])
+        from rnnkit.export.quantize import load_weights  # int8 runs (rnnkit quantize) too
+
+        model = load_weights(model, ckpt)
     except RuntimeError as e:
         raise RnnkitError(f"checkpoint in {run} does not match its own config ({str(e).splitlines()[0]})") from None
     model.eval()

@@ -1,0 +1,230 @@
+"""`rnnkit export --run DIR --out FILE.onnx`: any run folder to one self-contained ONNX file.
+
+Exporter: `torch.onnx.export(..., dynamo=True)` (the default and recommended exporter in torch
+2.13; the TorchScript exporter is deprecated). nn.LSTM/GRU/RNN become ONNX LSTM/GRU/RNN nodes.
+Everything the runner needs besides the network (tokenizer, text encoder or scalers, the forecast
+pipeline) is stored as JSON in the file's metadata_props under the key "rnnkit", so the .onnx file
+alone is the deployable artefact. Every export is checked with onnxruntime before it is kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import warnings
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from rnnkit.errors import RnnkitError
+from rnnkit.export.graphs import Graph, build_graph
+
+META_KEY = "rnnkit"
+FORMAT = "rnnkit-onnx"
+VERSION = 1
+TOLERANCE = 1e-4  # relative to the largest reference value (at least 1)
+
+
+def require_export_extra():
+    try:
+        import onnx
+        import onnxruntime
+    except ImportError as e:
+        raise RnnkitError(f"ONNX export needs {e.name}: pip install 'rnnkit[export]'") from None
+    return onnx, onnxruntime
+
+
+def check_writable(out: Path) -> None:
+    """Fail before the (slow) export when `out` cannot be written."""
+    if out.is_dir():
+        raise RnnkitError(f"--out {out} is a folder; give a file name such as model.onnx")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        existed = out.exists()
+        with open(out, "ab"):
+            pass
+        if not existed:
+            out.unlink()
+    except OSError as e:
+        raise RnnkitError(f"cannot write {out} ({e.strerror or e}); choose another --out") from None
+
+
+def load_for_export(run: str | Path) -> tuple[nn.Module, dict[str, Any], bool, int, int, bool]:
+    """(float model, task metadata, reads token ids, input width, whole-sequence example length,
+    whole-sequence length varies)."""
+    from rnnkit.export.quantize import is_quantized
+    from rnnkit.train.checkpoint import load_checkpoint, resolve_checkpoint
+
+    path = resolve_checkpoint(run)
+    ckpt = load_checkpoint(path)
+    if is_quantized(ckpt):
+        raise RnnkitError(f"{run} holds an int8 quantized model; export the float run it was made from "
+                          f"({ckpt['extra']['quantized'].get('source', 'its source run')})")
+    kind = ckpt.get("kind")
+    meta: dict[str, Any] = {"kind": kind, "source": str(path)}
+    if kind == "text":
+        from rnnkit.text.task import load_text_model
+
+        model, tokenizer, cfg = load_text_model(path)
+        meta.update(model=cfg.model.cell, tokenizer=tokenizer.to_dict())
+        return model, meta, True, 0, 0, False
+    if kind == "forecast":
+        from rnnkit.forecast.config import clean_policy
+        from rnnkit.forecast.estimator import Forecaster
+
+        est = Forecaster.load(path)
+        d, f = est.cfg.data, est.cfg.forecast
+        meta.update(
+            model=est.cfg.model.cell, pipeline=est.pipeline.state_dict(), meta=est.meta,
+            data={"date_col": d.date_col, "target": d.target, "features": list(d.features), "id_col": d.id_col,
+                  "policy": asdict(clean_policy(d))},
+            forecast={"horizon": f.horizon, "lookback": f.lookback, "strategy": f.strategy},
+            first=est.first, quantiles=est.quantiles, point_index=est.point_index)
+        return est.model, meta, False, est.pipeline.n_inputs, f.lookback // f.patch, False
+    if kind == "classify":
+        from rnnkit.classify.inference import load_run
+
+        model, encoder, cfg = load_run(path)
+        meta.update(model=cfg.model.cell, encoder=encoder.state())
+        return model, meta, encoder.is_text, encoder.input_size, 12, True
+    raise RnnkitError(f"cannot export a {kind!r} checkpoint; rnnkit exports text, forecast and classify runs")
+
+
+def _export(graph: Graph):
+    """Run the dynamo exporter quietly (it narrates every stage on stdout and warns about
+    torchvision, which rnnkit does not use)."""
+    quiet = logging.getLogger("torch.onnx")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            program = torch.onnx.export(
+                graph.module, graph.example, input_names=graph.input_names, output_names=graph.output_names,
+                dynamic_shapes=tuple(graph.dynamic_shapes[n] for n in graph.input_names), dynamo=True,
+                verbose=False, external_data=False)
+    except Exception as e:  # the exporter's own errors are long; keep the first line
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise RnnkitError(f"ONNX export failed: {first[:200]}") from None
+    finally:
+        quiet.setLevel(level)
+    return program.model_proto
+
+
+def _relax(proto, graph: Graph) -> None:
+    """Name the dynamic axes on the graph's inputs and outputs. The tracer fixes the sequence
+    length of a whole-sequence graph to the example's; the ONNX recurrent nodes themselves take
+    any length, and the parity check runs a second length to prove it."""
+    del proto.graph.value_info[:]  # intermediate shapes from the trace; onnxruntime infers its own
+    for value in list(proto.graph.input) + list(proto.graph.output):
+        dims = value.type.tensor_type.shape.dim
+        for i, d in enumerate(dims):
+            is_batch = d.HasField("dim_param") or (value.name in ("h", "c", "h_out", "c_out") and i == 1)
+            if is_batch:
+                d.dim_param = "batch"
+            elif graph.time_dynamic and i == 1 and value.name in ("x", "attention"):
+                d.dim_param = "time"
+        if value.name in ("logits", "forecast", "attention") and len(dims):
+            dims[0].dim_param = "batch"
+
+
+def export_run(run: str | Path, out: str | Path, tolerance: float = TOLERANCE, seed: int = 0) -> dict[str, Any]:
+    """Export, check against PyTorch with onnxruntime, and write `out`. Returns the metadata."""
+    onnx, _ = require_export_extra()
+    out = Path(out)
+    check_writable(out)
+    model, meta, is_tokens, n_inputs, whole_steps, time_dynamic = load_for_export(run)
+    graph = build_graph(model, meta["kind"], is_tokens, n_inputs, whole_steps, time_dynamic)
+    proto = _export(graph)
+    _relax(proto, graph)
+    meta.update(format=FORMAT, version=VERSION, streaming=graph.streaming, inputs=graph.input_names,
+                outputs=graph.output_names, state=graph.state, input_dtype="int64" if is_tokens else "float32",
+                n_inputs=n_inputs, vocab=_vocab(model) if is_tokens else 0, time_dynamic=graph.time_dynamic,
+                time_steps=graph.time_steps)
+    blob = proto.SerializeToString()
+    diff, scale = parity(blob, model, meta, seed)
+    meta["parity"] = {"max_abs_diff": diff, "tolerance": tolerance * scale}
+    if not diff <= tolerance * scale:
+        raise RnnkitError(f"the exported graph disagrees with the PyTorch model: max abs difference {diff:.3g} "
+                          f"> tolerance {tolerance * scale:.3g}; nothing was written")
+    entry = proto.metadata_props.add()
+    entry.key, entry.value = META_KEY, json.dumps(meta, default=str)
+    try:
+        onnx.save(proto, str(out))
+    except OSError as e:
+        raise RnnkitError(f"cannot write {out} ({e.strerror or e}); choose another --out") from None
+    meta["bytes"] = out.stat().st_size
+    return meta
+
+
+def _vocab(model: nn.Module) -> int:
+    return int(model.embed.num_embeddings)
+
+
+# -- parity ------------------------------------------------------------------------------------
+def _inputs(meta: dict, batch: int, steps: int, rng: np.random.Generator) -> np.ndarray:
+    if meta["input_dtype"] == "int64":
+        return rng.integers(2 if meta["kind"] == "classify" else 0, meta["vocab"], size=(batch, steps))
+    return rng.standard_normal((batch, steps, meta["n_inputs"])).astype(np.float32)
+
+
+@torch.no_grad()
+def parity(blob: bytes, model: nn.Module, meta: dict, seed: int = 0) -> tuple[float, float]:
+    """(max abs difference between onnxruntime and PyTorch, scale of the reference values).
+
+    Step graphs: a sequence streamed one step at a time through the ONNX graph, state fed back,
+    against PyTorch reading the whole sequence (every prefix for forecast/classify). Whole graphs:
+    two different sequence lengths when the length varies."""
+    import onnxruntime as ort
+
+    from rnnkit.export.runner import zero_state
+
+    session = ort.InferenceSession(blob, providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(seed)
+    diffs, scale = [0.0], 1.0
+
+    def compare(got: np.ndarray, ref: torch.Tensor) -> None:
+        nonlocal scale
+        ref = ref.float().numpy()
+        diffs.append(float(np.abs(got - ref).max()))
+        scale = max(scale, float(np.abs(ref).max()))
+
+    if meta["streaming"]:
+        steps = 16 if meta["kind"] == "text" else 8
+        x = _inputs(meta, 2, steps, rng)
+        state = zero_state(meta, 2)
+        outs = []
+        for t in range(steps):
+            feed = {"x": x[:, t:t + 1], **dict(zip(("h", "c"), state))}
+            result = session.run(None, feed)
+            outs.append(result[0])
+            state = result[1:]
+        xt = torch.from_numpy(x)
+        if meta["kind"] == "text":
+            logits, ref_state = model(xt)
+            compare(np.stack(outs, axis=1), logits)
+        else:
+            for t in range(steps):
+                out, ref_state = model(xt[:, :t + 1])
+                compare(outs[t], out.logits if meta["kind"] == "classify" else out)
+        for got, ref in zip(state, ref_state if isinstance(ref_state, tuple) else (ref_state,)):
+            compare(got, ref)
+        return max(diffs), scale
+    lengths = [meta["time_steps"]] + ([meta["time_steps"] + 5] if meta["time_dynamic"] else [])
+    for steps in lengths:
+        x = _inputs(meta, 2, steps, rng)
+        result = session.run(None, {"x": x})
+        out, _ = model(torch.from_numpy(x))
+        if meta["kind"] == "classify":
+            compare(result[0], out.logits)
+            if out.weights is not None:
+                compare(result[1], out.weights)
+        else:
+            compare(result[0], out)
+    return max(diffs), scale

@@ -1,0 +1,217 @@
+"""Run an exported .onnx file with numpy + onnxruntime only: no PyTorch, no rnnkit model code.
+
+`rnnkit export run --onnx FILE` generates text, forecasts a CSV, or classifies a text or a series,
+reading the tokenizer / encoder / forecast pipeline from the file's "rnnkit" metadata. The
+forecast pipeline is rnnkit's own numpy code (`forecast/pipeline.py`, `series/`), which imports no
+torch. Sampling uses numpy's generator, so a seed reproduces the runner's own samples, not those of
+`rnnkit text generate` (torch's generator draws differently).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from rnnkit.errors import RnnkitError
+
+PAD, UNK = 0, 1  # as classify/preprocess.py
+_WORD = re.compile(r"\w+|[^\w\s]")  # as classify/preprocess.py (a test checks they agree)
+
+
+class OnnxModel:
+    """An exported rnnkit graph and its metadata."""
+
+    def __init__(self, path: str | Path, threads: int = 1):
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise RnnkitError("running an ONNX file needs onnxruntime: pip install 'rnnkit[export]'") from None
+        path = Path(path)
+        if not path.is_file():
+            raise RnnkitError(f"no such ONNX file: {path}")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        try:
+            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        except Exception as e:
+            raise RnnkitError(f"{path} is not a readable ONNX file ({str(e).splitlines()[0][:120]})") from None
+        raw = self.session.get_modelmeta().custom_metadata_map.get("rnnkit")
+        if raw is None:
+            raise RnnkitError(f"{path} was not exported by rnnkit (no 'rnnkit' metadata); use `rnnkit export`")
+        self.meta: dict[str, Any] = json.loads(raw)
+        self.kind: str = self.meta["kind"]
+
+    def step(self, x: np.ndarray, state: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One call of a step graph: x (B, 1[, F]) -> (out, new state)."""
+        result = self.session.run(None, {"x": x, **dict(zip(("h", "c"), state))})
+        return result[0], result[1:]
+
+    def sequence(self, x: np.ndarray) -> np.ndarray:
+        """The model's output after reading all of x (B, T[, F]): streamed for step graphs."""
+        if not self.meta["streaming"]:
+            return self.session.run(None, {"x": x})[0]
+        state = zero_state(self.meta, x.shape[0])
+        out = None
+        for t in range(x.shape[1]):
+            out, state = self.step(x[:, t:t + 1], state)
+        return out
+
+
+def zero_state(meta: dict, batch: int) -> list[np.ndarray]:
+    return [np.zeros([batch if d == "batch" else d for d in s["shape"]], dtype=np.float32) for s in meta["state"]]
+
+
+def _need(model: OnnxModel, kind: str) -> None:
+    if model.kind != kind:
+        raise RnnkitError(f"this ONNX file holds a {model.kind} model, not a {kind} model")
+
+
+# -- text --------------------------------------------------------------------------------------
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max()
+    e = np.exp(z)
+    return e / e.sum()
+
+
+def process(logits: np.ndarray, temperature: float, top_k: int | None, top_p: float | None) -> np.ndarray:
+    """numpy twin of sample/processors.py for one row of logits."""
+    logits = logits.astype(np.float64) / temperature
+    if top_k is not None and top_k < len(logits):
+        kth = np.sort(logits)[-top_k]
+        logits = np.where(logits < kth, -np.inf, logits)
+    if top_p is not None and top_p < 1.0:
+        order = np.argsort(-logits, kind="stable")
+        probs = _softmax(logits[order])
+        before = np.cumsum(probs) - probs
+        drop = np.zeros(len(logits), dtype=bool)
+        drop[order] = before >= top_p
+        logits = np.where(drop, -np.inf, logits)
+    return logits
+
+
+def check_sampling(temperature: float, top_k: int | None, top_p: float | None, length: int) -> None:
+    if not temperature > 0:
+        raise RnnkitError(f"--temperature must be > 0, got {temperature}")
+    if top_k is not None and top_k < 1:
+        raise RnnkitError(f"--top-k must be >= 1, got {top_k}")
+    if top_p is not None and not 0.0 < top_p <= 1.0:
+        raise RnnkitError(f"--top-p must be in (0, 1], got {top_p}")
+    if length < 0:
+        raise RnnkitError(f"--length must be >= 0, got {length}")
+
+
+def generate(model: OnnxModel, prompt: str, length: int, temperature: float = 1.0, top_k: int | None = None,
+             top_p: float | None = None, seed: int | None = None) -> Iterator[str]:
+    """Yield `length` characters continuing `prompt`, stepping the graph one character at a time."""
+    _need(model, "text")
+    check_sampling(temperature, top_k, top_p, length)
+    chars = model.meta["tokenizer"]["chars"]
+    index = {c: i for i, c in enumerate(chars)}
+    unknown = [c for c in dict.fromkeys(prompt) if c not in index]
+    if unknown:
+        raise RnnkitError(f"the prompt has characters the model never saw: {', '.join(map(repr, unknown[:10]))}")
+    prompt = prompt or ("\n" if "\n" in index else chars[0])
+    rng = np.random.default_rng(seed)
+    state = zero_state(model.meta, 1)
+    logits = None
+    for c in prompt:
+        logits, state = model.step(np.array([[index[c]]], dtype=np.int64), state)
+    for _ in range(length):
+        probs = _softmax(process(logits[0], temperature, top_k, top_p))
+        token = int(rng.choice(len(probs), p=probs))
+        yield chars[token]
+        logits, state = model.step(np.array([[token]], dtype=np.int64), state)
+
+
+# -- forecast ----------------------------------------------------------------------------------
+def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
+    """Forecasts past the end of every series in `csv` -> DataFrame (date, yhat, q.. columns), as
+    `rnnkit forecast predict` writes them (direct strategy)."""
+    import pandas as pd
+
+    from rnnkit.forecast.pipeline import Pipeline
+    from rnnkit.series.clean import CleanPolicy
+    from rnnkit.series.frame import future_index
+    from rnnkit.series.io import from_dataframe, read_csv
+
+    _need(model, "forecast")
+    m, d, f = model.meta, model.meta["data"], model.meta["forecast"]
+    horizon = horizon or f["horizon"]
+    if f["strategy"] != "direct":
+        raise RnnkitError("the ONNX runner forecasts direct-strategy models only; use `rnnkit forecast predict`")
+    if not 1 <= horizon <= f["horizon"]:
+        raise RnnkitError(f"--horizon must be between 1 and {f['horizon']} (the trained horizon), got {horizon}")
+    raw = read_csv(csv)
+    lacking = [c for c in d["features"] if c not in raw.columns]
+    if lacking:
+        raise RnnkitError(f"the model was trained with features {', '.join(d['features'])}; {csv} lacks {', '.join(lacking)}")
+    data, _ = from_dataframe(raw, d["date_col"], d["target"], d["features"], d["id_col"],
+                             CleanPolicy(**d["policy"]), source=str(csv))
+    p = Pipeline.from_state(m["pipeline"])
+    need = f["lookback"] + m["first"]
+    quantiles, point = m["quantiles"], m["point_index"]
+    frames = []
+    for s in data.series:
+        if len(s) < need:
+            raise RnnkitError(f"series {s.id}: a forecast needs at least {need} rows of history (--lookback)")
+        a = p.arrays([s])
+        g = np.array([len(s)])
+        out = model.sequence(p.inputs(a, g)).astype(np.float64)  # (1, H, Q) in model space
+        out = out + p.base(a, g, out.shape[1])[:, :, None]
+        levels = np.sort(p.decode(a, g, out)[0, :horizon], axis=-1)  # (horizon, Q)
+        last = s.index[-1] if s.index is not None else None
+        frame = pd.DataFrame({"unique_id": s.id, "date": future_index(last, p.freq, horizon, s.t0 + len(s) - 1),
+                              "yhat": levels[:, point]})
+        for j, q in enumerate(quantiles):
+            if q != 0.5:
+                frame[f"q{q * 100:g}"] = levels[:, j]
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    return out if len(data.series) > 1 else out.drop(columns="unique_id")
+
+
+# -- classify ----------------------------------------------------------------------------------
+def encode_text(enc: dict, text: str) -> np.ndarray:
+    """(1, T) int64 token ids, truncated to the encoder's max_len."""
+    spans = list(text) if enc["tokens"] == "char" else _WORD.findall(text)
+    if enc["lowercase"]:
+        spans = [t.lower() for t in spans]
+    index = {t: i for i, t in enumerate(enc["vocab"])}
+    ids = [index.get(t, UNK) for t in spans][: enc["max_len"]]
+    if not ids:
+        raise RnnkitError(f"the text has no {enc['tokens']} tokens: {text[:40]!r}")
+    return np.array([ids], dtype=np.int64)
+
+
+def encode_series(enc: dict, series: np.ndarray) -> np.ndarray:
+    """(T, F) values -> (1, ceil(T / patch), patch * F) float32, scaled as in training."""
+    s = np.asarray(series, dtype=np.float32)
+    if s.ndim == 1 and enc["n_features"] == 1:
+        s = s[:, None]
+    if s.ndim != 2 or s.shape[1] != enc["n_features"] or len(s) == 0 or not np.isfinite(s).all():
+        raise RnnkitError(f"a series must be (steps, {enc['n_features']}) finite values")
+    if enc["normalize"] == "train":
+        s = (s - np.asarray(enc["mean"], dtype=np.float32)) / np.asarray(enc["std"], dtype=np.float32)
+    elif enc["normalize"] == "series":
+        s = (s - s.mean(axis=0)) / np.maximum(s.std(axis=0), 1e-8)
+    p = enc["patch"]
+    steps = -(-len(s) // p)
+    x = np.zeros((steps * p, s.shape[1]), dtype=np.float32)
+    x[: len(s)] = s
+    return x.reshape(1, steps, p * s.shape[1])
+
+
+def classify(model: OnnxModel, item: str | np.ndarray) -> dict[str, float]:
+    """Class probabilities for one text (text models) or one (T, F) series (numeric models)."""
+    _need(model, "classify")
+    enc = model.meta["encoder"]
+    if enc["is_text"] != isinstance(item, str):
+        raise RnnkitError(f"this model classifies {'texts' if enc['is_text'] else 'numeric series'}")
+    x = encode_text(enc, item) if enc["is_text"] else encode_series(enc, item)
+    logits = model.sequence(x)[0].astype(np.float64)
+    return dict(zip(enc["classes"], _softmax(logits).tolist()))
