@@ -23,6 +23,7 @@ import contextlib
 import datetime
 import math
 import os
+import re
 import sys
 from typing import Any, Iterator
 
@@ -137,7 +138,7 @@ def _is_peer_failure(e: BaseException) -> bool:
 
 
 def _first_line(e: BaseException) -> str:
-    text = str(e).strip()
+    text = re.sub(r"^\[[^\]]*\]\s*", "", str(e).strip())  # gloo prefixes its source location
     return text.splitlines()[0] if text else type(e).__name__
 
 
@@ -207,6 +208,11 @@ def agree_max(value: float) -> float:
     t = torch.tensor([value], dtype=torch.float64)
     dist.all_reduce(t, op=dist.ReduceOp.MAX)
     return float(t[0])
+
+
+def barrier() -> None:
+    if is_distributed():
+        dist.barrier()
 
 
 def from_main(obj: Any) -> Any:

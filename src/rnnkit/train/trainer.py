@@ -301,9 +301,11 @@ def fit(
     }
     if distributed.world_size() > 1:
         summary["processes"] = distributed.world_size()
+    if main:
+        (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    distributed.barrier()  # the run folder is complete before any rank reads it again
     if not main:
         raise distributed.NotMainRank(f"rank {distributed.rank()} finished training")
-    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return FitResult(run_dir, stopped, summary)
 
 
