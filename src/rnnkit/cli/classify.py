@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from rnnkit.cli.common import add_train_flags, train_overrides
+from rnnkit.cli.common import add_train_flags, train_entry, train_overrides
 
 KINDS = ("bilstm", "attention", "lstm", "gru", "rnn")
 
@@ -77,6 +77,7 @@ def _data_overrides(args: argparse.Namespace) -> dict:
             "id_col": args.id_col, "time_col": args.time_col, "header": args.header}
 
 
+@train_entry
 def _train(args: argparse.Namespace) -> int:
     from rnnkit.classify.config import ClassifyRunConfig
     from rnnkit.classify.estimator import train

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import functools
+import os
+import signal
+import subprocess
+import sys
+from typing import Any, Callable
+
+from rnnkit.errors import RnnkitError
 
 
 def add_train_flags(p: argparse.ArgumentParser) -> None:
@@ -23,6 +30,8 @@ def add_train_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--precision", choices=["auto", "fp32", "bf16"],
                    help="bf16 autocast, plain fp32, or auto (bf16 where the CPU/GPU supports it natively; the text default)")
     g.add_argument("--resume", action="store_true", help="continue the run in --out from its last.pt")
+    g.add_argument("--nproc", type=int, metavar="N",
+                   help="train with N processes (DistributedDataParallel): relaunches this command under torchrun")
 
 
 def train_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -38,3 +47,58 @@ def train_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "threads": args.threads,
         "precision": args.precision,
     }
+
+
+def train_entry(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Wraps a task's `train` handler: `--nproc N` relaunches the command under torchrun; run by
+    torchrun (WORLD_SIZE > 1), the handler runs as one rank of the process group."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        from rnnkit.train import distributed
+
+        if args.nproc is not None and (args.nproc != 1 or distributed.launched_by_torchrun()):
+            return launch_torchrun(args.nproc)
+        with distributed.process_group():
+            return handler(args)
+
+    return run
+
+
+def launch_torchrun(nproc: int) -> int:
+    """`python -m torch.distributed.run --standalone --nproc-per-node N -m rnnkit <this command>`."""
+    from rnnkit.train import distributed
+
+    if nproc < 1:
+        raise RnnkitError(f"--nproc must be >= 1, got {nproc}")
+    if distributed.launched_by_torchrun():
+        raise RnnkitError("--nproc launches torchrun itself; under torchrun leave --nproc out")
+    argv = _without_nproc(sys.argv[1:])
+    # --standalone: a private rendezvous on a free local port (several jobs on one machine coexist)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
+           "-m", "rnnkit", *argv]
+    env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the workers, which save last.pt
+    try:
+        code = subprocess.run(cmd, env=env).returncode
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if code not in (0, 2, 130):
+        raise RnnkitError(f"a training process failed (torchrun exit status {code}); its message is above")
+    return code
+
+
+def _without_nproc(argv: list[str]) -> list[str]:
+    out, skip, found = [], False, False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--nproc":
+            skip = found = True
+        elif arg.startswith("--nproc="):
+            found = True
+        else:
+            out.append(arg)
+    if not found:
+        raise RnnkitError("--nproc relaunches the rnnkit command line; call rnnkit from a shell, or use torchrun")
+    return out

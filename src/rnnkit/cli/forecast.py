@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rnnkit.cli.common import add_train_flags, train_overrides
+from rnnkit.cli.common import add_train_flags, train_entry, train_overrides
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -118,6 +118,7 @@ def _say(msg: str) -> None:
     print(msg, flush=True)
 
 
+@train_entry
 def _train(a: argparse.Namespace) -> int:
     from rnnkit.config import resolve
     from rnnkit.forecast.config import ForecastRunConfig, check

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from rnnkit.cli.common import add_train_flags, train_overrides
+from rnnkit.cli.common import add_train_flags, train_entry, train_overrides
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_score)
 
 
+@train_entry
 def _train(args: argparse.Namespace) -> int:
     from rnnkit.text.task import resolve_text_config, train_text
 

@@ -52,6 +52,8 @@ def evaluate_test(model, data: SeriesSet, splits: list[Split], horizon: int | No
 
 
 def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log = print) -> dict:
+    if not resume and (out / "last.pt").exists():  # before any reading or printing
+        raise RnnkitError(f"run folder {out} already holds a run; pass --resume to continue it, or choose another --out")
     data, cleaning = load_data(cfg)
     for line in cleaning.summary_lines():
         log(f"cleaning: {line}")

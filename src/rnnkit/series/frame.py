@@ -45,8 +45,8 @@ def infer_freq(index: pd.DatetimeIndex) -> str | None:
         return None
     deltas = np.diff(index.values.astype("datetime64[ns]").astype(np.int64))
     step = pd.Timedelta(int(np.median(deltas)), unit="ns")
-    if step == pd.Timedelta(days=1) and (index.day_of_week < 5).all():
-        return "B"
+    if step == pd.Timedelta(days=1):
+        return "B" if (index.day_of_week < 5).all() else "D"
     try:
         return pd.tseries.frequencies.to_offset(step).freqstr
     except ValueError:
