@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import argparse
 import functools
-import os
-import signal
-import subprocess
 import sys
 from typing import Any, Callable
-
-from rnnkit.errors import RnnkitError
 
 
 def add_train_flags(p: argparse.ArgumentParser) -> None:
@@ -58,47 +53,8 @@ def train_entry(handler: Callable[[argparse.Namespace], int]) -> Callable[[argpa
         from rnnkit.train import distributed
 
         if args.nproc is not None and (args.nproc != 1 or distributed.launched_by_torchrun()):
-            return launch_torchrun(args.nproc)
+            return distributed.launch_torchrun(args.nproc, sys.argv[1:])
         with distributed.process_group():
             return handler(args)
 
     return run
-
-
-def launch_torchrun(nproc: int) -> int:
-    """`python -m torch.distributed.run --standalone --nproc-per-node N -m rnnkit <this command>`."""
-    from rnnkit.train import distributed
-
-    if nproc < 1:
-        raise RnnkitError(f"--nproc must be >= 1, got {nproc}")
-    if distributed.launched_by_torchrun():
-        raise RnnkitError("--nproc launches torchrun itself; under torchrun leave --nproc out")
-    argv = _without_nproc(sys.argv[1:])
-    # --standalone: a private rendezvous on a free local port (several jobs on one machine coexist)
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
-           "-m", "rnnkit", *argv]
-    env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the workers, which save last.pt
-    try:
-        code = subprocess.run(cmd, env=env).returncode
-    finally:
-        signal.signal(signal.SIGINT, old)
-    if code not in (0, 2, 130):
-        raise RnnkitError(f"a training process failed (torchrun exit status {code}); its message is above")
-    return code
-
-
-def _without_nproc(argv: list[str]) -> list[str]:
-    out, skip, found = [], False, False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "--nproc":
-            skip = found = True
-        elif arg.startswith("--nproc="):
-            found = True
-        else:
-            out.append(arg)
-    if not found:
-        raise RnnkitError("--nproc relaunches the rnnkit command line; call rnnkit from a shell, or use torchrun")
-    return out

@@ -24,6 +24,8 @@ import datetime
 import math
 import os
 import re
+import signal
+import subprocess
 import sys
 from typing import Any, Iterator
 
@@ -231,3 +233,100 @@ def gather(obj: Any) -> list[Any]:
     out: list[Any] = [None] * world_size()
     dist.all_gather_object(out, obj)
     return out
+
+
+# -- `--nproc N`: relaunch the command under torchrun -----------------------------------------
+
+def launch_torchrun(nproc: int, argv: list[str]) -> int:
+    """Run `rnnkit <argv without --nproc>` as `python -m torch.distributed.run --standalone
+    --nproc-per-node N -m rnnkit ...` and return its exit status (2 when a rank stopped on a
+    user error, whose one-line message it printed)."""
+    if nproc < 1:
+        raise RnnkitError(f"--nproc must be >= 1, got {nproc}")
+    if launched_by_torchrun():
+        raise RnnkitError("--nproc launches torchrun itself; under torchrun leave --nproc out")
+    # --standalone: a private rendezvous on a free local port, so several jobs on one machine coexist
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
+           "-m", "rnnkit", *_without_nproc(argv)]
+    env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the ranks, which save last.pt
+    try:
+        proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True, bufsize=1)
+        report = LauncherFilter(sys.stderr)
+        for line in proc.stderr:
+            report.feed(line)
+        code = proc.wait()
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if code == 0:
+        return 0
+    if report.exit_code in (2, 130):
+        return report.exit_code
+    raise RnnkitError(f"a training process failed (exit status {report.exit_code or code}); its messages are above")
+
+
+def _without_nproc(argv: list[str]) -> list[str]:
+    out, skip, found = [], False, False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--nproc":
+            skip = found = True
+        elif arg.startswith("--nproc="):
+            found = True
+        else:
+            out.append(arg)
+    if not found:
+        raise RnnkitError("--nproc relaunches the rnnkit command line; call rnnkit from a shell, or use torchrun")
+    return out
+
+
+class LauncherFilter:
+    """Passes the ranks' stderr through, minus torchrun's own noise: its log lines, the launcher's
+    traceback and failure report (whose root-cause exit status it keeps), and the same one-line
+    error repeated by every rank."""
+
+    def __init__(self, out):
+        self.out = out
+        self.exit_code: int | None = None
+        self._held: list[str] = []
+        self._report_rules = 0  # "=====" lines seen inside torchrun's failure report
+        self._in_report = False
+        self._root = False
+        self._errors: set[str] = set()
+
+    def feed(self, line: str) -> None:
+        if self._in_report:
+            self._read_report(line)
+        elif self._held:
+            self._held.append(line)
+            if len(self._held) >= 4:  # the 4th line says whose traceback this is
+                if "torch/distributed/run.py" in self._held[3]:
+                    self._held, self._in_report = [], True
+                else:
+                    self._flush()
+        elif line.startswith("Traceback (most recent call last):"):
+            self._held = [line]
+        elif re.match(r"^[WEI]\d{4} .*torch/distributed/", line):
+            pass
+        elif line.startswith("rnnkit: error:"):
+            if line not in self._errors:
+                self._errors.add(line)
+                self.out.write(line)
+        else:
+            self.out.write(line)
+
+    def _read_report(self, line: str) -> None:
+        if line.startswith("====="):
+            self._report_rules += 1
+            self._in_report = self._report_rules < 2
+        elif line.startswith("Root Cause"):
+            self._root = True
+        elif self._root and line.strip().startswith("exitcode") and self.exit_code is None:
+            m = re.search(r":\s*(-?\d+)", line)
+            self.exit_code = int(m.group(1)) if m else None
+
+    def _flush(self) -> None:
+        for held in self._held:
+            self.out.write(held)
+        self._held = []
