@@ -48,3 +48,11 @@ def test_bad_toml_is_a_user_error(tmp_path):
     f.write_text("[model\n")
     with pytest.raises(RnnkitError, match="not valid TOML"):
         resolve(TextRunConfig, f, {})
+
+
+def test_example_text_configs_load_and_text_toml_states_the_defaults():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "configs"
+    assert resolve(TextRunConfig, root / "text.toml", {}) == TextRunConfig()
+    assert resolve(TextRunConfig, root / "text-small.toml", {}).model.cell == "gru"
