@@ -118,8 +118,11 @@ def build_model(cfg: ClassifyRunConfig, encoder: SequenceEncoder) -> SequenceCla
 
 
 def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path | None, out: str | Path,
-          resume: bool = False, log: Log = _stderr) -> dict:
-    """Train into run folder `out`; returns the report (also written to out/report.json)."""
+          resume: bool = False, log: Log = _stderr, on_eval: Callable[[int, dict], bool] | None = None,
+          score_test: bool = True) -> dict:
+    """Train into run folder `out`; returns the report (also written to out/report.json).
+    `on_eval` goes to `fit()`; `score_test=False` (hyper-parameter search) leaves the test part unread
+    and returns {"training": fit summary}."""
     from rnnkit.train import fit, load_checkpoint
 
     check_config(cfg)
@@ -132,7 +135,9 @@ def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path |
     if cfg.train.eval_every == 0:  # once per epoch; the resolved value goes into config.json
         cfg = replace(cfg, train=replace(cfg.train, eval_every=task.batches_per_epoch()))
     result = fit(model, task, cfg.train, out, kind="classify", config=to_dict(cfg),
-                 extra={"encoder": prep.encoder.state()}, resume=resume, log=log)
+                 extra={"encoder": prep.encoder.state()}, resume=resume, log=log, on_eval=on_eval)
+    if not score_test:
+        return {"training": result.summary}
     best = load_checkpoint(out, kind="classify")
     model.load_state_dict(best["model"])
     report = write_report(model, prep, cfg, Path(out), result.summary)

@@ -99,7 +99,8 @@ class Forecaster:
         return arrays, np.concatenate(train_g), np.concatenate(val_g)
 
     def fit(self, data: SeriesSet, run_dir: str | Path, resume: bool = False,
-            log: Callable[[str], None] | None = None, extra_meta: dict | None = None):
+            log: Callable[[str], None] | None = None, extra_meta: dict | None = None,
+            on_eval: Callable[[int, dict], bool] | None = None):
         from rnnkit.train.trainer import fit as train_fit
 
         splits = make_splits(data, self.cfg)
@@ -114,7 +115,7 @@ class Forecaster:
             train_cfg.eval_every = task.batches_per_epoch()
         self.meta = self._meta(data, splits, extra_meta)
         result = train_fit(self.model, task, train_cfg, run_dir, kind="forecast", config=to_dict(self.cfg),
-                           extra=self.extra(), resume=resume, log=log)
+                           extra=self.extra(), resume=resume, log=log, on_eval=on_eval)
         best = Path(run_dir) / "best.pt"
         if best.exists():
             from rnnkit.train.checkpoint import load_checkpoint
