@@ -121,7 +121,7 @@ def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path |
           resume: bool = False, log: Log = _stderr, on_eval: Callable[[int, dict], bool] | None = None,
           score_test: bool = True) -> dict:
     """Train into run folder `out`; returns the report (also written to out/report.json).
-    `on_eval` goes to `fit()`; `score_test=False` (hyper-parameter search) leaves the test part unread
+    `on_eval` goes to `fit()`; `score_test=False` (hyper-parameter search) never scores the test part
     and returns {"training": fit summary}."""
     from rnnkit.train import fit, load_checkpoint
 
