@@ -47,6 +47,13 @@ def write_reports(run_dir: Path, ev: Evaluation, model: str, target: str, extra:
              f"origins every {ev.every} step(s), from the true history (no refit)"]
     notes.append(f"- directional accuracy {s['directional_accuracy']:.3f} against an up-day share of {ev.up_share:.3f} "
                  "(always saying 'up' would score the latter; naive predicts no move, so it scores ~0 by construction)")
+    naive = ev.scores.get("naive")
+    if naive and naive["mase"] > 1.5:
+        notes.append(f"- MASE divides by the training part's mean absolute {'seasonal ' if ev.season > 1 else ''}step "
+                     f"(M4's rule); persistence scores {naive['mase']:.2f} here because the series moves more in the "
+                     "test span than in training, so compare MASE between rows, not with 1")
+    if extra.get("settings"):
+        notes.append(f"- settings: {extra['settings']}")
     if s.get("coverage") is not None and data["interval"]:
         lo, hi = data["interval"]
         notes.append(f"- {100 * (hi - lo):.0f}% interval ({lo:g}..{hi:g} quantiles) covered {100 * s['coverage']:.1f}% of actual values")

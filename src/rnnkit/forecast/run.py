@@ -64,7 +64,12 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
         log("no test part (data.test = 0): report skipped")
         return {}
     ev = evaluate_test(est, data, splits)
-    extra = {"season_detected": cfg.data.season is None, "train": result.summary, "csv": cfg.data.csv}
+    m, d, f = cfg.model, cfg.data, cfg.forecast
+    settings = (f"{m.cell} {m.layers}x{m.hidden}, lookback {f.lookback}, target transform {d.target_transform}, "
+                f"scaler {d.scaler} (fit on the training part), normalize {d.normalize}, loss {f.loss}, "
+                f"stopped after {result.summary['epochs']:.0f} epochs ({result.stopped}), best at step {result.summary['best_step']}")
+    extra = {"season_detected": cfg.data.season is None, "train": result.summary, "csv": cfg.data.csv,
+             "settings": settings}
     report = write_reports(out, ev, est.name, data.target, extra, cleaning.summary_lines())
     write_figures(out, est, data, ev)
     log("")
