@@ -1,0 +1,169 @@
+"""The run folders a server has loaded, and the three things it does with them.
+
+Every request carries its own recurrent state (models never keep state on `self`), so one loaded
+model serves any number of concurrent requests. Functions here raise `RnnkitError` for bad input;
+the app turns that into a 400 JSON answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from rnnkit.errors import RnnkitError
+
+
+@dataclass
+class Loaded:
+    name: str
+    kind: str  # text | forecast | classify
+    path: str
+    info: dict[str, Any]
+    objects: dict[str, Any] = field(default_factory=dict)
+
+
+def load_run(run: str | Path, name: str | None = None) -> Loaded:
+    from rnnkit.export.quantize import is_quantized
+    from rnnkit.train.checkpoint import load_checkpoint, resolve_checkpoint
+
+    path = resolve_checkpoint(run)
+    ckpt = load_checkpoint(path)
+    kind = ckpt.get("kind")
+    name = name or (Path(run).name if Path(run).is_dir() else Path(run).parent.name)
+    info: dict[str, Any] = {"quantized": is_quantized(ckpt)}
+    del ckpt
+    if kind == "text":
+        from rnnkit.text.task import load_text_model
+
+        model, tokenizer, cfg = load_text_model(path)
+        info.update(model=cfg.model.cell, vocab=tokenizer.vocab_size)
+        return Loaded(name, kind, str(path), info, {"model": model, "tokenizer": tokenizer})
+    if kind == "forecast":
+        from rnnkit.forecast.estimator import Forecaster
+
+        est = Forecaster.load(path)
+        context = _stored_context(est)
+        f = est.cfg.forecast
+        info.update(model=est.cfg.model.cell, horizon=f.horizon, lookback=f.lookback, strategy=f.strategy,
+                    quantiles=est.quantiles, features=list(est.meta.get("features", [])),
+                    stored_context=None if context is None else [s.id for s in context.series])
+        return Loaded(name, kind, str(path), info, {"estimator": est, "context": context})
+    if kind == "classify":
+        from rnnkit.classify.inference import load_run as load_classifier
+
+        model, encoder, cfg = load_classifier(path)
+        info.update(model=cfg.model.cell, classes=list(encoder.classes),
+                    input="text" if encoder.is_text else "numeric", n_features=encoder.n_features)
+        return Loaded(name, kind, str(path), info, {"model": model, "encoder": encoder})
+    raise RnnkitError(f"cannot serve a {kind!r} checkpoint ({path}); rnnkit serves text, forecast and classify runs")
+
+
+def _stored_context(est) -> Any:
+    """The series the model was trained on (its CSV, re-read and cleaned the same way), or None
+    when that file is gone: forecasts then need a posted series."""
+    from rnnkit.forecast.run import load_data
+
+    if not est.cfg.data.csv:
+        return None
+    try:
+        data, _ = load_data(est.cfg)
+    except RnnkitError:
+        return None
+    return data
+
+
+def generate(entry: Loaded, prompt: str, length: int, temperature: float, top_k: int | None,
+             top_p: float | None, seed: int | None) -> Iterator[str]:
+    """Characters as they are sampled; argument errors are raised before the first one."""
+    from rnnkit.sample import generate as sample
+
+    chars = sample(entry.objects["model"], entry.objects["tokenizer"], prompt, length, temperature, top_k,
+                   top_p, seed)
+    first = next(chars, None)  # runs the checks (prompt characters, ranges) now, not mid-stream
+
+    def rest() -> Iterator[str]:
+        if first is not None:
+            yield first
+        yield from chars
+
+    return rest()
+
+
+def forecast(entry: Loaded, horizon: int | None, points: list[dict] | None) -> list[dict]:
+    """One forecast per series: dates, point values and the interval columns."""
+    est = entry.objects["estimator"]
+    if points is None:
+        data = entry.objects["context"]
+        if data is None:
+            raise RnnkitError(f"model {entry.name} has no stored context (its training CSV is not readable); "
+                              "post a series")
+    else:
+        data = _posted_series(est, points)
+    frame = est.predict(data, horizon)
+    out = []
+    groups = frame.groupby("unique_id", sort=False) if "unique_id" in frame else [(data.series[0].id, frame)]
+    for sid, part in groups:
+        intervals = {c: part[c].astype(float).tolist() for c in part.columns if c.startswith("q")}
+        out.append({"id": str(sid), "dates": [_stamp(d) for d in part["date"]],
+                    "values": part["yhat"].astype(float).tolist(), "intervals": intervals})
+    return out
+
+
+def _stamp(d) -> str | int:
+    """Dates as YYYY-MM-DD (with the time when it is not midnight); positions as integers."""
+    if hasattr(d, "strftime"):
+        return d.strftime("%Y-%m-%d") if d == d.normalize() else d.isoformat()
+    return int(d)
+
+
+def _posted_series(est, points: list[dict]):
+    import pandas as pd
+
+    from rnnkit.forecast.config import clean_policy
+    from rnnkit.series.io import from_dataframe
+
+    d = est.cfg.data
+    features = list(est.meta.get("features", []))
+    rows = []
+    for i, p in enumerate(points):
+        given = p.get("features") or {}
+        lacking = [f for f in features if f not in given]
+        if lacking:
+            raise RnnkitError(f"series[{i}] lacks feature(s) {', '.join(lacking)} that model was trained with; "
+                              "give them as \"features\": {name: value}")
+        rows.append({d.date_col: str(p["ds"]), d.target: repr(float(p["y"])),
+                     **{f: repr(float(given[f])) for f in features}})
+    raw = pd.DataFrame(rows, columns=[d.date_col, d.target, *features])
+    data, _ = from_dataframe(raw, d.date_col, d.target, features, None, clean_policy(d), source="the posted series")
+    return data
+
+
+def classify(entry: Loaded, text: str | None, series: list | None) -> dict[str, Any]:
+    import torch
+
+    from rnnkit.classify.task import Encoded, predict_proba
+
+    enc = entry.objects["encoder"]
+    if (text is None) == (series is None):
+        raise RnnkitError("give exactly one of \"text\" or \"series\"")
+    if enc.is_text and text is None:
+        raise RnnkitError(f"model {entry.name} classifies texts; post \"text\"")
+    if not enc.is_text and series is None:
+        raise RnnkitError(f"model {entry.name} classifies numeric series; post \"series\"")
+    if text is not None:
+        item: Any = text
+    else:
+        x = np.asarray(series, dtype=np.float32)
+        if x.ndim == 1:
+            x = x[:, None]
+        if x.ndim != 2 or x.shape[1] != enc.n_features or not np.isfinite(x).all():
+            raise RnnkitError(f"\"series\" must be a list of steps, each {enc.n_features} finite number(s)")
+        item = x
+    ids, lengths, truncated = enc.encode([item])
+    probs, weights = predict_proba(entry.objects["model"], Encoded(ids, lengths, torch.tensor([-1])))
+    p = probs[0]
+    return {"predicted": enc.classes[int(p.argmax())], "probabilities": dict(zip(enc.classes, map(float, p))),
+            "truncated": bool(truncated)}

@@ -1,0 +1,27 @@
+"""Tiny runs trained once per session for the export tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.export import runs
+
+
+@pytest.fixture(scope="session")
+def export_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("export")
+
+
+@pytest.fixture(scope="session")
+def text_lstm(export_root):
+    return runs.text_run(export_root, "lstm")
+
+
+@pytest.fixture(scope="session")
+def forecast_lstm(export_root):
+    return runs.forecast_run(export_root, "lstm")
+
+
+@pytest.fixture(scope="session")
+def classify_attention(export_root):
+    return runs.classify_run(export_root, "attention", text=True)

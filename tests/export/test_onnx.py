@@ -1,0 +1,170 @@
+"""ONNX export: every model kind streams (or runs whole) through onnxruntime exactly as PyTorch
+computes it, the numpy runner reproduces the PyTorch commands, and bad input is one line, exit 2."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+
+from rnnkit.cli import main
+from rnnkit.export import runner
+from rnnkit.export.onnx import export_run
+from tests.export import runs
+
+TOL = 1e-4
+
+
+def _session(path):
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+
+def _stream(session, meta, x):
+    """Feed x (B, T[, F]) one step at a time, state fed back -> per-step outputs, final state."""
+    state = runner.zero_state(meta, x.shape[0])
+    outs = []
+    for t in range(x.shape[1]):
+        result = session.run(None, {"x": x[:, t:t + 1], **dict(zip(("h", "c"), state))})
+        outs.append(result[0])
+        state = result[1:]
+    return outs, state
+
+
+@pytest.fixture(scope="module")
+def text_onnx(export_root, text_lstm):
+    """The text run exported through the CLI -> (path, what it printed)."""
+    path = export_root / "cli" / "text.onnx"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["export", "--run", str(text_lstm), "--out", str(path)]) == 0
+    return path, printed.getvalue()
+
+
+def test_text_step_graph_streams_like_the_whole_sequence(text_onnx, text_lstm):
+    from rnnkit.text.task import load_text_model
+
+    path, printed = text_onnx
+    assert "onnxruntime parity: max abs difference" in printed and "step graph" in printed
+    model = runner.OnnxModel(path)
+    assert model.meta["inputs"] == ["x", "h", "c"] and model.meta["outputs"] == ["logits", "h_out", "c_out"]
+    torch_model, tok, _ = load_text_model(text_lstm)
+    ids = tok.encode("First Citizen:\nSpeak, speak.").astype(np.int64)[None, :]
+    outs, state = _stream(model.session, model.meta, ids)
+    with torch.no_grad():
+        logits, ref_state = torch_model(torch.from_numpy(ids))
+    assert np.abs(np.stack(outs, axis=1) - logits.numpy()).max() < TOL
+    assert all(np.abs(s - r.numpy()).max() < TOL for s, r in zip(state, ref_state))
+
+
+def test_runner_generates_text_without_torch_models(text_onnx, text_lstm, capsys):
+    model = runner.OnnxModel(text_onnx[0])
+    a = "".join(runner.generate(model, "First", 50, 0.8, top_k=5, top_p=0.9, seed=3))
+    b = "".join(runner.generate(model, "First", 50, 0.8, top_k=5, top_p=0.9, seed=3))
+    assert len(a) == 50 and a == b and set(a) <= set(model.meta["tokenizer"]["chars"])
+    greedy = "".join(runner.generate(model, "First", 20, 1.0, top_k=1))
+    from rnnkit.sample import generate
+    from rnnkit.text.task import load_text_model
+
+    torch_model, tok, _ = load_text_model(text_lstm)
+    assert greedy == "".join(generate(torch_model, tok, "First", 20, 1.0, top_k=1, seed=0))  # argmax agrees
+    assert main(["export", "run", "--onnx", str(text_onnx[0]), "--prompt", "All:", "--length", "12", "--seed", "1"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("All:") and len(text.rstrip("\n")) >= 4 + 12 - 1
+
+
+@pytest.mark.parametrize("cell", ["lstm", "bilstm"])
+def test_forecast_graph_and_runner_match_predict(export_root, forecast_lstm, cell):
+    from rnnkit.forecast.run import predict_run
+
+    run = forecast_lstm if cell == "lstm" else runs.forecast_run(export_root, cell)
+    path = export_root / f"forecast_{cell}.onnx"
+    meta = export_run(run, path)
+    assert meta["streaming"] == (cell == "lstm")
+    csv = str(export_root / "series.csv")
+    got = runner.forecast(runner.OnnxModel(path), csv)
+    want = predict_run(str(run), csv, None, None)
+    assert list(got.columns) == list(want.columns) == ["date", "yhat", "q10", "q90"]
+    assert (got["date"] == want["date"]).all()
+    np.testing.assert_allclose(got[["yhat", "q10", "q90"]].to_numpy(), want[["yhat", "q10", "q90"]].to_numpy(),
+                               rtol=1e-5)
+
+
+def test_classify_attention_whole_graph_takes_any_length(export_root, classify_attention):
+    from rnnkit.classify.inference import load_run
+    from rnnkit.classify.task import Encoded, predict_proba
+
+    path = export_root / "classify_attention.onnx"
+    meta = export_run(classify_attention, path)
+    assert not meta["streaming"] and meta["outputs"] == ["logits", "attention"] and meta["time_dynamic"]
+    onnx_model = runner.OnnxModel(path)
+    model, enc, _ = load_run(classify_attention)
+    for text in ["win", "WIN a FREE prize now, call 0800 123 today!", "see you at lunch " * 9]:
+        ids, lengths, _ = enc.encode([text])
+        assert runner.encode_text(meta["encoder"], text).tolist() == ids.tolist()  # same tokenizer
+        probs, _ = predict_proba(model, Encoded(ids, lengths, torch.tensor([-1])))
+        got = runner.classify(onnx_model, text)
+        assert np.abs(np.array([got[c] for c in enc.classes]) - probs[0]).max() < TOL
+
+
+def test_classify_numeric_step_graph(export_root):
+    from rnnkit.classify.inference import load_run
+    from rnnkit.classify.task import Encoded, predict_proba
+
+    run = runs.classify_run(export_root, "gru", text=False)
+    path = export_root / "classify_gru.onnx"
+    meta = export_run(run, path)
+    assert meta["streaming"] and meta["inputs"] == ["x", "h"]
+    model, enc, _ = load_run(run)
+    series = np.random.default_rng(0).normal(size=(20, 1)).astype(np.float32)
+    x, lengths, _ = enc.encode([series])
+    probs, _ = predict_proba(model, Encoded(x, lengths, torch.tensor([-1])))
+    got = runner.classify(runner.OnnxModel(path), series)
+    assert np.abs(np.array([got[c] for c in enc.classes]) - probs[0]).max() < TOL
+
+
+def _one_line_error(code, err, fragment):
+    lines = [line for line in err.splitlines() if line.startswith("rnnkit: error:")]
+    assert code == 2 and len(lines) == 1 and fragment in lines[0], err
+    assert "Traceback" not in err
+
+
+def test_cli_bad_input(export_root, text_lstm, tmp_path, capsys):
+    empty = tmp_path / "empty_run"
+    empty.mkdir()
+    _one_line_error(main(["export", "--run", str(empty), "--out", str(tmp_path / "m.onnx")]),
+                    capsys.readouterr().err, "has no checkpoint")
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    _one_line_error(main(["export", "--run", str(text_lstm), "--out", str(blocker / "m.onnx")]),
+                    capsys.readouterr().err, "cannot write")
+    _one_line_error(main(["export", "--run", str(text_lstm), "--out", str(tmp_path)]),
+                    capsys.readouterr().err, "is a folder")
+    _one_line_error(main(["export", "run", "--onnx", str(tmp_path / "missing.onnx")]),
+                    capsys.readouterr().err, "no such ONNX file")
+
+
+def test_parity_failure_writes_nothing(text_onnx, text_lstm, tmp_path, monkeypatch):
+    import onnx
+
+    from rnnkit.errors import RnnkitError
+    from rnnkit.export import onnx as onnx_export
+
+    # reuse the exported graph (the exporter is slow) and make onnxruntime "disagree"
+    monkeypatch.setattr(onnx_export, "_export", lambda graph: onnx.load(str(text_onnx[0])))
+    monkeypatch.setattr(onnx_export, "parity", lambda blob, model, meta, seed=0: (0.5, 1.0))
+    with pytest.raises(RnnkitError, match="disagrees"):
+        export_run(text_lstm, tmp_path / "bad.onnx")
+    assert not (tmp_path / "bad.onnx").exists()
+
+
+def test_metadata_is_plain_json(export_root, forecast_lstm):
+    path = export_root / "forecast_lstm.onnx"
+    if not path.exists():  # normally written by the forecast parity test
+        export_run(forecast_lstm, path)
+    meta = json.loads(_session(path).get_modelmeta().custom_metadata_map["rnnkit"])
+    assert meta["format"] == "rnnkit-onnx" and meta["kind"] == "forecast" and meta["pipeline"]["lookback"] == 10
