@@ -1,0 +1,91 @@
+"""`rnnkit quantize`: an int8 run folder that loads with weights_only, holds int8 tensors,
+computes with exactly the stored int8 weights, stays close to the float model, and is accepted
+by every task command."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+import torch
+
+from rnnkit.cli import main
+from rnnkit.export.quantize import _quantized_weights, quantize_module
+from rnnkit.train.checkpoint import load_checkpoint
+
+
+@pytest.fixture(scope="module")
+def text_int8(export_root, text_lstm):
+    out = export_root / "text_int8"
+    assert main(["quantize", "--run", str(text_lstm), "--out", str(out)]) == 0
+    return out
+
+
+def test_text_int8_checkpoint_is_plain_tensors(text_lstm, text_int8):
+    raw = torch.load(text_int8 / "best.pt", weights_only=True)  # raises on anything but tensors / plain data
+    assert raw["kind"] == "text" and raw["extra"]["quantized"]["dtype"] == "qint8"
+    int8 = [k for k, v in raw["model"].items() if v.dtype == torch.int8]
+    assert "core.rnn.weight_ih_l0" in int8 and "head.weight" in int8
+    float_bytes = sum(v.numel() * v.element_size() for v in load_checkpoint(text_lstm)["model"].values())
+    int8_bytes = sum(v.numel() * v.element_size() for v in raw["model"].values())
+    assert int8_bytes < 0.5 * float_bytes
+
+
+def test_loaded_int8_weights_are_the_stored_ones(text_lstm, text_int8):
+    from rnnkit.text.task import load_text_model
+
+    float_model, _, _ = load_text_model(text_lstm)
+    int8_model, _, _ = load_text_model(text_int8)
+    assert isinstance(int8_model.core.rnn, torch.ao.nn.quantized.dynamic.LSTM)
+    want, got = _quantized_weights(quantize_module(float_model)), _quantized_weights(int8_model)
+    assert set(want) == set(got)
+    for key in want:
+        assert torch.equal(want[key].int_repr(), got[key].int_repr()), key
+        assert want[key].q_scale() == got[key].q_scale()
+
+
+def test_text_commands_accept_the_int8_run(export_root, text_lstm, text_int8, capsys):
+    corpus = export_root / "corpus.txt"
+    scores = []
+    for run in (text_lstm, text_int8):
+        assert main(["text", "score", "--run", str(run), "--file", str(corpus), "--json"]) == 0
+        scores.append(float(capsys.readouterr().out.split('"bits_per_char": ')[1].split(",")[0]))
+    assert abs(scores[0] - scores[1]) < 0.05
+    assert main(["text", "generate", "--run", str(text_int8), "--prompt", "All:", "--length", "30", "--seed", "2"]) == 0
+    assert len(capsys.readouterr().out.rstrip("\n")) == 4 + 30
+
+
+def test_forecast_predict_accepts_the_int8_run(export_root, forecast_lstm, capsys):
+    out = export_root / "forecast_int8"
+    assert main(["quantize", "--run", str(forecast_lstm), "--out", str(out)]) == 0
+    capsys.readouterr()
+    tables = []
+    for run in (forecast_lstm, out):
+        assert main(["forecast", "predict", "--run", str(run), "--csv", str(export_root / "series.csv")]) == 0
+        rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+        tables.append(np.array([[float(r["yhat"]), float(r["q10"]), float(r["q90"])] for r in rows]))
+    np.testing.assert_allclose(tables[1], tables[0], rtol=0.01)
+
+
+def test_classify_predict_accepts_the_int8_run(export_root, classify_attention, capsys):
+    out = export_root / "classify_int8"
+    assert main(["quantize", "--run", str(classify_attention), "--out", str(out)]) == 0
+    capsys.readouterr()
+    probs = []
+    for run in (classify_attention, out):
+        assert main(["classify", "predict", "--run", str(run), "--data", str(export_root / "texts.tsv")]) == 0
+        rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+        probs.append(np.array([float(r["p_spam"]) for r in rows]))
+    assert np.abs(probs[1] - probs[0]).max() < 0.05
+
+
+def test_quantize_bad_input(export_root, text_int8, tmp_path, capsys):
+    def error(argv, fragment):
+        code = main(argv)
+        err = capsys.readouterr().err
+        assert code == 2 and fragment in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+    error(["quantize", "--run", str(text_int8), "--out", str(tmp_path / "again")], "already quantized")
+    error(["quantize", "--run", str(tmp_path), "--out", str(tmp_path / "q")], "has no checkpoint")
+    error(["export", "--run", str(text_int8), "--out", str(tmp_path / "q.onnx")], "int8 quantized")

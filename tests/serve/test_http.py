@@ -1,0 +1,139 @@
+"""`rnnkit serve` over real HTTP on a free localhost port: every endpoint, streaming, validation
+(each bad body -> 4xx JSON, never 500), body limit, and concurrent requests that share no state."""
+
+from __future__ import annotations
+
+import socket
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from rnnkit.cli import main
+from rnnkit.serve.server import build, start_in_thread
+from tests.export import runs
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("serve")
+    return {"text": runs.text_run(root), "forecast": runs.forecast_run(root),
+            "classify": runs.classify_run(root, "attention", text=True), "root": root}
+
+
+@pytest.fixture(scope="module")
+def client(trained):
+    app, _ = build([trained["text"], trained["forecast"], trained["classify"]], max_length=300, max_body=16384)
+    url, stop = start_in_thread(app)
+    with httpx.Client(base_url=url, timeout=60) as c:
+        yield c
+    stop()
+
+
+def test_health_models_and_docs(client, trained):
+    assert client.get("/healthz").json() == {"status": "ok", "models": 3}
+    models = {m["name"]: m for m in client.get("/v1/models").json()["models"]}
+    assert {n: m["kind"] for n, m in models.items()} == {
+        trained["text"].name: "text", trained["forecast"].name: "forecast", trained["classify"].name: "classify"}
+    assert models[trained["forecast"].name]["stored_context"] == ["series"]
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/v1/generate", "/v1/forecast", "/v1/classify", "/healthz", "/v1/models"} <= set(paths)
+    assert client.get("/docs").status_code == 200
+
+
+def _generate(client, body) -> tuple[str, int]:
+    with client.stream("POST", "/v1/generate", json=body) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+        chunks = [c for c in r.iter_text() if c]
+    return "".join(chunks), len(chunks)
+
+
+def test_generate_streams_the_same_text_as_the_library(client, trained):
+    from rnnkit.sample import generate
+    from rnnkit.text.task import load_text_model
+
+    text, chunks = _generate(client, {"prompt": "First", "length": 40, "temperature": 0.9, "top_k": 8, "seed": 7})
+    model, tok, _ = load_text_model(trained["text"])
+    assert text == "".join(generate(model, tok, "First", 40, 0.9, 8, None, 7))
+    assert chunks > 1  # sent as it was sampled, not as one body
+
+
+def test_concurrent_requests_equal_sequential_ones(client):
+    bodies = [{"prompt": p, "length": 120, "seed": s, "temperature": 1.0}
+              for p, s in (("First Citizen:", 1), ("All:\nSpeak", 2))] * 3
+    sequential = [_generate(client, b)[0] for b in bodies]
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        concurrent = list(pool.map(lambda b: _generate(client, b)[0], bodies))
+    assert concurrent == sequential and sequential[0] != sequential[1]
+
+
+BAD_GENERATE = [
+    ({"temperature": 0}, 422), ({"temperature": -1}, 422), ({"top_k": 0}, 422), ({"top_p": 0}, 422),
+    ({"top_p": 1.5}, 422), ({"length": -1}, 422), ({"length": 301}, 400), ({"seed": -3}, 422),
+    ({"temperature": "hot"}, 422), ({"lenght": 5}, 422), ({"prompt": "\u4e2d"}, 400),
+    ({"prompt": "x" * 10_001}, 422), ({"model": "nope"}, 404), ([1, 2], 422), ("text", 422),
+]
+
+
+@pytest.mark.parametrize("body,status", BAD_GENERATE)
+def test_bad_generate_bodies_are_4xx_json(client, body, status):
+    r = client.post("/v1/generate", json=body)
+    assert r.status_code == status and r.json()["error"], r.text
+
+
+def test_malformed_and_oversized_bodies(client, trained):
+    r = client.post("/v1/generate", content=b'{"prompt": ', headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "body" in r.json()["error"]
+    r = client.post("/v1/forecast", json={"series": [{"ds": "2021-01-01", "y": 1.0}] * 1000})
+    assert r.status_code == 413 and "larger than" in r.json()["error"]
+    r = client.post("/v1/generate", json={"model": trained["forecast"].name})
+    assert r.status_code == 400 and "not a text model" in r.json()["error"]
+
+
+def test_forecast_stored_context_and_posted_series(client, trained):
+    from rnnkit.forecast.run import predict_run
+
+    r = client.post("/v1/forecast", json={"horizon": 2})
+    assert r.status_code == 200, r.text
+    (f,) = r.json()["forecasts"]
+    want = predict_run(str(trained["forecast"]), str(trained["root"] / "series.csv"), 2, None)
+    assert f["dates"] == [d.strftime("%Y-%m-%d") for d in want["date"]]
+    assert f["values"] == pytest.approx(want["yhat"].tolist()) and set(f["intervals"]) == {"q10", "q90"}
+    points = [{"ds": f"2021-03-{d:02d}", "y": 100.0 + (d % 5)} for d in range(1, 21)]
+    r = client.post("/v1/forecast", json={"series": points})
+    assert r.status_code == 200 and len(r.json()["forecasts"][0]["values"]) == 3
+
+
+@pytest.mark.parametrize("body,status", [
+    ({"horizon": 0}, 422), ({"horizon": 50}, 400), ({"series": []}, 422),
+    ({"series": [{"ds": "2021-01-01", "y": 1.0}] * 3}, 400), ({"series": [{"ds": "2021-01-01"}]}, 422),
+    ({"series": [{"ds": "not a date", "y": 1.0}] * 12}, 400), ({"series": [{"ds": "2021-01-01", "y": "NaN"}]}, 422),
+])
+def test_bad_forecast_bodies_are_4xx_json(client, body, status):
+    r = client.post("/v1/forecast", json=body)
+    assert r.status_code == status and r.json()["error"], r.text
+
+
+def test_classify(client):
+    r = client.post("/v1/classify", json={"text": "WIN a FREE prize now"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body["probabilities"]) == {"ham", "spam"} and body["predicted"] in ("ham", "spam")
+    assert sum(body["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+    for bad, status in (({"series": [1.0, 2.0]}, 400), ({"text": ""}, 422), ({"text": "  "}, 400), ({}, 400),
+                        ({"text": "a", "series": [1.0]}, 400)):
+        r = client.post("/v1/classify", json=bad)
+        assert r.status_code == status and r.json()["error"], (bad, r.text)
+
+
+def test_cli_serve_bad_input(tmp_path, trained, capsys):
+    assert main(["serve", "--run", str(tmp_path)]) == 2
+    assert "has no checkpoint" in capsys.readouterr().err
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    try:
+        assert main(["serve", "--run", str(trained["text"]), "--port", str(busy.getsockname()[1])]) == 2
+        assert "cannot listen" in capsys.readouterr().err
+    finally:
+        busy.close()
