@@ -1,0 +1,128 @@
+"""`rnnkit tune text|forecast|classify`: argument parsing only (the search is in rnnkit.tune).
+
+Each task's data, model and training flags are the very flags of its `train` command (copied from
+the parser that task's CLI module builds), so a search is set up exactly like a training run; the
+budget flags (--max-steps / --max-epochs / --max-minutes) become the budget of each trial."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Any
+
+from rnnkit.cli.common import train_overrides
+
+TASKS = ("text", "forecast", "classify")
+NOT_COPIED = {"help", "out", "resume", "nproc"}  # tune has its own --out; resuming is automatic
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("tune", help="hyper-parameter search (Optuna) for text, forecast or classify models",
+                       description="Search hyper-parameters with Optuna. Every trial is a run folder under "
+                       "OUT/trials/NNNN; the study is stored in OUT/study.db, so running the same command again "
+                       "continues an interrupted search. Writes OUT/best.toml (ready for `train --config`), "
+                       "trials.csv, history.png and importance.png.")
+    p.error = _one_line_error(p)  # an unknown task: one line, exit 2
+    tasks = p.add_subparsers(dest="tune_task", metavar="TASK", required=True)
+    for name in TASKS:
+        t = tasks.add_parser(name, help=f"search the hyper-parameters of `rnnkit {name} train`",
+                             description=f"Search hyper-parameters of `rnnkit {name} train`. It takes the same "
+                             "data, model and training flags (they set the base config every trial starts from); "
+                             "--max-steps / --max-epochs / --max-minutes are the budget of each trial.")
+        _copy_flags(_train_parser(name), t)
+        _search_flags(t)
+        t.set_defaults(handler=_tune, tune_task=name)
+
+
+def _search_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("search")
+    g.add_argument("--out", required=True, metavar="DIR", help="search folder (study.db, trials/, best.toml, ...)")
+    g.add_argument("--trials", type=int, default=20, metavar="N",
+                   help="finished trials the study should have in total (default 20)")
+    g.add_argument("--timeout", type=float, metavar="MINUTES", help="stop starting trials after this long")
+    g.add_argument("--storage", metavar="URL",
+                   help="Optuna storage (default sqlite:///OUT/study.db); share one to search with several processes")
+    g.add_argument("--study-name", metavar="NAME", help="study within the storage (default rnnkit-TASK)")
+    g.add_argument("--pruner", choices=["median", "hyperband", "none"], default="median",
+                   help="stop unpromising trials early (default median)")
+    g.add_argument("--space", metavar="FILE", help="TOML that narrows, fixes or extends the search space")
+
+
+def _tune(args: argparse.Namespace) -> int:
+    from rnnkit.config import resolve
+    from rnnkit.tune import Inputs, SearchSettings, tune
+    from rnnkit.tune.tasks import get_task
+
+    task = get_task(args.tune_task)
+    overrides = _overrides(args)
+    budget = {k: overrides["train"].pop(k) for k in ("max_steps", "max_epochs", "max_minutes")}
+    base = resolve(task.config_cls, args.config, overrides)
+    settings = SearchSettings(trials=args.trials, timeout_min=args.timeout, storage=args.storage,
+                              study_name=args.study_name, seed=args.seed or 0, pruner=args.pruner,
+                              budget={k: v for k, v in budget.items() if v is not None})
+    inputs = Inputs(data=getattr(args, "data", None), test=getattr(args, "test", None))
+    result = tune(args.tune_task, base, args.out, settings, inputs, args.space)
+    best = args.out.rstrip("/") + "/best.toml"
+    if result.study.best_trials:
+        print(f"best {task.monitor(base)} {result.study.best_value:.4f} (trial {result.study.best_trial.number}); "
+              f"train it with: rnnkit {args.tune_task} train --config {best} --out RUN")
+    print(f"{result.finished} of {args.trials} trials finished; search folder: {args.out}")
+    return 130 if result.interrupted else 0
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The same config overrides the task's `train` command builds from these flags."""
+    if args.tune_task == "forecast":
+        from rnnkit.cli.forecast import _overrides as forecast_overrides
+
+        return forecast_overrides(args)
+    if args.tune_task == "classify":
+        from rnnkit.cli.classify import _data_overrides
+
+        data = _data_overrides(args)
+        data.update(tokens=args.tokens, max_len=args.max_len, normalize=args.normalize, patch=args.patch,
+                    val_fraction=args.val_fraction, test_fraction=args.test_fraction, split=args.split,
+                    batch_size=args.batch_size, class_weights=args.class_weights, monitor=args.monitor)
+        model = {"cell": args.model, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout,
+                 "embed_dim": args.embed_dim}
+        return {"model": model, "train": train_overrides(args), "data": data}
+    return {
+        "model": {"cell": args.cell, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout},
+        "data": {"corpus": args.corpus, "seq_len": args.seq_len, "batch_size": args.batch_size,
+                 "encoding": args.encoding, "errors": args.errors},
+        "train": train_overrides(args),
+    }
+
+
+def _train_parser(task: str) -> argparse.ArgumentParser:
+    """The `rnnkit <task> train` parser, built by that task's own CLI module."""
+    module = importlib.import_module(f"rnnkit.cli.{task}")
+    root = argparse.ArgumentParser(prog="rnnkit")
+    module.register(root.add_subparsers())
+    task_parser = root._subparsers._group_actions[0].choices[task]
+    commands = next(a for a in task_parser._actions if isinstance(a, argparse._SubParsersAction))
+    return commands.choices["train"]
+
+
+def _copy_flags(source: argparse.ArgumentParser, target: argparse.ArgumentParser) -> None:
+    """Share `source`'s flags (not a copy of their definitions: the same argparse actions), group by group."""
+    for group in source._action_groups:
+        actions = [a for a in group._group_actions if a.dest not in NOT_COPIED]
+        if not actions:
+            continue
+        if group is source._optionals:
+            dest = target._optionals
+        elif group is source._positionals:
+            dest = target._positionals
+        else:
+            dest = target.add_argument_group(group.title, group.description)
+        for action in actions:
+            dest._add_action(action)
+
+
+def _one_line_error(parser: argparse.ArgumentParser):
+    def error(message: str):
+        print(f"rnnkit tune: error: {message}", file=sys.stderr)
+        sys.exit(2)
+    return error
