@@ -45,10 +45,16 @@ def test_stepper_matches_the_model(cell, layer_norm):
     tokens = [3, 1, 4, 1, 5, 8]
     with torch.no_grad():
         whole, _ = model(torch.tensor([tokens]))
-    stepper, state = CharLMStepper(model), None
+        _, module_state = model(torch.tensor([tokens]))
+    stepper = CharLMStepper(model)
+    state = stepper.from_module_state(None)
     for t, tok in enumerate(tokens):
         logits, state = stepper.step(tok, state)
         assert torch.allclose(logits[0], whole[0, t], atol=1e-5)
+    final = stepper.to_module_state(state)
+    pairs = zip(final, module_state) if cell == "lstm" else [(final, module_state)]
+    for a, b in pairs:
+        assert torch.allclose(a, b, atol=1e-5)
 
 
 def _model():

@@ -52,6 +52,8 @@ def generate(
     # the hand-stepped cell reads float weights; an int8 model (rnnkit quantize) steps its own forward
     stepper = CharLMStepper(model) if isinstance(model.head, torch.nn.Linear) and isinstance(
         model.core.rnn, torch.nn.RNNBase) else None
+    if stepper is not None:
+        state = stepper.from_module_state(state)
     token = int(ids[0, -1])
     for _ in range(length):
         if stepper is not None:

@@ -41,57 +41,59 @@ class CharLMStepper:
             self.head_w_t = model.head.weight.detach().T.contiguous()
             self.head_b = model.head.bias.detach()
 
-    def initial_state(self) -> State:
-        zeros = torch.zeros(self.layers, 1, self.hidden)
-        return (zeros, zeros.clone()) if self.cell == "lstm" else zeros
+    def initial_state(self) -> list:
+        zeros = torch.zeros(1, self.hidden)
+        return [(zeros, zeros) if self.cell == "lstm" else zeros for _ in range(self.layers)]
+
+    def from_module_state(self, state: State) -> list:
+        """Convert an nn.RNN/GRU/LSTM state (L, 1, H) into the stepper's per-layer list."""
+        if state is None:
+            return self.initial_state()
+        if self.cell == "lstm":
+            return [(state[0][i], state[1][i]) for i in range(self.layers)]
+        return [state[i] for i in range(self.layers)]
+
+    def to_module_state(self, state: list) -> State:
+        if self.cell == "lstm":
+            return torch.stack([h for h, _ in state]), torch.stack([c for _, c in state])
+        return torch.stack(state)
 
     @torch.inference_mode()
-    def step(self, token: int, state: State) -> tuple[torch.Tensor, State]:
-        if state is None:
-            state = self.initial_state()
-        if self.cell == "lstm":
-            h_all, c_all = state
-            hs, cs = [], []
-            x = None
-            for layer in range(self.layers):
-                h, c = h_all[layer], c_all[layer]
+    def step(self, token: int, state: list) -> tuple[torch.Tensor, list]:
+        """One character. `state` is the stepper's own per-layer list (see from_module_state);
+        it is not modified, a new list is returned."""
+        new_state = []
+        x = None
+        hd = self.hidden
+        for layer in range(self.layers):
+            if self.cell == "lstm":
+                h, c = state[layer]
                 if layer == 0:
                     gates = torch.addmm(self.table[token : token + 1], h, self.w_hh_t[0])
                 else:
                     gates = torch.addmm(self.b[layer], x, self.w_ih_t[layer]).addmm_(h, self.w_hh_t[layer])
-                i, f, g, o = gates.chunk(4, dim=1)
-                c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-                x = torch.sigmoid(o) * torch.tanh(c)
-                hs.append(x)
-                cs.append(c)
-            new_state: State = (torch.stack(hs), torch.stack(cs))
-        elif self.cell == "gru":
-            hs = []
-            x = None
-            for layer in range(self.layers):
+                # gate order i, f, g, o: one sigmoid over all four, tanh only for g
+                sig = torch.sigmoid(gates)
+                c = sig[:, hd : 2 * hd] * c + sig[:, :hd] * torch.tanh(gates[:, 2 * hd : 3 * hd])
+                x = sig[:, 3 * hd :] * torch.tanh(c)
+                new_state.append((x, c))
+            elif self.cell == "gru":
                 h = state[layer]
                 gi = self.table[token : token + 1] if layer == 0 else torch.addmm(self.b_ih[layer], x, self.w_ih_t[layer])
                 gh = torch.addmm(self.b_hh[layer], h, self.w_hh_t[layer])
-                ir, iz, inn = gi.chunk(3, dim=1)
-                hr, hz, hn = gh.chunk(3, dim=1)
-                r = torch.sigmoid(ir + hr)
-                z = torch.sigmoid(iz + hz)
-                n = torch.tanh(inn + r * hn)
-                x = (1 - z) * n + z * h
-                hs.append(x)
-            new_state = torch.stack(hs)
-        else:
-            hs = []
-            x = None
-            for layer in range(self.layers):
+                rz = torch.sigmoid(gi[:, : 2 * hd] + gh[:, : 2 * hd])
+                r, z = rz[:, :hd], rz[:, hd:]
+                n = torch.tanh(gi[:, 2 * hd :] + r * gh[:, 2 * hd :])
+                x = n + z * (h - n)
+                new_state.append(x)
+            else:
                 h = state[layer]
                 if layer == 0:
                     pre = torch.addmm(self.table[token : token + 1], h, self.w_hh_t[0])
                 else:
                     pre = torch.addmm(self.b[layer], x, self.w_ih_t[layer]).addmm_(h, self.w_hh_t[layer])
                 x = torch.tanh(pre)
-                hs.append(x)
-            new_state = torch.stack(hs)
+                new_state.append(x)
         if self.norm is not None:
             x = F.layer_norm(x, self.norm.normalized_shape, self.norm.weight, self.norm.bias, self.norm.eps)
         logits = torch.addmm(self.head_b, x, self.head_w_t)
