@@ -35,6 +35,7 @@ class TextDataConfig:
     batch_size: int = 64
     val_fraction: float = 0.1  # the last 10%, as nanoGPT splits it
     val_streams: int = 16
+    val_max_chars: int | None = 1_000_000  # evaluate on at most this much of the held-out part (its start)
 
 
 def _text_model() -> ModelConfig:
@@ -94,6 +95,8 @@ class TextLMTask:
                 f"batch_size x seq_len = {data.batch_size} x {data.seq_len}; use a longer corpus or "
                 f"smaller --batch-size/--seq-len"
             ) from None
+        if data.val_max_chars is not None:
+            val_ids = val_ids[: data.val_max_chars + 1]
         n_val = max(1, min(data.val_streams, (len(val_ids) - 1) // 2))
         length = (len(val_ids) - 1) // n_val
         if length < 2:
