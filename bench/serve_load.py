@@ -97,7 +97,7 @@ def main() -> None:
     ap.add_argument("--levels", default="1,8,32")
     args = ap.parse_args()
     port = free_port()
-    proc = start_server([args.text_run, args.forecast_run], port, max(args.length, 1))
+    proc = start_server([f"text={args.text_run}", f"forecast={args.forecast_run}"], port, max(args.length, 1))
     url = f"http://127.0.0.1:{port}"
     rows = []
     try:

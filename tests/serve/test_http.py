@@ -137,3 +137,8 @@ def test_cli_serve_bad_input(tmp_path, trained, capsys):
         assert "cannot listen" in capsys.readouterr().err
     finally:
         busy.close()
+
+
+def test_runs_can_be_named(trained):
+    _, entries = build([f"shakespeare={trained['text']}", trained["forecast"]], max_length=10, max_body=4096)
+    assert [e.name for e in entries] == ["shakespeare", trained["forecast"].name]

@@ -30,14 +30,24 @@ def build(runs: list[str | Path], max_length: int, max_body: int):
     torch.set_num_threads(1)  # many requests in parallel threads beat one request on many cores
     if not runs:
         raise RnnkitError("give at least one --run DIR")
-    entries = [load_run(r) for r in runs]
+    entries = [load_run(*_named(str(r))) for r in runs]
     names = [e.name for e in entries]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise RnnkitError(f"two runs share the folder name {dupes[0]!r}; models are named by folder, rename one")
+        raise RnnkitError(f"two runs share the folder name {dupes[0]!r}; name them with --run NAME=DIR")
     if max_length < 1 or max_body < 1024:
         raise RnnkitError("--max-length must be >= 1 and --max-body >= 1024")
     return create_app(entries, max_length, max_body), entries
+
+
+def _named(arg: str) -> tuple[str, str | None]:
+    """`NAME=DIR` -> (DIR, NAME); a plain DIR is named by its folder."""
+    name, sep, path = arg.partition("=")
+    if sep and name and not Path(arg).exists():
+        if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+            raise RnnkitError(f"model name {name!r} in --run {arg}: use letters, digits, '-', '_' or '.'")
+        return path, name
+    return arg, None
 
 
 def _bind(host: str, port: int) -> socket.socket:
