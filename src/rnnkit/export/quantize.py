@@ -75,6 +75,11 @@ def is_quantized(ckpt: dict) -> bool:
     return bool((ckpt.get("extra") or {}).get("quantized"))
 
 
+def is_quantized_model(model: nn.Module) -> bool:
+    """True when `model` has int8 dynamic layers (it can run, but not train)."""
+    return any(isinstance(m, (qdyn.Linear, qdyn.LSTM, qdyn.GRU)) for m in model.modules())
+
+
 def load_weights(model: nn.Module, ckpt: dict) -> nn.Module:
     """Load `ckpt["model"]` into `model`; for a quantized run, return its int8 dynamic version.
 

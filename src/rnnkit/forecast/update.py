@@ -77,6 +77,11 @@ def new_rows(est: Forecaster, data: SeriesSet) -> list[int]:
 def update_run(run: Path, data: SeriesSet, csv: str, train_cfg: TrainConfig, refit_scaler: bool = False,
                log: Callable[[str], None] = print) -> dict:
     est = Forecaster.load(run)
+    from rnnkit.export.quantize import is_quantized_model
+
+    if is_quantized_model(est.model):
+        raise RnnkitError(f"{run} holds an int8 model (rnnkit quantize), which cannot be trained; update the "
+                          "float run it was made from, then quantize again")
     first_new = new_rows(est, data)
     skipped = sum(first_new)
     n_new = sum(len(s) - f for s, f in zip(data.series, first_new))
