@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -101,7 +102,9 @@ def plot_importance(study, path: Path) -> Path | None:
     except ImportError:
         evaluator = optuna.importance.PedAnovaImportanceEvaluator()
     try:
-        importances = optuna.importance.get_param_importances(study, evaluator=evaluator)
+        with warnings.catch_warnings():  # few trials: PED-ANOVA warns that its quantiles coincide
+            warnings.simplefilter("ignore")
+            importances = optuna.importance.get_param_importances(study, evaluator=evaluator)
     except (RuntimeError, ValueError, ZeroDivisionError):
         return None
     if not importances:

@@ -55,7 +55,7 @@ def import_optuna():
         raise RnnkitError("hyper-parameter search needs Optuna: pip install 'rnnkit[tune]'") from None
     import warnings
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # rnnkit reports trials itself, in one line each
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)  # heartbeats
     return optuna
 
@@ -184,6 +184,9 @@ def _check_settings(s: SearchSettings) -> None:
         raise RnnkitError(f"--pruner must be one of {', '.join(PRUNERS)}, got {s.pruner!r}")
     if not any(s.budget.get(k) is not None for k in ("max_steps", "max_epochs", "max_minutes")):
         raise RnnkitError("tune needs a per-trial budget: --max-steps, --max-epochs or --max-minutes")
+    for key, value in s.budget.items():
+        if value is not None and value <= 0:
+            raise RnnkitError(f"--{key.replace('_', '-')} must be > 0, got {value}")
 
 
 def _finished(optuna, study) -> int:
