@@ -13,6 +13,7 @@ import torch
 from rnnkit.cli import main
 from rnnkit.export.quantize import _quantized_weights, quantize_module
 from rnnkit.train.checkpoint import load_checkpoint
+from tests.export import runs
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +57,15 @@ def test_text_commands_accept_the_int8_run(export_root, text_lstm, text_int8, ca
     assert len(capsys.readouterr().out.rstrip("\n")) == 4 + 30
 
 
-def test_forecast_predict_accepts_the_int8_run(export_root, forecast_lstm, capsys):
+@pytest.fixture(scope="module")
+def forecast_int8(export_root, forecast_lstm):
     out = export_root / "forecast_int8"
     assert main(["quantize", "--run", str(forecast_lstm), "--out", str(out)]) == 0
+    return out
+
+
+def test_forecast_predict_accepts_the_int8_run(export_root, forecast_lstm, forecast_int8, capsys):
+    out = forecast_int8
     capsys.readouterr()
     tables = []
     for run in (forecast_lstm, out):
@@ -80,7 +87,7 @@ def test_classify_predict_accepts_the_int8_run(export_root, classify_attention, 
     assert np.abs(probs[1] - probs[0]).max() < 0.05
 
 
-def test_quantize_bad_input(export_root, text_int8, tmp_path, capsys):
+def test_quantize_bad_input(export_root, text_int8, forecast_int8, tmp_path, capsys):
     def error(argv, fragment):
         code = main(argv)
         err = capsys.readouterr().err
@@ -89,3 +96,5 @@ def test_quantize_bad_input(export_root, text_int8, tmp_path, capsys):
     error(["quantize", "--run", str(text_int8), "--out", str(tmp_path / "again")], "already quantized")
     error(["quantize", "--run", str(tmp_path), "--out", str(tmp_path / "q")], "has no checkpoint")
     error(["export", "--run", str(text_int8), "--out", str(tmp_path / "q.onnx")], "int8 quantized")
+    more = runs.series_csv(tmp_path, n=200)  # the training rows plus 40 new ones
+    error(["forecast", "update", "--run", str(forecast_int8), "--csv", str(more)], "cannot be trained")
