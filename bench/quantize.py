@@ -181,7 +181,8 @@ def main() -> None:
     print("| task | weights | checkpoint | weights | metric | latency p50 / p99 (batch 1) | throughput |")
     print("|---|---|---:|---:|---|---|---:|")
     for r in rows:
-        print(f"| {r['task']} | {r['weights']} | {r['file_bytes'] / 1024:,.0f} KiB | {r['weight_bytes'] / 1024:,.0f} KiB "
+        print(f"| {r['task']} | {r['weights']} | {r['file_bytes'] / 1024:,.0f} KiB "
+              f"| {r['weight_bytes'] / 1024:,.0f} KiB "
               f"| {r['metric']} {r['value']:.4f} | {r['p50_ms']:.3f} / {r['p99_ms']:.3f} ms "
               f"| {r['throughput']:,.0f} {r['throughput_unit']} |")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

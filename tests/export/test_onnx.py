@@ -72,7 +72,8 @@ def test_runner_generates_text_without_torch_models(text_onnx, text_lstm, capsys
 
     torch_model, tok, _ = load_text_model(text_lstm)
     assert greedy == "".join(generate(torch_model, tok, "First", 20, 1.0, top_k=1, seed=0))  # argmax agrees
-    assert main(["export", "run", "--onnx", str(text_onnx[0]), "--prompt", "All:", "--length", "12", "--seed", "1"]) == 0
+    argv = ["export", "run", "--onnx", str(text_onnx[0]), "--prompt", "All:", "--length", "12", "--seed", "1"]
+    assert main(argv) == 0
     text = capsys.readouterr().out
     assert text.startswith("All:") and len(text.rstrip("\n")) >= 4 + 12 - 1
 

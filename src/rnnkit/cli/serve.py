@@ -11,7 +11,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Serve run folders over HTTP (FastAPI + uvicorn): POST /v1/generate (streamed text), "
         "/v1/forecast, /v1/classify; GET /healthz, /v1/models; OpenAPI docs at /docs. Models are named by "
         "their folder names. Binds 127.0.0.1 unless told otherwise.")
-    p.add_argument("--run", action="append", required=True, metavar="DIR", help="run folder to load (repeatable); NAME=DIR names the model (default: the folder name)")
+    p.add_argument("--run", action="append", required=True, metavar="DIR",
+                   help="run folder to load (repeatable); NAME=DIR names the model (default: the folder name)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--max-length", type=int, default=2000, help="most characters one generate request may ask for")

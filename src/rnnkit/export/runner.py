@@ -149,7 +149,8 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
     raw = read_csv(csv)
     lacking = [c for c in d["features"] if c not in raw.columns]
     if lacking:
-        raise RnnkitError(f"the model was trained with features {', '.join(d['features'])}; {csv} lacks {', '.join(lacking)}")
+        raise RnnkitError(f"the model was trained with features {', '.join(d['features'])}; "
+                          f"{csv} lacks {', '.join(lacking)}")
     data, _ = from_dataframe(raw, d["date_col"], d["target"], d["features"], d["id_col"],
                              CleanPolicy(**d["policy"]), source=str(csv))
     p = Pipeline.from_state(m["pipeline"])
