@@ -64,13 +64,13 @@ def run_one(name: str, kind: str, seed: int, overrides: dict) -> dict:
         sections.setdefault(section, {}).update(values)
     cfg = resolve(ClassifyRunConfig, None, sections)
     with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         report = train(cfg, DATA / train_file, DATA / test_file if test_file else None, Path(tmp) / "run",
                        log=lambda _msg: None)
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     test = report["test"]
     row = {"set": name, "kind": kind, "seed": seed, "accuracy": test["accuracy"], "macro_f1": test["macro_f1"],
-           "seconds": round(elapsed, 1), "epochs": report["training"]["epochs"],
+           "seconds": round(elapsed, 1), "cpu_s": round(cpu, 1), "epochs": report["training"]["epochs"],
            "stopped": report["training"]["stopped"], "val_accuracy": report["validation"]["accuracy"]}
     if "spam" in test["per_class"]:
         row["spam_f1"] = test["per_class"]["spam"]["f1"]
@@ -85,7 +85,12 @@ def main() -> None:
     p.add_argument("--set", dest="overrides", nargs="*", default=[], metavar="SECTION.KEY=VALUE")
     p.add_argument("--tag", default="default", help="label for this variant in the results file")
     p.add_argument("--results", type=Path, default=RESULTS)
+    p.add_argument("--table", action="store_true", help="only print the table of --tag's runs in --results")
     args = p.parse_args()
+    if args.table:
+        rows = [json.loads(line) for line in args.results.read_text().splitlines()]
+        print(table([r for r in rows if r["tag"] == args.tag and r["set"] in args.sets and r["kind"] in args.kinds]))
+        return
     torch.set_num_threads(1)
     overrides = parse_set(args.overrides)
     rows = []
@@ -99,13 +104,13 @@ def main() -> None:
                 with args.results.open("a") as f:
                     f.write(json.dumps(row) + "\n")
                 print(f"{name:17s} {kind:9s} seed {seed}  acc {row['accuracy']:.4f}  "
-                      f"{row['seconds']:6.1f}s  {row['stopped']}", file=sys.stderr, flush=True)
+                      f"{row['seconds']:6.1f}s wall {row['cpu_s']:6.1f}s cpu  {row['stopped']}", file=sys.stderr, flush=True)
     print(table(rows))
 
 
 def table(rows: list[dict]) -> str:
     """Markdown: median (min-max) test accuracy per set x kind, and median seconds per run."""
-    lines = ["| set | model | median acc | min-max | macro-F1 | spam F1 | s/run |", "|---|---|---|---|---|---|---|"]
+    lines = ["| set | model | median acc | min-max | macro-F1 | spam F1 | CPU s/run |", "|---|---|---|---|---|---|---|"]
     keys = sorted({(r["set"], r["kind"]) for r in rows}, key=lambda k: (list(SETS).index(k[0]), MODEL_KINDS.index(k[1])))
     for name, kind in keys:
         rs = [r for r in rows if r["set"] == name and r["kind"] == kind]
@@ -116,7 +121,7 @@ def table(rows: list[dict]) -> str:
                      f"{statistics.median(spam):.3f} | " if spam else
                      f"| {name} | {kind} | {statistics.median(acc):.3f} | {min(acc):.3f}-{max(acc):.3f} | "
                      f"{statistics.median(r['macro_f1'] for r in rs):.3f} | - | ")
-        lines[-1] += f"{statistics.median(r['seconds'] for r in rs):.0f} |"
+        lines[-1] += f"{statistics.median(r.get('cpu_s', r['seconds']) for r in rs):.0f} |"
     return "\n".join(lines)
 
 

@@ -147,3 +147,15 @@ def test_real_process_exit_code_and_no_traceback(tmp_path):
                            "--out", str(tmp_path / "run"), "--max-epochs", "1"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "ragged row" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_resume_continues_the_run(tmp_path, capsys, ucr_pair):
+    train, test = ucr_pair
+    run = tmp_path / "run"
+    flags = ["--data", train, "--test", test, "--out", run, "--hidden", "8", "--threads", "1", "--batch-size", "8"]
+    assert _run(capsys, "train", *flags, "--max-epochs", "1")[0] == 0
+    code, _, err = _run(capsys, "train", *flags, "--max-epochs", "1")
+    _assert_one_line_error(code, err, "already holds a run")
+    code, _, err = _run(capsys, "train", *flags, "--max-epochs", "2", "--resume")
+    assert code == 0 and "resumed" in err
+    assert json.loads((run / "report.json").read_text())["training"]["epochs"] == 2.0

@@ -29,6 +29,7 @@ class DataConfig:
     # texts
     tokens: str = "word"  # word | char
     lowercase: bool = True
+    digits: bool = True  # word tokens: keep digits; false maps every digit to 0 (numbers match by shape)
     max_len: int = 200  # tokens kept per text; longer texts are truncated with a warning
     min_freq: int = 1  # rarer training tokens map to UNK
     max_vocab: int = 30000
