@@ -92,6 +92,7 @@ def test_patches_fold_steps_into_features():
 def test_auto_patch_caps_the_number_of_steps():
     series = [np.zeros((150, 1), np.float32)] * 2
     assert SequenceEncoder.fit(series, ["a", "b"], False, DataConfig(patch=0, max_steps=64)).patch == 3
+    assert SequenceEncoder.fit(series, ["a", "b"], False, DataConfig()).patch == 7
     assert SequenceEncoder.fit(series, ["a", "b"], False, DataConfig(patch=0, max_steps=200)).patch == 1
 
 

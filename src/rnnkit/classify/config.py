@@ -36,7 +36,7 @@ class DataConfig:
     # numeric sequences
     normalize: str = "train"  # train (per-feature scaler fit on the training part) | series (z-score per series) | none
     patch: int = 0  # steps folded into one recurrent step; 0 = auto (at most `max_steps` steps)
-    max_steps: int = 64  # target number of recurrent steps for patch = 0
+    max_steps: int = 24  # target number of recurrent steps for patch = 0
     jitter: float = 0.0  # augmentation: std of Gaussian noise added to (scaled) numeric training inputs
     # splits and batches
     val_fraction: float = 0.2  # stratified, carved from the training part
