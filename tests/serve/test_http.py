@@ -18,12 +18,14 @@ from tests.export import runs
 def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("serve")
     return {"text": runs.text_run(root), "forecast": runs.forecast_run(root),
-            "classify": runs.classify_run(root, "attention", text=True), "root": root}
+            "classify": runs.classify_run(root, "attention", text=True),
+            "numeric": runs.classify_run(root, "gru", text=False), "root": root}
 
 
 @pytest.fixture(scope="module")
 def client(trained):
-    app, _ = build([trained["text"], trained["forecast"], trained["classify"]], max_length=300, max_body=16384)
+    app, _ = build([trained["text"], trained["forecast"], trained["classify"], trained["numeric"]], max_length=300,
+                   max_body=16384)
     url, stop = start_in_thread(app)
     with httpx.Client(base_url=url, timeout=60) as c:
         yield c
@@ -31,10 +33,11 @@ def client(trained):
 
 
 def test_health_models_and_docs(client, trained):
-    assert client.get("/healthz").json() == {"status": "ok", "models": 3}
+    assert client.get("/healthz").json() == {"status": "ok", "models": 4}
     models = {m["name"]: m for m in client.get("/v1/models").json()["models"]}
     assert {n: m["kind"] for n, m in models.items()} == {
-        trained["text"].name: "text", trained["forecast"].name: "forecast", trained["classify"].name: "classify"}
+        trained["text"].name: "text", trained["forecast"].name: "forecast", trained["classify"].name: "classify",
+        trained["numeric"].name: "classify"}
     assert models[trained["forecast"].name]["stored_context"] == ["series"]
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/generate", "/v1/forecast", "/v1/classify", "/healthz", "/v1/models"} <= set(paths)
@@ -108,20 +111,33 @@ def test_forecast_stored_context_and_posted_series(client, trained):
     ({"horizon": 0}, 422), ({"horizon": 50}, 400), ({"series": []}, 422),
     ({"series": [{"ds": "2021-01-01", "y": 1.0}] * 3}, 400), ({"series": [{"ds": "2021-01-01"}]}, 422),
     ({"series": [{"ds": "not a date", "y": 1.0}] * 12}, 400), ({"series": [{"ds": "2021-01-01", "y": "NaN"}]}, 422),
+    ({"series": [{"ds": i, "y": 100.0 + i % 5} for i in range(30)]}, 400),  # positions for a dated model
+    ({"series": [{"ds": f"2021-03-{d:02d}", "y": 1.0 + d, "features": {"Open": 1.0}} for d in range(1, 21)]}, 400),
 ])
 def test_bad_forecast_bodies_are_4xx_json(client, body, status):
     r = client.post("/v1/forecast", json=body)
     assert r.status_code == status and r.json()["error"], r.text
 
 
-def test_classify(client):
-    r = client.post("/v1/classify", json={"text": "WIN a FREE prize now"})
+def test_classify(client, trained):
+    texts = trained["classify"].name
+    r = client.post("/v1/classify", json={"model": texts, "text": "WIN a FREE prize now"})
     assert r.status_code == 200, r.text
     body = r.json()
     assert set(body["probabilities"]) == {"ham", "spam"} and body["predicted"] in ("ham", "spam")
     assert sum(body["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
-    for bad, status in (({"series": [1.0, 2.0]}, 400), ({"text": ""}, 422), ({"text": "  "}, 400), ({}, 400),
-                        ({"text": "a", "series": [1.0]}, 400)):
+    numeric = trained["numeric"].name
+    r = client.post("/v1/classify", json={"model": numeric, "series": [0.1 * i for i in range(20)]})
+    assert r.status_code == 200 and set(r.json()["probabilities"]) == {"-1", "1"}, r.text
+    bad_bodies = [
+        ({"model": texts, "series": [1.0, 2.0]}, 400), ({"model": texts, "text": ""}, 422),
+        ({"model": texts, "text": "  "}, 400), ({"model": texts, "text": "a", "series": [1.0]}, 400),
+        ({"model": numeric, "series": [[1.0, 2.0], [3.0]]}, 400), ({"model": numeric, "series": [[1.0, 2.0]]}, 400),
+        ({"model": numeric, "text": "hello"}, 400), ({"model": numeric}, 400),
+        ({"series": [1.0]}, 400),  # two classifiers are loaded: "model" must say which
+        ({"model": "nope", "text": "a"}, 404),
+    ]
+    for bad, status in bad_bodies:
         r = client.post("/v1/classify", json=bad)
         assert r.status_code == status and r.json()["error"], (bad, r.text)
 

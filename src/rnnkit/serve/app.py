@@ -121,10 +121,11 @@ def create_app(entries: list[registry.Loaded], max_length: int = MAX_LENGTH, max
                 raise RnnkitError(f"model {name!r} is a {entry.kind} model, not a {kind} model")
             return entry
         of_kind = [e for e in entries if e.kind == kind]
-        if len(of_kind) != 1:
-            raise NotFound(f"no {kind} model is loaded" if not of_kind else
-                           f"{len(of_kind)} {kind} models are loaded; say which with \"model\": "
-                           f"{', '.join(e.name for e in of_kind)}")
+        if not of_kind:
+            raise NotFound(f"no {kind} model is loaded")
+        if len(of_kind) > 1:
+            raise RnnkitError(f"{len(of_kind)} {kind} models are loaded; say which with \"model\": "
+                              f"{', '.join(e.name for e in of_kind)}")
         return of_kind[0]
 
     @app.get("/healthz", summary="liveness")

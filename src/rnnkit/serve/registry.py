@@ -130,6 +130,10 @@ def _posted_series(est, points: list[dict]):
     rows = []
     for i, p in enumerate(points):
         given = p.get("features") or {}
+        unknown = sorted(set(given) - set(features))
+        if unknown:
+            raise RnnkitError(f"series[{i}] has feature(s) {', '.join(unknown)} that the model does not use; "
+                              f"it was trained with: {', '.join(features) or 'none'}")
         lacking = [f for f in features if f not in given]
         if lacking:
             raise RnnkitError(f"series[{i}] lacks feature(s) {', '.join(lacking)} that model was trained with; "
@@ -138,6 +142,11 @@ def _posted_series(est, points: list[dict]):
                      **{f: repr(float(given[f])) for f in features}})
     raw = pd.DataFrame(rows, columns=[d.date_col, d.target, *features])
     data, _ = from_dataframe(raw, d.date_col, d.target, features, None, clean_policy(d), source="the posted series")
+    dated = data.series[0].index is not None
+    if dated != (est.pipeline.freq is not None):
+        # calendar inputs come from dates (or positions), so the network's input width differs
+        raise RnnkitError("the model was trained on " + ("dated rows; post \"ds\" as dates" if not dated else
+                          "integer positions; post \"ds\" as integers"))
     return data
 
 
@@ -156,7 +165,10 @@ def classify(entry: Loaded, text: str | None, series: list | None) -> dict[str, 
     if text is not None:
         item: Any = text
     else:
-        x = np.asarray(series, dtype=np.float32)
+        try:
+            x = np.asarray(series, dtype=np.float32)
+        except ValueError:  # ragged: steps with different numbers of features
+            raise RnnkitError("\"series\" steps must all have the same number of features") from None
         if x.ndim == 1:
             x = x[:, None]
         if x.ndim != 2 or x.shape[1] != enc.n_features or not np.isfinite(x).all():
