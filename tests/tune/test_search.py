@@ -160,3 +160,11 @@ def test_cli_unknown_task_and_missing_budget(tmp_path, capsys):
     assert "invalid choice: 'poetry'" in err and "\n" not in err
     assert main(["tune", "text", "--corpus", "x.txt", "--out", str(tmp_path / "o")]) == 2
     assert "per-trial budget" in capsys.readouterr().err
+
+
+def test_hyperband_pruner_runs_a_search(tmp_path, setup):
+    base, space = setup
+    result = tune("text", base, tmp_path / "out", SearchSettings(trials=2, pruner="hyperband",
+                  budget={"max_steps": 8}), space_file=space, log=_quiet)
+    assert result.finished == 2
+    assert isinstance(result.study.pruner, optuna.pruners.HyperbandPruner)

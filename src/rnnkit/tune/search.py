@@ -169,8 +169,10 @@ def _pruner(optuna, settings: SearchSettings, base: Any):
     if settings.pruner == "none":
         return optuna.pruners.NopPruner()
     if settings.pruner == "hyperband":
+        # resources are the reported step numbers: the first evaluation is the smallest rung
+        first = base.train.eval_every if base.train.eval_every > 0 else 1
         max_steps = settings.budget.get("max_steps") or "auto"
-        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max_steps, reduction_factor=3)
+        return optuna.pruners.HyperbandPruner(min_resource=first, max_resource=max_steps, reduction_factor=3)
     # compare with the median of earlier trials at the same step, once 3 trials have finished
     return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=0)
 
