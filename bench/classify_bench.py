@@ -22,9 +22,8 @@ from pathlib import Path
 
 import torch
 
-from rnnkit.classify.config import MODEL_KINDS, ClassifyRunConfig
-from rnnkit.classify.estimator import train
-from rnnkit.config import resolve
+from rnnkit.classify.config import MODEL_KINDS
+from rnnkit.classify.estimator import resolve_config, train
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("RNNKIT_DATA_DIR") or ROOT.parent / "shared" / "data")
@@ -62,7 +61,7 @@ def run_one(name: str, kind: str, seed: int, overrides: dict) -> dict:
     sections = {"model": {"cell": kind}, "train": {"seed": seed, "threads": 1}, "data": dict(data)}
     for section, values in overrides.items():
         sections.setdefault(section, {}).update(values)
-    cfg = resolve(ClassifyRunConfig, None, sections)
+    cfg = resolve_config(None, sections, DATA / train_file)
     with tempfile.TemporaryDirectory() as tmp:
         t0, c0 = time.perf_counter(), time.process_time()
         report = train(cfg, DATA / train_file, DATA / test_file if test_file else None, Path(tmp) / "run",

@@ -101,3 +101,12 @@ def test_state_round_trip_is_plain_data():
     state = enc.state()
     assert all(isinstance(v, (str, int, float, bool, list)) for v in state.values())
     assert SequenceEncoder.from_state(state) == enc
+
+
+def test_digits_map_to_zero_unless_kept():
+    assert [t for t, _, _ in tokenize("Call 0800-123 now", "word", True, keep_digits=False)] == \
+        ["call", "0000", "-", "000", "now"]
+    assert [t for t, _, _ in tokenize("Call 0800", "word", True, keep_digits=True)][1] == "0800"
+    enc = SequenceEncoder.fit(["call 0800", "hi"], ["a", "b"], True, DataConfig())
+    x, _, _ = enc.encode(["call 9999"])
+    assert UNK not in x[0].tolist()  # an unseen number of a seen shape is not unknown

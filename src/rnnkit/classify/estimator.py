@@ -16,12 +16,12 @@ from typing import Callable
 import numpy as np
 import torch
 
-from rnnkit.classify.config import MODEL_KINDS, ClassifyRunConfig
+from rnnkit.classify.config import MODEL_KINDS, ClassifyRunConfig, resolve_run
 from rnnkit.classify.loaders import Labelled, load
 from rnnkit.classify.metrics import classification_report
 from rnnkit.classify.preprocess import SequenceEncoder, ordered_split, stratified_split
 from rnnkit.classify.task import ClassifyTask, Encoded, predict_proba
-from rnnkit.config import from_dict, to_dict
+from rnnkit.config import to_dict
 from rnnkit.errors import RnnkitError
 from rnnkit.models.classifier import SequenceClassifier
 
@@ -44,6 +44,14 @@ class Prepared:
     unseen: dict[str, int]  # test labels never seen in training -> rows
     truncated: int  # texts cut to max_len (all parts)
     sources: dict[str, str]
+
+
+def resolve_config(config_file: str | Path | None, overrides: dict, data_path: str | Path) -> ClassifyRunConfig:
+    """The run config for `data_path`: text data gets TEXT_DEFAULTS under the file and the flags."""
+    numeric = resolve_run(config_file, overrides, is_text=False)
+    if load(data_path, numeric.data).is_text:
+        return resolve_run(config_file, overrides, is_text=True)
+    return numeric
 
 
 def check_config(cfg: ClassifyRunConfig) -> None:

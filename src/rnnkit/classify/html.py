@@ -17,7 +17,7 @@ _STYLE = """body{font-family:sans-serif;max-width:60em;margin:2em auto;line-heig
 def highlight(text: str, enc: SequenceEncoder, weights: np.ndarray) -> str:
     """`text` as HTML with every token's background red in proportion to weight / max weight.
     Text past max_len (truncated before the model saw it) is grey."""
-    spans = tokenize(text, enc.tokens, enc.lowercase, enc.digits)
+    spans = tokenize(text, enc.tokens, enc.lowercase, enc.keep_digits)
     shown = spans[: enc.max_len]
     w = np.asarray(weights[: len(shown)], dtype=float)
     top = max(float(w.max()) if len(w) else 0.0, 1e-12)

@@ -46,9 +46,9 @@ def ordered_split(n: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
     return np.arange(cut), np.arange(cut, n)
 
 
-def tokenize(text: str, mode: str, lowercase: bool, digits: bool = True) -> list[tuple[str, int, int]]:
+def tokenize(text: str, mode: str, lowercase: bool, keep_digits: bool = True) -> list[tuple[str, int, int]]:
     """(token, start, end) with offsets into `text`, so attention can be drawn on the original.
-    With `digits` False every digit of a word token becomes 0, so numbers never seen in training
+    Without `keep_digits` every digit of a word token becomes 0, so numbers never seen in training
     (phone numbers, prices) still share a token with numbers of the same shape."""
     if mode == "char":
         spans = [(text[i], i, i + 1) for i in range(len(text))]
@@ -58,7 +58,7 @@ def tokenize(text: str, mode: str, lowercase: bool, digits: bool = True) -> list
         raise RnnkitError(f"unknown tokens {mode!r}; use word or char")
     if lowercase:
         spans = [(t.lower(), a, b) for t, a, b in spans]
-    if not digits and mode == "word":
+    if not keep_digits and mode == "word":
         spans = [(_DIGIT.sub("0", t), a, b) for t, a, b in spans]
     return spans
 
@@ -72,7 +72,7 @@ class SequenceEncoder:
     # texts
     tokens: str = "word"
     lowercase: bool = True
-    digits: bool = True
+    keep_digits: bool = True
     max_len: int = 200
     vocab: list[str] = field(default_factory=list)  # index -> token; 0 = PAD, 1 = UNK
     # numeric
@@ -88,7 +88,7 @@ class SequenceEncoder:
         if len(classes) < 2:
             raise RnnkitError(f"the training labels hold a single class ({classes[0]!r}); a classifier needs two or more")
         if is_text:
-            return cls(classes, True, cfg.tokens, cfg.lowercase, cfg.digits, cfg.max_len,
+            return cls(classes, True, cfg.tokens, cfg.lowercase, cfg.keep_digits, cfg.max_len,
                        _build_vocab(inputs, cfg))
         if cfg.normalize not in ("train", "series", "none"):
             raise RnnkitError(f"unknown normalize {cfg.normalize!r}; use train, series or none")
@@ -124,7 +124,7 @@ class SequenceEncoder:
         index = {t: i for i, t in enumerate(self.vocab)}
         ids, truncated = [], 0
         for text in texts:
-            toks = [index.get(t, UNK) for t, _, _ in tokenize(text, self.tokens, self.lowercase, self.digits)]
+            toks = [index.get(t, UNK) for t, _, _ in tokenize(text, self.tokens, self.lowercase, self.keep_digits)]
             if not toks:
                 raise RnnkitError(f"a text has no {self.tokens} tokens: {text[:40]!r}")
             truncated += len(toks) > self.max_len
@@ -172,6 +172,6 @@ def _class_key(label: str) -> tuple:
 def _build_vocab(texts: list[str], cfg: DataConfig) -> list[str]:
     if cfg.max_len < 1:
         raise RnnkitError(f"max_len must be >= 1, got {cfg.max_len}")
-    counts = Counter(t for text in texts for t, _, _ in tokenize(text, cfg.tokens, cfg.lowercase, cfg.digits))
+    counts = Counter(t for text in texts for t, _, _ in tokenize(text, cfg.tokens, cfg.lowercase, cfg.keep_digits))
     kept = [t for t, c in counts.most_common(max(cfg.max_vocab - 2, 0)) if c >= cfg.min_freq]
     return ["<pad>", "<unk>", *sorted(kept)]

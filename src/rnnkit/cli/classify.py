@@ -30,6 +30,8 @@ def register(subparsers) -> None:
     _data_flags(t)
     d = t.add_argument_group("encoding and splits")
     d.add_argument("--tokens", choices=["word", "char"], help="text tokens (default word)")
+    d.add_argument("--keep-digits", action="store_const", const=True,
+                   help="word tokens: keep digits (default maps every digit to 0, so numbers match by shape)")
     d.add_argument("--max-len", type=int, help="tokens kept per text; longer texts are truncated with a warning")
     d.add_argument("--normalize", choices=["train", "series", "none"],
                    help="numeric input: scaler fit on the training part (default), z-score per series, or none")
@@ -79,17 +81,15 @@ def _data_overrides(args: argparse.Namespace) -> dict:
 
 @train_entry
 def _train(args: argparse.Namespace) -> int:
-    from rnnkit.classify.config import ClassifyRunConfig
-    from rnnkit.classify.estimator import train
-    from rnnkit.config import resolve
+    from rnnkit.classify.estimator import resolve_config, train
 
     data = _data_overrides(args)
-    data.update(tokens=args.tokens, max_len=args.max_len, normalize=args.normalize, patch=args.patch,
+    data.update(tokens=args.tokens, keep_digits=args.keep_digits, max_len=args.max_len, normalize=args.normalize, patch=args.patch,
                 val_fraction=args.val_fraction, test_fraction=args.test_fraction, split=args.split,
                 batch_size=args.batch_size, class_weights=args.class_weights, monitor=args.monitor)
     model = {"cell": args.model, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout,
              "embed_dim": args.embed_dim}
-    cfg = resolve(ClassifyRunConfig, args.config, {"model": model, "train": train_overrides(args), "data": data})
+    cfg = resolve_config(args.config, {"model": model, "train": train_overrides(args), "data": data}, args.data)
     train(cfg, args.data, args.test, args.out, resume=args.resume)
     return 0
 
