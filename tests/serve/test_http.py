@@ -58,7 +58,7 @@ def test_generate_streams_the_same_text_as_the_library(client, trained):
     text, chunks = _generate(client, {"prompt": "First", "length": 40, "temperature": 0.9, "top_k": 8, "seed": 7})
     model, tok, _ = load_text_model(trained["text"])
     assert text == "".join(generate(model, tok, "First", 40, 0.9, 8, None, 7))
-    assert chunks > 1  # sent as it was sampled, not as one body
+    assert chunks > 1  # the first character goes out at once, before the rest is sampled
 
 
 def test_concurrent_requests_equal_sequential_ones(client):

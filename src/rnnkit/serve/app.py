@@ -137,7 +137,7 @@ def create_app(entries: list[registry.Loaded], max_length: int = MAX_LENGTH, max
         return {"models": [{"name": e.name, "kind": e.kind, "path": e.path, **e.info} for e in entries],
                 "limits": {"max_length": max_length, "max_body_bytes": max_body}}
 
-    @app.post("/v1/generate", summary="stream generated text (text/plain, one chunk per character)")
+    @app.post("/v1/generate", summary="stream generated text (text/plain: first character at once, then every 50 ms)")
     def generate(req: GenerateRequest):
         if req.length > max_length:
             raise RnnkitError(f"length must be <= {max_length} (the server's --max-length), got {req.length}")

@@ -7,6 +7,7 @@ the app turns that into a 400 JSON answer.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -14,6 +15,8 @@ from typing import Any, Iterator
 import numpy as np
 
 from rnnkit.errors import RnnkitError
+
+FLUSH_S = 0.05  # generated text is sent at least this often (the first character at once)
 
 
 @dataclass
@@ -76,20 +79,30 @@ def _stored_context(est) -> Any:
 
 
 def generate(entry: Loaded, prompt: str, length: int, temperature: float, top_k: int | None,
-             top_p: float | None, seed: int | None) -> Iterator[str]:
-    """Characters as they are sampled; argument errors are raised before the first one."""
+             top_p: float | None, seed: int | None, flush_s: float = FLUSH_S) -> Iterator[str]:
+    """Text as it is sampled: the first character at once, then whatever was sampled in each
+    `flush_s` interval. Argument errors are raised before the first character."""
     from rnnkit.sample import generate as sample
 
     chars = sample(entry.objects["model"], entry.objects["tokenizer"], prompt, length, temperature, top_k,
                    top_p, seed)
     first = next(chars, None)  # runs the checks (prompt characters, ranges) now, not mid-stream
 
-    def rest() -> Iterator[str]:
-        if first is not None:
-            yield first
-        yield from chars
+    def chunks() -> Iterator[str]:
+        # one HTTP chunk (and one thread-pool hop) per character would cost more than sampling it
+        if first is None:
+            return
+        yield first
+        buffer, since = [], time.monotonic()
+        for ch in chars:
+            buffer.append(ch)
+            if time.monotonic() - since >= flush_s:
+                yield "".join(buffer)
+                buffer, since = [], time.monotonic()
+        if buffer:
+            yield "".join(buffer)
 
-    return rest()
+    return chunks()
 
 
 def forecast(entry: Loaded, horizon: int | None, points: list[dict] | None) -> list[dict]:
