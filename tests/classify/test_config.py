@@ -28,3 +28,14 @@ def test_unknown_keys_are_errors(tmp_path):
     toml.write_text("[data]\nmaxlen = 50\n")
     with pytest.raises(RnnkitError, match="unknown config key"):
         resolve_run(toml, {}, is_text=False)
+
+
+def test_example_configs_load_and_the_default_one_matches_the_dataclasses():
+    from pathlib import Path
+
+    from rnnkit.config import to_dict
+
+    configs = Path(__file__).resolve().parents[2] / "configs"
+    assert to_dict(resolve_run(configs / "classify.toml", {}, is_text=False)) == to_dict(ClassifyRunConfig())
+    sms = resolve_run(configs / "classify_sms.toml", {}, is_text=True)
+    assert (sms.data.split, sms.data.test_fraction, sms.data.header) == ("ordered", 0.7, False)
