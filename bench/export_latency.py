@@ -19,8 +19,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results" / "export_latency.json"
 
 
 def timed(fn, reps: int) -> tuple[float, float]:
@@ -42,6 +40,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", default="/tmp/rnnkit-quantize-bench")
     ap.add_argument("--reps", type=int, default=300)
+    ap.add_argument("--json", help="also write the raw results to this file")
     args = ap.parse_args()
     torch.set_num_threads(1)
     rows = []
@@ -81,9 +80,9 @@ def main() -> None:
         print(f"| {r['task']} ({r['model']}) | {r['graph']} | {r['steps']} | {r['export_s']:.1f} s | "
               f"{r['bytes'] / 1024:,.0f} KiB | {r['parity']:.1e} | {r['ort_p50_ms']:.3f} / {r['ort_p99_ms']:.3f} ms | "
               f"{r['torch_p50_ms']:.3f} / {r['torch_p99_ms']:.3f} ms |")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "rows": rows},
-                                  indent=2) + "\n")
+    if args.json:
+        stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        Path(args.json).write_text(json.dumps({"date": stamp, "rows": rows}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

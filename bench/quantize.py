@@ -11,7 +11,7 @@ calls), and both folders are measured the same way, on one thread:
             forecast from the series end; throughput = test-origin forecasts/s (batch up to 2048)
   classify  GunPoint, default settings (attention); test accuracy; latency = one series; throughput =
             test series/s (batch 256)
-Prints a markdown table and writes bench/results/quantize.json. Data: $RNNKIT_DATA_DIR or ../shared/data.
+Prints a markdown table (--json FILE: also the raw rows). Data: $RNNKIT_DATA_DIR or ../shared/data.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("RNNKIT_DATA_DIR") or ROOT.parent / "shared" / "data")
-RESULTS = ROOT / "bench" / "results" / "quantize.json"
 
 
 def quiet(_msg: str) -> None:
@@ -156,6 +155,7 @@ def main() -> None:
     ap.add_argument("--text-minutes", type=float, default=4.0, help="training budget of the text model")
     ap.add_argument("--score-chars", type=int, default=0, help="score only this many validation chars (0: all)")
     ap.add_argument("--reps", type=int, default=300, help="timed batch-1 calls per model")
+    ap.add_argument("--json", help="also write the raw results to this file")
     args = ap.parse_args()
     torch.set_num_threads(1)
     work = Path(args.work)
@@ -185,9 +185,10 @@ def main() -> None:
               f"| {r['weight_bytes'] / 1024:,.0f} KiB "
               f"| {r['metric']} {r['value']:.4f} | {r['p50_ms']:.3f} / {r['p99_ms']:.3f} ms "
               f"| {r['throughput']:,.0f} {r['throughput_unit']} |")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"api": API, "torch": torch.__version__, "rows": rows,
-                                   "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}, indent=2) + "\n")
+    if args.json:
+        stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        doc = {"api": API, "torch": torch.__version__, "rows": rows, "date": stamp}
+        Path(args.json).write_text(json.dumps(doc, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -23,8 +23,6 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results" / "serve_load.json"
 
 
 def free_port() -> int:
@@ -95,6 +93,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=64, help="requests per endpoint and concurrency level")
     ap.add_argument("--length", type=int, default=100, help="characters per generate request")
     ap.add_argument("--levels", default="1,8,32")
+    ap.add_argument("--json", help="also write the raw results to this file")
     args = ap.parse_args()
     port = free_port()
     proc = start_server([f"text={args.text_run}", f"forecast={args.forecast_run}"], port, max(args.length, 1))
@@ -117,9 +116,9 @@ def main() -> None:
         ttfb = f"{r['ttfb_p50_ms']:.0f} ms" if r["ttfb_p50_ms"] is not None else "-"
         print(f"| {r['endpoint']} | {r['concurrency']} | {r['requests']} | {r['rps']:.1f} | {r['p50_ms']:.0f} ms "
               f"| {r['p99_ms']:.0f} ms | {ttfb} |")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                                   "length": args.length, "rows": rows}, indent=2) + "\n")
+    if args.json:
+        stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        Path(args.json).write_text(json.dumps({"date": stamp, "length": args.length, "rows": rows}, indent=2) + "\n")
 
 
 if __name__ == "__main__":
