@@ -19,7 +19,9 @@ import numpy as np
 from rnnkit.errors import RnnkitError
 
 PAD, UNK = 0, 1  # as classify/preprocess.py
-_WORD = re.compile(r"\w+|[^\w\s]")  # as classify/preprocess.py (a test checks they agree)
+# as classify/preprocess.py (kept apart so the runner needs no torch; a test checks they agree)
+_WORD = re.compile(r"\w+|[^\w\s]")
+_DIGIT = re.compile(r"\d")
 
 
 class OnnxModel:
@@ -182,6 +184,8 @@ def encode_text(enc: dict, text: str) -> np.ndarray:
     spans = list(text) if enc["tokens"] == "char" else _WORD.findall(text)
     if enc["lowercase"]:
         spans = [t.lower() for t in spans]
+    if not enc.get("keep_digits", True) and enc["tokens"] == "word":
+        spans = [_DIGIT.sub("0", t) for t in spans]
     index = {t: i for i, t in enumerate(enc["vocab"])}
     ids = [index.get(t, UNK) for t in spans][: enc["max_len"]]
     if not ids:
