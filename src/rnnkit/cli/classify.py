@@ -84,8 +84,8 @@ def _train(args: argparse.Namespace) -> int:
     from rnnkit.classify.estimator import resolve_config, train
 
     data = _data_overrides(args)
-    data.update(tokens=args.tokens, keep_digits=args.keep_digits, max_len=args.max_len, normalize=args.normalize, patch=args.patch,
-                val_fraction=args.val_fraction, test_fraction=args.test_fraction, split=args.split,
+    data.update(tokens=args.tokens, keep_digits=args.keep_digits, max_len=args.max_len,
+                normalize=args.normalize, patch=args.patch, val_fraction=args.val_fraction, test_fraction=args.test_fraction, split=args.split,
                 batch_size=args.batch_size, class_weights=args.class_weights, monitor=args.monitor)
     model = {"cell": args.model, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout,
              "embed_dim": args.embed_dim}
@@ -115,8 +115,11 @@ def _explain(args: argparse.Namespace) -> int:
     print(f"predicted {result['predicted']}  " +
           "  ".join(f"p({c})={p:.3f}" for c, p in result["probabilities"].items()))
     for step in result["weights"]:
-        where = step["token"] if "token" in step else f"steps {step['steps'][0]}-{step['steps'][1]}"
-        print(f"{step['weight']:.4f}  {'#' * round(40 * step['weight'])}  {where!r}"
-              if "token" in step else f"{step['weight']:.4f}  {'#' * round(40 * step['weight'])}  {where}")
+        bar = "#" * round(40 * step["weight"])
+        if "token" in step:
+            print(f"{step['weight']:.4f}  {bar:<40s}  {step['token']!r}")
+        else:
+            first, last = step["steps"]
+            print(f"{step['weight']:.4f}  {bar:<40s}  step {first}" + (f"-{last}" if last > first else ""))
     print(f"plot: {result['plot']}")
     return 0
