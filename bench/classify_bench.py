@@ -103,14 +103,16 @@ def main() -> None:
                 with args.results.open("a") as f:
                     f.write(json.dumps(row) + "\n")
                 print(f"{name:17s} {kind:9s} seed {seed}  acc {row['accuracy']:.4f}  "
-                      f"{row['seconds']:6.1f}s wall {row['cpu_s']:6.1f}s cpu  {row['stopped']}", file=sys.stderr, flush=True)
+                      f"{row['seconds']:6.1f}s wall {row['cpu_s']:6.1f}s cpu  {row['stopped']}",
+                      file=sys.stderr, flush=True)
     print(table(rows))
 
 
 def table(rows: list[dict]) -> str:
     """Markdown: median (min-max) test accuracy per set x kind, and median seconds per run."""
     lines = ["| set | model | median acc | min-max | macro-F1 | spam F1 | CPU s/run |", "|---|---|---|---|---|---|---|"]
-    keys = sorted({(r["set"], r["kind"]) for r in rows}, key=lambda k: (list(SETS).index(k[0]), MODEL_KINDS.index(k[1])))
+    order = lambda k: (list(SETS).index(k[0]), MODEL_KINDS.index(k[1]))  # noqa: E731
+    keys = sorted({(r["set"], r["kind"]) for r in rows}, key=order)
     for name, kind in keys:
         rs = [r for r in rows if r["set"] == name and r["kind"] == kind]
         acc = [r["accuracy"] for r in rs]

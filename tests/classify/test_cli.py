@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from rnnkit.cli import main
-from tests.classify.conftest import write_texts, write_ts, write_ucr
+from tests.classify.conftest import write_ts, write_ucr
 
 TINY = ["--hidden", "8", "--max-epochs", "3", "--threads", "1", "--batch-size", "8"]
 

@@ -76,7 +76,8 @@ def test_train_scaler_uses_training_statistics():
 
 
 def test_series_normalisation_is_per_sequence():
-    enc = SequenceEncoder.fit([np.ones((3, 1), np.float32)] * 2, ["a", "b"], False, DataConfig(normalize="series", patch=1))
+    cfg = DataConfig(normalize="series", patch=1)
+    enc = SequenceEncoder.fit([np.ones((3, 1), np.float32)] * 2, ["a", "b"], False, cfg)
     x, _, _ = enc.encode([np.array([[1.0], [3.0]], dtype=np.float32), np.array([[100.0], [300.0]], dtype=np.float32)])
     assert np.allclose(x[0, :, 0], [-1, 1]) and np.allclose(x[1, :, 0], [-1, 1])
 

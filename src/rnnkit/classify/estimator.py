@@ -135,7 +135,8 @@ def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path |
 
     check_config(cfg)
     if not resume and (Path(out) / "last.pt").exists():  # before the (possibly slow) data preparation
-        raise RnnkitError(f"run folder {out} already holds a run; pass --resume to continue it, or choose another --out")
+        raise RnnkitError(f"run folder {out} already holds a run; pass --resume to continue it, "
+                          "or choose another --out")
     torch.manual_seed(cfg.train.seed)
     prep = prepare(cfg, data_path, test_path, log)
     model = build_model(cfg, prep.encoder)

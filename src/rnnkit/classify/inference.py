@@ -135,7 +135,8 @@ def explain(run: str | Path, text: str | None = None, series: str | Path | None 
     predicted = encoder.classes[int(p.argmax())]
     title = f"predicted {predicted} (p={p.max():.2f})"
     if text is not None:
-        tokens = [t for t, _, _ in tokenize(text, encoder.tokens, encoder.lowercase, encoder.keep_digits)][: encoder.max_len]
+        spans = tokenize(text, encoder.tokens, encoder.lowercase, encoder.keep_digits)[: encoder.max_len]
+        tokens = [t for t, _, _ in spans]
         steps = [{"token": t, "weight": float(x)} for t, x in zip(tokens, w)]
         path = attention_html(encoder, [text], w[None], [title], Path(out or Path(run) / "explain.html"))
     else:

@@ -86,7 +86,8 @@ class SequenceEncoder:
     def fit(cls, inputs: list, labels: list[str], is_text: bool, cfg: DataConfig) -> "SequenceEncoder":
         classes = sorted(set(labels), key=_class_key)
         if len(classes) < 2:
-            raise RnnkitError(f"the training labels hold a single class ({classes[0]!r}); a classifier needs two or more")
+            raise RnnkitError(f"the training labels hold a single class ({classes[0]!r}); "
+                              "a classifier needs two or more")
         if is_text:
             return cls(classes, True, cfg.tokens, cfg.lowercase, cfg.keep_digits, cfg.max_len,
                        _build_vocab(inputs, cfg))

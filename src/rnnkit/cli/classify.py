@@ -41,7 +41,8 @@ def register(subparsers) -> None:
     d.add_argument("--split", choices=["stratified", "ordered"],
                    help="how that test part is carved: stratified at random, or the last rows in file order")
     d.add_argument("--batch-size", type=int, help="sequences per batch")
-    d.add_argument("--class-weights", action="store_const", const=True, help="weight the loss by inverse class frequency")
+    d.add_argument("--class-weights", action="store_const", const=True,
+                   help="weight the loss by inverse class frequency")
     d.add_argument("--monitor", choices=["loss", "accuracy"], help="validation figure for best.pt and early stopping")
     add_train_flags(t)
     t.set_defaults(handler=_train)
@@ -85,8 +86,9 @@ def _train(args: argparse.Namespace) -> int:
 
     data = _data_overrides(args)
     data.update(tokens=args.tokens, keep_digits=args.keep_digits, max_len=args.max_len,
-                normalize=args.normalize, patch=args.patch, val_fraction=args.val_fraction, test_fraction=args.test_fraction, split=args.split,
-                batch_size=args.batch_size, class_weights=args.class_weights, monitor=args.monitor)
+                normalize=args.normalize, patch=args.patch, val_fraction=args.val_fraction,
+                test_fraction=args.test_fraction, split=args.split, batch_size=args.batch_size,
+                class_weights=args.class_weights, monitor=args.monitor)
     model = {"cell": args.model, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout,
              "embed_dim": args.embed_dim}
     cfg = resolve_config(args.config, {"model": model, "train": train_overrides(args), "data": data}, args.data)
