@@ -59,6 +59,11 @@ def test_text_step_graph_streams_like_the_whole_sequence(text_onnx, text_lstm):
         logits, ref_state = torch_model(torch.from_numpy(ids))
     assert np.abs(np.stack(outs, axis=1) - logits.numpy()).max() < TOL
     assert all(np.abs(s - r.numpy()).max() < TOL for s, r in zip(state, ref_state))
+    # a chunk in one call (how the runner reads a prompt), then the rest: same logits, same state
+    first, state = model.step(ids[:, :10], runner.zero_state(model.meta, 1))
+    last, state = model.step(ids[:, 10:], state)
+    assert np.abs(first - logits[:, 9].numpy()).max() < TOL and np.abs(last - logits[:, -1].numpy()).max() < TOL
+    assert all(np.abs(s - r.numpy()).max() < TOL for s, r in zip(state, ref_state))
 
 
 def test_runner_generates_text_without_torch_models(text_onnx, text_lstm, capsys):

@@ -1,13 +1,15 @@
 """The functions that go into an ONNX file, one per model kind.
 
 Unidirectional models (text CharLM; lstm/gru/rnn forecasters and classifiers) become a *step*
-function with the recurrent state as explicit inputs and outputs, so a consumer streams one step at
-a time and owns the state:
+function with the recurrent state as explicit inputs and outputs, so a consumer streams and owns
+the state:
 
-    x (B, 1[, F]), h (L, B, H)[, c (L, B, H)] -> out, h_out[, c_out]
+    x (B, T[, F]), h (L, B, H)[, c (L, B, H)] -> out, h_out[, c_out]
 
-`out` is what the model would say if the sequence ended at this step: next-character logits (B, V),
-class logits (B, C) or the forecast (B, horizon, Q). Bidirectional and attention models read the
+T is free: one step at a time, or a chunk (a prompt, a whole window) in one call; feeding the
+returned state back makes any split of a sequence give the same result. `out` is what the model
+would say if the sequence ended at the chunk's last step: next-character logits (B, V), class
+logits (B, C) or the forecast (B, horizon, Q). Bidirectional and attention models read the
 whole sequence before they can say anything (the backward direction starts at the end; attention
 weights are normalised over all steps), so there is no state a consumer could carry: they are
 exported as whole-sequence functions x (B, T[, F]) -> out.
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-STEP_T = 1  # steps per call of a step graph
+STEP_T = 3  # example chunk of a step graph (not 1: the tracer treats size-1 axes specially)
 EXAMPLE_BATCH = 2
 
 
@@ -104,8 +106,8 @@ class Graph:
     example: tuple[torch.Tensor, ...]
     dynamic_shapes: dict
     state: list[dict] = field(default_factory=list)  # [{"name", "shape": [L, "batch", H]}]
-    time_dynamic: bool = False  # whole-sequence graphs whose length varies per call (classification)
-    time_steps: int = STEP_T  # length of the example (whole graphs) or 1 (step graphs)
+    time_dynamic: bool = False  # the time axis of x varies per call (step graphs, classification)
+    time_steps: int = STEP_T  # length of the traced example
 
 
 def _recurrent(model: nn.Module) -> nn.RNNBase | None:
@@ -145,6 +147,7 @@ def build_graph(model: nn.Module, kind: str, is_tokens: bool, n_inputs: int, who
     if isinstance(rnn, nn.LSTM):
         state.append({"name": "c", "shape": [layers, "batch", hidden]})
         return Graph(LSTMStep(model, kind).eval(), True, ["x", "h", "c"], [out_name, "h_out", "c_out"],
-                     (x, zeros, zeros.clone()), {"x": {0: batch}, "h": {1: batch}, "c": {1: batch}}, state)
+                     (x, zeros, zeros.clone()), {"x": {0: batch}, "h": {1: batch}, "c": {1: batch}}, state,
+                     True, steps)
     return Graph(CellStep(model, kind).eval(), True, ["x", "h"], [out_name, "h_out"], (x, zeros),
-                 {"x": {0: batch}, "h": {1: batch}}, state)
+                 {"x": {0: batch}, "h": {1: batch}}, state, True, steps)

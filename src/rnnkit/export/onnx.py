@@ -168,6 +168,18 @@ def _vocab(model: nn.Module) -> int:
 
 
 # -- parity ------------------------------------------------------------------------------------
+def _prefix_outputs(model: nn.Module, kind: str, x: torch.Tensor) -> tuple[list[torch.Tensor], Any]:
+    """PyTorch's output after each prefix x[:, :t+1] (read whole), and the final state."""
+    if kind == "text":
+        logits, state = model(x)  # (B, T, V): every prefix at once
+        return [logits[:, t] for t in range(x.shape[1])], state
+    outs = []
+    for t in range(x.shape[1]):
+        out, state = model(x[:, :t + 1])
+        outs.append(out.logits if kind == "classify" else out)
+    return outs, state
+
+
 def _inputs(meta: dict, batch: int, steps: int, rng: np.random.Generator) -> np.ndarray:
     if meta["input_dtype"] == "int64":
         return rng.integers(2 if meta["kind"] == "classify" else 0, meta["vocab"], size=(batch, steps))
@@ -178,9 +190,9 @@ def _inputs(meta: dict, batch: int, steps: int, rng: np.random.Generator) -> np.
 def parity(blob: bytes, model: nn.Module, meta: dict, seed: int = 0) -> tuple[float, float]:
     """(max abs difference between onnxruntime and PyTorch, scale of the reference values).
 
-    Step graphs: a sequence streamed one step at a time through the ONNX graph, state fed back,
-    against PyTorch reading the whole sequence (every prefix for forecast/classify). Whole graphs:
-    two different sequence lengths when the length varies."""
+    Step graphs: a sequence fed through the ONNX graph one step at a time, in one call, and in
+    uneven chunks, state fed back, against PyTorch reading each prefix whole. Whole graphs: two
+    different sequence lengths when the length varies."""
     import onnxruntime as ort
 
     from rnnkit.export.runner import zero_state
@@ -198,23 +210,18 @@ def parity(blob: bytes, model: nn.Module, meta: dict, seed: int = 0) -> tuple[fl
     if meta["streaming"]:
         steps = 16 if meta["kind"] == "text" else 8
         x = _inputs(meta, 2, steps, rng)
-        state = zero_state(meta, 2)
-        outs = []
-        for t in range(steps):
-            feed = {"x": x[:, t:t + 1], **dict(zip(("h", "c"), state))}
-            result = session.run(None, feed)
-            outs.append(result[0])
-            state = result[1:]
         xt = torch.from_numpy(x)
-        if meta["kind"] == "text":
-            logits, ref_state = model(xt)
-            compare(np.stack(outs, axis=1), logits)
-        else:
-            for t in range(steps):
-                out, ref_state = model(xt[:, :t + 1])
-                compare(outs[t], out.logits if meta["kind"] == "classify" else out)
-        for got, ref in zip(state, ref_state if isinstance(ref_state, tuple) else (ref_state,)):
-            compare(got, ref)
+        ref_outs, ref_state = _prefix_outputs(model, meta["kind"], xt)
+        # one step at a time, the whole sequence in one call, and uneven chunks: all must agree
+        for chunks in ([1] * steps, [steps], [3, 1, steps - 4]):
+            state, t = zero_state(meta, 2), 0
+            for n in chunks:
+                result = session.run(None, {"x": x[:, t:t + n], **dict(zip(("h", "c"), state))})
+                t += n
+                compare(result[0], ref_outs[t - 1])
+                state = result[1:]
+            for got, ref in zip(state, ref_state if isinstance(ref_state, tuple) else (ref_state,)):
+                compare(got, ref)
         return max(diffs), scale
     lengths = [meta["time_steps"]] + ([meta["time_steps"] + 5] if meta["time_dynamic"] else [])
     for steps in lengths:

@@ -49,19 +49,15 @@ class OnnxModel:
         self.kind: str = self.meta["kind"]
 
     def step(self, x: np.ndarray, state: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """One call of a step graph: x (B, 1[, F]) -> (out, new state)."""
+        """One call of a step graph: x (B, T[, F]), any T >= 1 -> (out after the last step, new state)."""
         result = self.session.run(None, {"x": x, **dict(zip(("h", "c"), state))})
         return result[0], result[1:]
 
     def sequence(self, x: np.ndarray) -> np.ndarray:
-        """The model's output after reading all of x (B, T[, F]): streamed for step graphs."""
+        """The model's output after reading all of x (B, T[, F]), in one call."""
         if not self.meta["streaming"]:
             return self.session.run(None, {"x": x})[0]
-        state = zero_state(self.meta, x.shape[0])
-        out = None
-        for t in range(x.shape[1]):
-            out, state = self.step(x[:, t:t + 1], state)
-        return out
+        return self.step(x, zero_state(self.meta, x.shape[0]))[0]
 
 
 def zero_state(meta: dict, batch: int) -> list[np.ndarray]:
@@ -119,10 +115,7 @@ def generate(model: OnnxModel, prompt: str, length: int, temperature: float = 1.
         raise RnnkitError(f"the prompt has characters the model never saw: {', '.join(map(repr, unknown[:10]))}")
     prompt = prompt or ("\n" if "\n" in index else chars[0])
     rng = np.random.default_rng(seed)
-    state = zero_state(model.meta, 1)
-    logits = None
-    for c in prompt:
-        logits, state = model.step(np.array([[index[c]]], dtype=np.int64), state)
+    logits, state = model.step(np.array([[index[c] for c in prompt]], dtype=np.int64), zero_state(model.meta, 1))
     for _ in range(length):
         probs = _softmax(process(logits[0], temperature, top_k, top_p))
         token = int(rng.choice(len(probs), p=probs))
