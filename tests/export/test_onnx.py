@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import subprocess
+import sys
 
 import numpy as np
 import onnxruntime as ort
@@ -174,3 +176,22 @@ def test_metadata_is_plain_json(export_root, forecast_lstm):
         export_run(forecast_lstm, path)
     meta = json.loads(_session(path).get_modelmeta().custom_metadata_map["rnnkit"])
     assert meta["format"] == "rnnkit-onnx" and meta["kind"] == "forecast" and meta["pipeline"]["lookback"] == 10
+
+
+def test_runner_imports_no_torch(text_onnx, export_root, forecast_lstm):
+    """The runner is for machines without PyTorch: generating, forecasting and classifying must
+    not import it."""
+    forecast_onnx = export_root / "forecast_lstm.onnx"
+    if not forecast_onnx.exists():
+        export_run(forecast_lstm, forecast_onnx)
+    code = (
+        "import sys\n"
+        "from rnnkit.export import runner\n"
+        f"m = runner.OnnxModel({str(text_onnx[0])!r})\n"
+        "assert len(''.join(runner.generate(m, 'First', 5, seed=0))) == 5\n"
+        f"f = runner.forecast(runner.OnnxModel({str(forecast_onnx)!r}), {str(export_root / 'series.csv')!r})\n"
+        "assert len(f) == 3\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr

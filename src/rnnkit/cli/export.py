@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export", help="export a run to ONNX (checked with onnxruntime), or run an exported file",
         description="Export a run folder to one ONNX file. Unidirectional models become a step function "
-        "with the recurrent state as inputs/outputs (stream one step at a time); bidirectional and attention "
+        "with the recurrent state as inputs/outputs (stream one step or a chunk per call); bidirectional and attention "
         "models become a whole-sequence function. The export is compared with PyTorch through onnxruntime and "
         "kept only within --tolerance. `rnnkit export run --onnx FILE` uses the file without PyTorch.")
     p.add_argument("--run", help="run folder (or checkpoint file) to export")
