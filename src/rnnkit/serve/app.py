@@ -139,6 +139,9 @@ def create_app(entries: list[registry.Loaded], max_length: int = MAX_LENGTH, max
 
     @app.post("/v1/generate", summary="stream generated text (text/plain: first character at once, then every 50 ms)")
     def generate(req: GenerateRequest):
+        """The continuation of `prompt` (not the prompt itself) as text/plain, sent while it is
+        sampled. Same seed, same text. 400 for characters the model never saw or a length over
+        the server's --max-length."""
         if req.length > max_length:
             raise RnnkitError(f"length must be <= {max_length} (the server's --max-length), got {req.length}")
         entry = pick(req.model, "text")
@@ -148,6 +151,9 @@ def create_app(entries: list[registry.Loaded], max_length: int = MAX_LENGTH, max
 
     @app.post("/v1/forecast", summary="forecast a posted series, or the model's stored context")
     def forecast(req: ForecastRequest) -> dict:
+        """Per series: `dates`, `values` (the median, or the point forecast) and `intervals` (one
+        list per quantile column, e.g. q10 and q90). Without `series`, the model's training data is
+        the history."""
         entry = pick(req.model, "forecast")
         points = None if req.series is None else [p.model_dump() for p in req.series]
         horizon = req.horizon or entry.info["horizon"]
@@ -156,6 +162,8 @@ def create_app(entries: list[registry.Loaded], max_length: int = MAX_LENGTH, max
 
     @app.post("/v1/classify", summary="class probabilities for a text or a numeric series")
     def classify(req: ClassifyRequest) -> dict:
+        """`predicted` class and `probabilities` per class; `truncated` when a text was cut to the
+        model's max_len tokens."""
         entry = pick(req.model, "classify")
         return {"model": entry.name, **registry.classify(entry, req.text, req.series)}
 
