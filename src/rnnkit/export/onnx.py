@@ -118,9 +118,9 @@ def _export(graph: Graph):
 
 
 def _relax(proto, graph: Graph) -> None:
-    """Name the dynamic axes on the graph's inputs and outputs. The tracer fixes the sequence
-    length of a whole-sequence graph to the example's; the ONNX recurrent nodes themselves take
-    any length, and the parity check runs a second length to prove it."""
+    """Name the dynamic axes on the graph's inputs and outputs. torch.export fixes the time axis
+    to the example's length (it specialises nn.LSTM on it); the ONNX recurrent nodes themselves
+    take any length, and the parity check feeds other lengths to prove the graph does too."""
     del proto.graph.value_info[:]  # intermediate shapes from the trace; onnxruntime infers its own
     for value in list(proto.graph.input) + list(proto.graph.output):
         dims = value.type.tensor_type.shape.dim
