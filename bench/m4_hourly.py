@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rnnkit.config import resolve
+from rnnkit.config import merge, resolve
 from rnnkit.forecast.baselines import Naive2, SeasonalNaive
 from rnnkit.forecast.config import ForecastRunConfig
 from rnnkit.forecast.estimator import Forecaster
@@ -63,6 +63,7 @@ def main() -> None:
     ap.add_argument("--seeds", default="0", help="comma-separated seeds; each trains one model (no ensemble)")
     ap.add_argument("--config", default=str(ROOT / "configs" / "forecast_m4_hourly.toml"))
     ap.add_argument("--out", default=str(ROOT / "runs" / "m4_hourly"))
+    ap.add_argument("--set", nargs="*", default=[], help="config overrides, e.g. forecast.residual=none")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="rnnkit_m4_"))
@@ -71,7 +72,9 @@ def main() -> None:
     test = load_test(DATA / "Hourly-test.csv")
 
     # -- the user's path: long CSV -> reader -> SeriesSet
-    overrides = {"train": {"max_minutes": args.minutes}, "data": {"csv": str(long_csv)}}
+    from stocks import parse_set  # bench/stocks.py: "section.key=value" -> nested dict
+
+    overrides = merge(parse_set(args.set), {"train": {"max_minutes": args.minutes}, "data": {"csv": str(long_csv)}})
     cfg = resolve(ForecastRunConfig, args.config, overrides)
     d = cfg.data
     from rnnkit.forecast.config import clean_policy

@@ -89,11 +89,16 @@ class Forecaster:
         for s, sp, start in zip(data.series, splits, arrays.starts):
             tr = origins(0, sp.train_end, lb, h, first=self.first)
             va = origins(sp.train_end, sp.val_end, lb, h, first=self.first)
-            if len(tr) == 0 or len(va) == 0 or (sp.val_end < sp.n and sp.n - sp.val_end < f.horizon):
-                raise RnnkitError(
-                    f"series {s.id} has {len(s)} rows: too few for --lookback {lb} + --horizon {f.horizon} with "
-                    f"training, validation and test parts ({sp.train_end}/{sp.val_end - sp.train_end}/"
-                    f"{sp.n - sp.val_end} rows); use a shorter --lookback or more data")
+            parts = f"({sp.train_end}/{sp.val_end - sp.train_end}/{sp.n - sp.val_end} rows for train/validation/test)"
+            if len(tr) == 0:
+                raise RnnkitError(f"series {s.id} has {len(s)} rows: too few for --lookback {lb} + --horizon {h} "
+                                  f"in the training part {parts}; use a shorter --lookback or more data")
+            if len(va) == 0:
+                raise RnnkitError(f"series {s.id}: the validation part is shorter than --horizon {h} {parts}; "
+                                  "give --val more steps or use more data")
+            if sp.val_end < sp.n and sp.n - sp.val_end < f.horizon:
+                raise RnnkitError(f"series {s.id}: the test part is shorter than --horizon {f.horizon} {parts}; "
+                                  "give --test more steps or use more data")
             train_g.append(tr + start)
             val_g.append(va + start)
         return arrays, np.concatenate(train_g), np.concatenate(val_g)

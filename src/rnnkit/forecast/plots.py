@@ -13,9 +13,15 @@ def plot_forecast(x, actual: np.ndarray, model: np.ndarray, naive: np.ndarray, b
                   path: str | Path, title: str, model_name: str, band_label: str = "80% interval") -> Path:
     """x: (N,) dates or positions of the forecast steps; actual, model, naive: (N,) levels. The
     lower panel zooms into the last `zoom` steps, where model and naive can be told apart."""
-    fig, (top, bottom) = new_figure(11, 7.5, rows=2)
-    zoom = min(len(x), 90)
-    for ax, sl in ((top, slice(None)), (bottom, slice(len(x) - zoom, None))):
+    zoom = 90
+    if len(x) > 2 * zoom:
+        fig, (top, bottom) = new_figure(11, 7.5, rows=2)
+        panels = ((top, slice(None)), (bottom, slice(len(x) - zoom, None)))
+        bottom.set_title(f"last {zoom} steps")
+    else:
+        fig, top = new_figure(11, 4.8)
+        panels = ((top, slice(None)),)
+    for ax, sl in panels:
         if band is not None:
             ax.fill_between(x[sl], band[0][sl], band[1][sl], color="tab:blue", alpha=0.2, linewidth=0,
                             label=f"{model_name} {band_label}")
@@ -24,7 +30,6 @@ def plot_forecast(x, actual: np.ndarray, model: np.ndarray, naive: np.ndarray, b
         ax.plot(x[sl], model[sl], color="tab:blue", linewidth=1.0, label=f"{model_name} (median)")
         ax.grid(alpha=0.3)
     top.set_title(title)
-    bottom.set_title(f"last {zoom} steps")
     top.legend(loc="upper left")
     return save_figure(fig, path)
 

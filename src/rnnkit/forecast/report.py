@@ -15,7 +15,13 @@ def verdict(ev: Evaluation, model: str) -> str:
     if rel is None:
         return "no persistence score to compare with"
     word = "beats" if rel < 1.0 else "does not beat"
-    return f"{model} {word} persistence on the test span (RMSE {rel:.4f} x naive's)"
+    text = f"{model} {word} persistence on the test span (RMSE {rel:.4f} x naive's)"
+    others = {k: v["rel_rmse_vs_naive"] for k, v in ev.scores.items() if k not in (model, "naive")}
+    best = min(others, key=others.get) if others else None
+    if best is not None and others[best] < 1.0:  # a baseline beats persistence too: say how the model compares
+        word = "beats" if rel < others[best] else "does not beat"
+        text += f"; it {word} the best other baseline, {best} ({others[best]:.4f} x)"
+    return text
 
 
 def to_json(ev: Evaluation, model: str, target: str, extra: dict) -> dict:
