@@ -249,7 +249,9 @@ def launch_torchrun(nproc: int, argv: list[str]) -> int:
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
            "-m", "rnnkit", *_without_nproc(argv)]
     env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the ranks, which save last.pt
+    interrupted: list[int] = []
+    # Ctrl-C reaches the ranks too (same process group), which save last.pt; here it is only noted
+    old = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
     try:
         proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True, bufsize=1)
         report = LauncherFilter(sys.stderr)
@@ -260,6 +262,8 @@ def launch_torchrun(nproc: int, argv: list[str]) -> int:
         signal.signal(signal.SIGINT, old)
     if code == 0:
         return 0
+    if interrupted:
+        return 130
     if report.exit_code in (2, 130):
         return report.exit_code
     raise RnnkitError(f"a training process failed (exit status {report.exit_code or code}); its messages are above")
