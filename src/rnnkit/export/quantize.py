@@ -89,8 +89,12 @@ def load_weights(model: nn.Module, ckpt: dict) -> nn.Module:
         return model
     record = ckpt["extra"]["quantized"]
     state = dict(ckpt["model"])
+    params = model.state_dict(keep_vars=True)
     for key, (scale, zero) in record["scales"].items():
-        state[key] = (state[key].to(torch.float32) - zero) * scale
+        # a tied weight (head = embedding) keeps its float values for the other user; the int8
+        # copy goes into the quantized layer below
+        tied = [k for k, v in params.items() if k != key and v is params[key] and k not in record["scales"]]
+        state[key] = state[tied[0]] if tied else (state[key].to(torch.float32) - zero) * scale
     model.load_state_dict(state)
     qmodel = quantize_module(model.eval()).eval()
     with warnings.catch_warnings():
