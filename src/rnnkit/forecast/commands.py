@@ -49,12 +49,21 @@ def backtest_command(run: str, csv: str | None, refit_every: int | None, refit_e
 
 def update_command(run: str, csv: str, epochs: int, lr: float, refit_scaler: bool, seed: int | None,
                    threads: int | None, device: str | None = None, log: Log = print) -> dict:
-    from rnnkit.forecast.update import update_run
+    from rnnkit.forecast.update import new_rows, update_run
 
     if epochs < 1:
         raise RnnkitError(f"--max-epochs must be >= 1, got {epochs}")
     est = Forecaster.load(run)
     data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run)
+    old = est.cfg.data.csv
+    if any(f == 0 for f in new_rows(est, data)) and old and old != csv:
+        # only new rows were given: their windows need the history the model was trained on
+        try:
+            data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run, history=old)
+        except RnnkitError as e:
+            raise RnnkitError(f"{csv} holds only rows after the training data, and the training CSV {old} "
+                              f"could not be read for their history ({e}); give a CSV with both") from None
+        log(f"{csv} starts after the training data: its history comes from the training CSV {old}")
     cfg = _finetune_cfg(est, epochs, lr, seed, threads)
     cfg.device = device or cfg.device
     result = update_run(Path(run), data, csv, cfg, refit_scaler, log)

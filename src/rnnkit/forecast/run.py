@@ -23,9 +23,10 @@ Log = Callable[[str], None]
 
 
 def load_data(cfg: ForecastRunConfig, csv: str | None = None, need: list[str] | None = None,
-              run: str | None = None) -> tuple[SeriesSet, CleaningReport]:
+              run: str | None = None, history: str | None = None) -> tuple[SeriesSet, CleaningReport]:
     """Read and clean the CSV (or dataset name). `need` lists a saved model's feature columns, so
-    a CSV without them gets an error that names the run."""
+    a CSV without them gets an error that names the run; `history` is a CSV read before it (rows
+    on the same dates are replaced by the newer file's)."""
     d = cfg.data
     csv = csv or d.csv
     if not csv:
@@ -36,6 +37,8 @@ def load_data(cfg: ForecastRunConfig, csv: str | None = None, need: list[str] | 
         if lacking:
             raise RnnkitError(f"the model in {run} was trained with features {', '.join(need)}; {csv} lacks "
                               f"{', '.join(lacking)}; give a CSV with those columns or train a new model")
+    if history:
+        raw = pd.concat([read_csv(history), raw], ignore_index=True)
     return from_dataframe(raw, d.date_col, d.target, d.features, d.id_col, clean_policy(d), source=str(csv))
 
 
