@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -97,16 +98,21 @@ def tune(task_name: str, base: Any, out: str | Path, settings: SearchSettings, i
 
 def open_study(optuna, task: TuneTask, base: Any, out: Path, settings: SearchSettings):
     url = settings.storage or _default_storage(out)
-    try:
-        kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
-        # heartbeats let a live worker mark the trials of a killed one as failed
-        storage = optuna.storages.RDBStorage(url, engine_kwargs=kwargs, heartbeat_interval=60, grace_period=180)
-    except Exception as e:  # noqa: BLE001 - any failure to open storage is the user's URL or server
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise RnnkitError(f"cannot open --storage {url}: {first[:200]}") from None
     name = settings.study_name or f"rnnkit-{task.name}"
-    study = optuna.create_study(storage=storage, study_name=name, direction="minimize", load_if_exists=True,
-                                pruner=_pruner(optuna, settings, base))
+    kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
+    for attempt in range(3):
+        try:
+            # heartbeats let a live worker mark the trials of a killed one as failed
+            storage = optuna.storages.RDBStorage(url, engine_kwargs=kwargs, heartbeat_interval=60, grace_period=180)
+            study = optuna.create_study(storage=storage, study_name=name, direction="minimize", load_if_exists=True,
+                                        pruner=_pruner(optuna, settings, base))
+            break
+        except Exception as e:  # noqa: BLE001 - any failure to open storage is the user's URL or server
+            if attempt < 2 and _is_race(e):  # workers started together both create the tables or study
+                time.sleep(1.0 + attempt)
+                continue
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise RnnkitError(f"cannot open --storage {url}: {first[:200]}") from None
     kind = study.user_attrs.get("task")
     if kind is None:
         study.set_user_attr("task", task.name)
@@ -163,6 +169,11 @@ def _objective(optuna, task: TuneTask, base: Any, inputs: Inputs, out: Path, par
         return float(value)
 
     return objective
+
+
+def _is_race(e: Exception) -> bool:
+    text = f"{type(e).__name__} {e}"
+    return any(s in text for s in ("IntegrityError", "UNIQUE constraint", "DuplicatedStudyError", "locked"))
 
 
 def _pruner(optuna, settings: SearchSettings, base: Any):
