@@ -104,3 +104,13 @@ def test_refitting_backtest_fine_tunes(tiny_cfg, tmp_path):
     assert res["one_step"].points == 60
     base = backtest(est, data, splits)["one_step"].scores["lstm"]["mae"]
     assert res["one_step"].scores["lstm"]["mae"] != base  # the second block used a fine-tuned model
+
+
+def test_dated_data_with_gaps_gets_calendar_inputs(tiny_cfg, tmp_path):
+    df = stock_frame(300)
+    df = df.drop(index=range(5, 300, 7)).reset_index(drop=True)  # missing days
+    data = from_dataframe(df, "Date", "Close", [])[0]
+    est = Forecaster(tiny_cfg)
+    est.fit(data, tmp_path, log=lambda _m: None)
+    assert est.pipeline.n_inputs == 1 + 4  # the return, day of week and month as sin/cos
+    assert est.forecast(data.series[0], np.array([len(data.series[0])]), 1).shape == (1, 1, 3)

@@ -81,7 +81,8 @@ class Forecaster:
         if f.residual == "seasonal" and season > f.lookback:
             raise RnnkitError(f"residual = \"seasonal\" needs --lookback >= the season ({season})")
         self.pipeline = Pipeline(d.target_transform, d.scaler, d.normalize, d.calendar, season, f.lookback,
-                                 self.train_horizon(), f.residual, data.freq, len(data.features), f.patch)
+                                 self.train_horizon(), f.residual, data.freq, len(data.features), f.patch,
+                                 data.series[0].index is not None)
         self.pipeline.fit(data, [sp.train_end for sp in splits])
         arrays = self.pipeline.arrays(data.series)
         h, lb = self.train_horizon(), f.lookback

@@ -32,10 +32,11 @@ class Arrays:
 class Pipeline:
     def __init__(self, transform: str, scaler: str, normalize: str, calendar: bool, season: int,
                  lookback: int, horizon: int, residual: str, freq: str | None, n_features: int,
-                 patch: int = 1):
+                 patch: int = 1, dated: bool = False):
         self.transform, self.normalize, self.calendar = transform, normalize, calendar
         self.season, self.lookback, self.horizon, self.residual = season, lookback, horizon, residual
         self.freq, self.n_features, self.patch = freq, n_features, patch
+        self.dated = dated  # calendar inputs from dates, else the seasonal phase of the position
         # normalize = window: levels become log(y / the window's recent level); changes are divided
         # by the window's own RMS change, so intervals follow the current volatility
         self.by_level = normalize == "window" and transform == "level"
@@ -77,9 +78,8 @@ class Pipeline:
         if not self.calendar:
             return np.zeros((n, 0))
         if s is None:  # only the width is wanted
-            probe = np.arange(n)
-            return calendar_features(None if self.freq is None else _probe_index(self.freq, n), probe,
-                                     self.freq, self.season)
+            probe = _probe_index(self.freq or "D", n) if self.dated else None
+            return calendar_features(probe, np.arange(n), self.freq, self.season)
         return calendar_features(s.index, s.t0 + np.arange(len(s)), self.freq, self.season)
 
     def arrays(self, series: list[Series]) -> Arrays:
@@ -160,12 +160,13 @@ class Pipeline:
         return {"transform": self.transform, "normalize": self.normalize, "calendar": self.calendar,
                 "season": self.season, "lookback": self.lookback, "horizon": self.horizon,
                 "residual": self.residual, "freq": self.freq, "n_features": self.n_features, "patch": self.patch,
+                "dated": self.dated,
                 "target_scaler": self.target_scaler.state_dict(), "feature_scaler": self.feature_scaler.state_dict()}
 
     @classmethod
     def from_state(cls, st: dict) -> "Pipeline":
         p = cls(st["transform"], "none", st["normalize"], st["calendar"], st["season"], st["lookback"],
-                st["horizon"], st["residual"], st["freq"], st["n_features"], st.get("patch", 1))
+                st["horizon"], st["residual"], st["freq"], st["n_features"], st["patch"], st["dated"])
         p.target_scaler = Scaler.from_state(st["target_scaler"])
         p.feature_scaler = Scaler.from_state(st["feature_scaler"])
         return p
