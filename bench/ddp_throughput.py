@@ -32,13 +32,15 @@ def main() -> None:
     ap.add_argument("--seq-len", type=int, default=128)
     ap.add_argument("--precision", default="fp32")
     ap.add_argument("--out", default="/tmp/rnnkit_ddp_bench")
+    ap.add_argument("--runs", default="1x1,1x2,2x1", help="PROCESSESxTHREADS list, run in this order")
     args = ap.parse_args()
     out = Path(args.out)
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     print("| configuration | chars/s (training steps) | wall s (incl. start-up, final eval) |")
     print("|---|---:|---:|")
-    for name, nproc, threads in RUNS:
+    wanted = [tuple(int(v) for v in r.split("x")) for r in args.runs.split(",")]
+    for name, nproc, threads in [r for w in wanted for r in RUNS if r[1:] == w]:
         run = out / f"p{nproc}t{threads}"
         cmd = [sys.executable, "-m", "rnnkit", "text", "train", "--corpus", args.corpus, "--out", str(run),
                "--hidden", str(args.hidden), "--layers", str(args.layers), "--batch-size", str(args.batch_size),

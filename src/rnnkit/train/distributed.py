@@ -217,6 +217,16 @@ def barrier() -> None:
         dist.barrier()
 
 
+def own_state(ckpt: dict[str, Any], where: Any) -> dict[str, Any]:
+    """This rank's carry and RNG state from a last.pt bundle (a single-process bundle holds them at
+    the top level); a distributed run resumes with as many processes as it was trained with."""
+    saved, now = int(ckpt.get("world_size", 1)), world_size()
+    if saved != now:
+        raise RnnkitError(f"{where} was trained with {saved} process(es); resume it with --nproc {saved} "
+                          f"(this job has {now})")
+    return ckpt["ranks"][rank()] if saved > 1 else ckpt
+
+
 def from_main(obj: Any) -> Any:
     """Rank 0's `obj` on every rank (validation metrics: evaluated once, identical everywhere)."""
     if not is_distributed():

@@ -143,7 +143,7 @@ def fit(
         optimizer.load_state_dict(ckpt["optimizer"])
         schedule.load_state_dict(ckpt["schedule"])
         prog = _Progress(**ckpt["progress"])
-        own = _rank_state(ckpt, run_dir)
+        own = distributed.own_state(ckpt, run_dir)
         carry = state_to(own.get("carry"), device)
         _set_rng_state(own["rng"])
         log(f"resumed {run_dir} at step {prog.step} (epoch {prog.epoch}, batch {prog.index})")
@@ -366,15 +366,6 @@ def _check_same_architecture(saved: dict[str, Any], current: dict[str, Any]) -> 
     if changed:
         diffs = ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in changed)
         raise RnnkitError(f"--resume with a changed architecture ({diffs}); use the original settings or a new --out")
-
-
-def _rank_state(ckpt: dict[str, Any], run_dir: Path) -> dict[str, Any]:
-    """This rank's carry and RNG state from last.pt; a distributed run resumes with as many processes."""
-    saved, now = int(ckpt.get("world_size", 1)), distributed.world_size()
-    if saved != now:
-        raise RnnkitError(f"{run_dir} was trained with {saved} process(es); resume it with --nproc {saved} "
-                          f"(this job has {now})")
-    return ckpt["ranks"][distributed.rank()] if saved > 1 else ckpt
 
 
 def _unwrap(model: nn.Module) -> nn.Module:
