@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,5 +27,8 @@ def _serve(args: argparse.Namespace) -> int:
     app, entries = build(args.run, args.max_length, args.max_body)
     for e in entries:
         print(f"loaded {e.name}: {e.kind} {e.info.get('model')}{' (int8)' if e.info.get('quantized') else ''}")
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: listening on {args.host}, reachable from other machines; the API has no authentication",
+              file=sys.stderr)
     serve(app, args.host, args.port)
     return 0
