@@ -181,6 +181,8 @@ def write_report(model: SequenceClassifier, prep: Prepared, cfg: ClassifyRunConf
         "validation": classification_report(prep.val.y.numpy(), val_probs.argmax(axis=1), enc.classes),
         "unseen_test_classes": prep.unseen,
         "truncated_texts": prep.truncated,
+        "encoding": ({"tokens": enc.tokens, "vocabulary": len(enc.vocab), "max_len": enc.max_len} if enc.is_text
+                     else {"features": enc.n_features, "patch": enc.patch, "normalize": enc.normalize}),
         "training": {k: summary.get(k) for k in ("stopped", "steps", "epochs", "elapsed_s", "best_step")},
     }
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -193,16 +195,30 @@ def write_report(model: SequenceClassifier, prep: Prepared, cfg: ClassifyRunConf
 
 def write_attention_view(enc: SequenceEncoder, inputs: list, probs: np.ndarray, weights: np.ndarray,
                          out: Path, labels: list | None = None) -> Path:
-    """attention.html (texts) or attention.png (numeric) for the first few examples."""
+    """attention.html (texts) or attention.png (numeric) for a few examples, taken in turn from
+    each true class so that a rare class (spam) is shown too."""
     from rnnkit.classify.html import attention_html
     from rnnkit.classify.plots import plot_attention
 
-    n = min(VIEW_EXAMPLES, len(inputs))
+    rows = _examples(labels if labels is not None else [None] * len(inputs), VIEW_EXAMPLES)
     titles = []
-    for i in range(n):
+    for i in rows:
         pred = enc.classes[int(probs[i].argmax())]
         truth = f"true {labels[i]}, " if labels is not None and labels[i] is not None else ""
         titles.append(f"#{i}: {truth}predicted {pred} (p={probs[i].max():.2f})")
+    picked = [inputs[i] for i in rows]
     if enc.is_text:
-        return attention_html(enc, inputs[:n], weights[:n], titles, out / "attention.html")
-    return plot_attention(inputs[:n], weights[:n], enc.patch, titles, out / "attention.png")
+        return attention_html(enc, picked, weights[rows], titles, out / "attention.html")
+    return plot_attention(picked, weights[rows], enc.patch, titles, out / "attention.png")
+
+
+def _examples(labels: list, n: int) -> list[int]:
+    """Up to n row indices: the first row of each class, then the second of each, ..."""
+    by_class: dict = {}
+    for i, label in enumerate(labels):
+        by_class.setdefault(label, []).append(i)
+    rows, depth = [], 0
+    while len(rows) < min(n, len(labels)):
+        rows += [r[depth] for r in by_class.values() if depth < len(r)][: n - len(rows)]
+        depth += 1
+    return sorted(rows)
