@@ -95,6 +95,8 @@ def test_quantize_bad_input(export_root, text_int8, forecast_int8, tmp_path, cap
 
     error(["quantize", "--run", str(text_int8), "--out", str(tmp_path / "again")], "already quantized")
     error(["quantize", "--run", str(tmp_path), "--out", str(tmp_path / "q")], "has no checkpoint")
+    float_run = load_checkpoint(text_int8)["extra"]["quantized"]["source"]
+    error(["quantize", "--run", float_run, "--out", str(text_int8)], "already holds a run")
     error(["export", "--run", str(text_int8), "--out", str(tmp_path / "q.onnx")], "int8 quantized")
     more = runs.series_csv(tmp_path, n=200)  # the training rows plus 40 new ones
     error(["forecast", "update", "--run", str(forecast_int8), "--csv", str(more)], "cannot be trained")

@@ -153,6 +153,8 @@ def quantize_run(run: str | Path, out: str | Path) -> dict[str, Any]:
     out = Path(out)
     if out.resolve() == Path(run).resolve() or out.resolve() == src.parent.resolve():
         raise RnnkitError("--out must be a new folder, not the run folder itself")
+    if (out / "best.pt").exists() or (out / "last.pt").exists():
+        raise RnnkitError(f"{out} already holds a run (best.pt or last.pt); choose a new folder for --out")
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".rnnkit-write-test"
