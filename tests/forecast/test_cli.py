@@ -38,9 +38,10 @@ def test_train_writes_reports_and_plots(trained):
         assert (out / name).is_file(), name
     report = json.loads((out / "report.json").read_text())
     assert set(report["models"]) == {"attention", "naive", "drift", "moving_average(5)"}
-    for key in ("mae", "rmse", "mape", "smape", "mase", "directional_accuracy", "rel_rmse_vs_naive", "coverage"):
+    for key in ("mae", "rmse", "mape", "smape", "mase", "owa", "directional_accuracy", "rel_rmse_vs_naive", "coverage"):
         assert key in report["models"]["attention"]
     assert report["models"]["naive"]["rel_rmse_vs_naive"] == 1.0
+    assert report["models"]["naive"]["owa"] == 1.0  # no season: Naive2 is the naive forecast
     assert "persistence on the test span" in (out / "report.md").read_text()
 
 

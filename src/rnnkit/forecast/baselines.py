@@ -124,6 +124,6 @@ def seasonal_indices(y: np.ndarray, m: int) -> np.ndarray:
 def default_baselines(season: int, window: int = 5) -> list:
     out = [Naive()]
     if season > 1:
-        out.append(SeasonalNaive(season))
+        out += [SeasonalNaive(season), Naive2(season)]
     out += [Drift(), MovingAverage(season if season > 1 else window)]
     return out

@@ -71,8 +71,12 @@ def evaluate(models: list, data: SeriesSet, test_starts: list[int], train_ends: 
         if m.name == "naive":
             naive_rmse = score["rmse"]
         ev.scores[m.name] = score
+    # OWA against Naive2 (M4's reference); without seasonality Naive2 is the naive forecast
+    ref = ev.scores.get("naive2") or ev.scores.get("naive")
     for score in ev.scores.values():
         score["rel_rmse_vs_naive"] = score["rmse"] / naive_rmse if naive_rmse else None
+        ok = ref and ref["smape"] > 0 and ref["mase"] > 0
+        score["owa"] = M.owa(score["smape"], score["mase"], ref["smape"], ref["mase"]) if ok else None
     return ev
 
 

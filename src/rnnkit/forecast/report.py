@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rnnkit.forecast.evaluate import Evaluation
 
-COLUMNS = ("mae", "rmse", "mape", "smape", "mase", "directional_accuracy", "rel_rmse_vs_naive", "coverage")
+COLUMNS = ("mae", "rmse", "mape", "smape", "mase", "owa", "directional_accuracy", "rel_rmse_vs_naive", "coverage")
 
 
 def verdict(ev: Evaluation, model: str) -> str:
