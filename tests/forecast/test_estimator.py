@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from rnnkit.forecast.backtest import backtest, backtest_origins
-from rnnkit.forecast.estimator import Forecaster, make_splits
+from rnnkit.forecast.estimator import Forecaster
 from rnnkit.series.io import from_dataframe
 from synth import long_frame, stock_frame
 

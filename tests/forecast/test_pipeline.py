@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from rnnkit.forecast.baselines import Naive, SeasonalNaive
-from rnnkit.forecast.estimator import Forecaster, make_splits
+from rnnkit.forecast.estimator import Forecaster
 from rnnkit.forecast.pipeline import Pipeline
 from rnnkit.series.io import from_dataframe
 from synth import long_frame, stock_frame
