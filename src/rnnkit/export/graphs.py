@@ -6,8 +6,9 @@ the state:
 
     x (B, T[, F]), h (L, B, H)[, c (L, B, H)] -> out, h_out[, c_out]
 
-T is free: one step at a time, or a chunk (a prompt, a whole window) in one call; feeding the
-returned state back makes any split of a sequence give the same result. `out` is what the model
+T is free for LSTM and GRU: one step at a time, or a chunk (a prompt, a whole window) in one call;
+feeding the returned state back makes any split of a sequence give the same result. Elman `rnn`
+graphs take one step per call (the exporter unrolls that cell over the traced steps). `out` is what the model
 would say if the sequence ended at the chunk's last step: next-character logits (B, V), class
 logits (B, C) or the forecast (B, horizon, Q). Bidirectional and attention models read the
 whole sequence before they can say anything (the backward direction starts at the end; attention
@@ -129,7 +130,10 @@ def build_graph(model: nn.Module, kind: str, is_tokens: bool, n_inputs: int, who
     rnn = _recurrent(model)
     batch = torch.export.Dim("batch", min=1, max=4096)
     streaming = rnn is not None and getattr(model, "cell", getattr(model, "kind", "")) not in ("bilstm", "attention")
-    steps = STEP_T if streaming else whole_steps
+    # the exporter maps LSTM/GRU to ONNX recurrent nodes that take any length, but unrolls an
+    # Elman RNN over the traced steps: that graph is traced at one step and streams one per call
+    elman = isinstance(rnn, nn.RNN) and not isinstance(rnn, (nn.LSTM, nn.GRU))
+    steps = (1 if elman else STEP_T) if streaming else whole_steps
     shape = (EXAMPLE_BATCH, steps)
     x = torch.randint(2, 3, shape) if is_tokens else torch.zeros(*shape, n_inputs)
     out_name = {"text": "logits", "classify": "logits", "forecast": "forecast"}[kind]
@@ -148,6 +152,6 @@ def build_graph(model: nn.Module, kind: str, is_tokens: bool, n_inputs: int, who
         state.append({"name": "c", "shape": [layers, "batch", hidden]})
         return Graph(LSTMStep(model, kind).eval(), True, ["x", "h", "c"], [out_name, "h_out", "c_out"],
                      (x, zeros, zeros.clone()), {"x": {0: batch}, "h": {1: batch}, "c": {1: batch}}, state,
-                     True, steps)
+                     not elman, steps)
     return Graph(CellStep(model, kind).eval(), True, ["x", "h"], [out_name, "h_out"], (x, zeros),
-                 {"x": {0: batch}, "h": {1: batch}}, state, True, steps)
+                 {"x": {0: batch}, "h": {1: batch}}, state, not elman, steps)

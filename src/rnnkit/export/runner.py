@@ -49,9 +49,16 @@ class OnnxModel:
         self.kind: str = self.meta["kind"]
 
     def step(self, x: np.ndarray, state: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """One call of a step graph: x (B, T[, F]), any T >= 1 -> (out after the last step, new state)."""
-        result = self.session.run(None, {"x": x, **dict(zip(("h", "c"), state))})
-        return result[0], result[1:]
+        """x (B, T[, F]), any T >= 1, through a step graph -> (out after the last step, new state).
+        One call when the graph's time axis is free, else one call per step (Elman graphs)."""
+        if self.meta["time_dynamic"]:
+            result = self.session.run(None, {"x": x, **dict(zip(("h", "c"), state))})
+            return result[0], result[1:]
+        out = None
+        for t in range(x.shape[1]):
+            result = self.session.run(None, {"x": x[:, t:t + 1], **dict(zip(("h", "c"), state))})
+            out, state = result[0], result[1:]
+        return out, state
 
     def sequence(self, x: np.ndarray) -> np.ndarray:
         """The model's output after reading all of x (B, T[, F]), in one call."""
