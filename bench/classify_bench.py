@@ -109,7 +109,9 @@ def main() -> None:
 
 
 def table(rows: list[dict]) -> str:
-    """Markdown: median (min-max) test accuracy per set x kind, and median seconds per run."""
+    """Markdown: median (min-max) test accuracy per set x kind, and median CPU seconds per run.
+    A (set, kind, seed) run more than once counts once (the last); interrupted runs are skipped."""
+    rows = list({(r["set"], r["kind"], r["seed"]): r for r in rows if r["stopped"] != "interrupted"}.values())
     lines = ["| set | model | median acc | min-max | macro-F1 | spam F1 | CPU s/run |", "|---|---|---|---|---|---|---|"]
     order = lambda k: (list(SETS).index(k[0]), MODEL_KINDS.index(k[1]))  # noqa: E731
     keys = sorted({(r["set"], r["kind"]) for r in rows}, key=order)
