@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rnnkit.cli import main
-from rnnkit.train.distributed import LauncherFilter, _without_nproc
+from rnnkit.train.distributed import LauncherFilter, _without_nproc, torchrun_command
 from tests.helpers import CORPUS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,6 +62,15 @@ def test_launcher_filter_keeps_rank_messages_and_drops_torchrun_noise():
 def test_nproc_is_removed_from_the_relaunched_command_line():
     assert _without_nproc(["text", "train", "--nproc", "2", "--out", "r"]) == ["text", "train", "--out", "r"]
     assert _without_nproc(["text", "train", "--nproc=2"]) == ["text", "train"]
+
+
+def test_torchrun_reads_none_of_rnnkits_flags():
+    from torch.distributed.run import get_args_parser
+
+    argv = ["classify", "train", "--monitor", "accuracy", "--data", "d.tsv", "--nproc", "2"]
+    parsed = get_args_parser().parse_args(torchrun_command(2, argv)[3:])
+    assert parsed.module and parsed.nproc_per_node == "2" and parsed.standalone
+    assert [parsed.training_script, *parsed.training_script_args] == ["rnnkit", *argv[:-2]]
 
 
 def test_bad_nproc_is_a_one_line_error(tmp_path, capsys):

@@ -255,9 +255,7 @@ def launch_torchrun(nproc: int, argv: list[str]) -> int:
         raise RnnkitError(f"--nproc must be >= 1, got {nproc}")
     if launched_by_torchrun():
         raise RnnkitError("--nproc launches torchrun itself; under torchrun leave --nproc out")
-    # --standalone: a private rendezvous on a free local port, so several jobs on one machine coexist
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
-           "-m", "rnnkit", *_without_nproc(argv)]
+    cmd = torchrun_command(nproc, argv)
     env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
     interrupted: list[int] = []
     # Ctrl-C reaches the ranks too (same process group), which save last.pt; here it is only noted
@@ -277,6 +275,14 @@ def launch_torchrun(nproc: int, argv: list[str]) -> int:
     if report.exit_code in (2, 130):
         return report.exit_code
     raise RnnkitError(f"a training process failed (exit status {report.exit_code or code}); its messages are above")
+
+
+def torchrun_command(nproc: int, argv: list[str]) -> list[str]:
+    # --standalone: a private rendezvous on a free local port, so several jobs on one machine coexist.
+    # "--" stops torchrun's own parser from reading rnnkit's flags: it takes abbreviations, so
+    # e.g. classify's --monitor would be an ambiguous prefix of its --monitor-interval.
+    return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
+            "-m", "--", "rnnkit", *_without_nproc(argv)]
 
 
 def _without_nproc(argv: list[str]) -> list[str]:
