@@ -57,7 +57,12 @@ def _tune(args: argparse.Namespace) -> int:
     task = get_task(args.tune_task)
     overrides = _overrides(args)
     budget = {k: overrides["train"].pop(k) for k in ("max_steps", "max_epochs", "max_minutes")}
-    base = resolve(task.config_cls, args.config, overrides)
+    if args.tune_task == "classify":  # texts and numeric series have different defaults
+        from rnnkit.classify.estimator import resolve_config
+
+        base = resolve_config(args.config, overrides, args.data)
+    else:
+        base = resolve(task.config_cls, args.config, overrides)
     settings = SearchSettings(trials=args.trials, timeout_min=args.timeout, storage=args.storage,
                               study_name=args.study_name, seed=args.seed or 0, pruner=args.pruner,
                               budget={k: v for k, v in budget.items() if v is not None})
@@ -78,12 +83,12 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
         return forecast_overrides(args)
     if args.tune_task == "classify":
-        from rnnkit.cli.classify import _data_overrides
+        from dataclasses import fields
 
-        data = _data_overrides(args)
-        data.update(tokens=args.tokens, max_len=args.max_len, normalize=args.normalize, patch=args.patch,
-                    val_fraction=args.val_fraction, test_fraction=args.test_fraction, split=args.split,
-                    batch_size=args.batch_size, class_weights=args.class_weights, monitor=args.monitor)
+        from rnnkit.classify.config import DataConfig
+
+        # classify's data flags are named after their [data] keys (--no-header sets `header`)
+        data = {f.name: getattr(args, f.name) for f in fields(DataConfig) if hasattr(args, f.name)}
         model = {"cell": args.model, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout,
                  "embed_dim": args.embed_dim}
         return {"model": model, "train": train_overrides(args), "data": data}
