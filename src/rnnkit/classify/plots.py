@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from rnnkit.plots import new_figure, plt, save_figure
 
@@ -50,6 +51,7 @@ def plot_attention(series: list[np.ndarray], weights: np.ndarray, patch: int, ti
         strip.imshow(w[None, :], aspect="auto", cmap="Reds", vmin=0, vmax=max(float(w.max()), 1e-9),
                      extent=(-0.5, steps - 0.5, 0, 1))
         strip.set_yticks([])
+        strip.xaxis.set_major_locator(MaxNLocator(integer=True))
         strip.set_ylabel("attn", rotation=0, ha="right", va="center", fontsize=8)
     fig.axes[-1].set_xlabel("time step")
     return save_figure(fig, path)
