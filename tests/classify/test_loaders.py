@@ -167,3 +167,13 @@ def test_shared_files_load(shared_data):
     sms = load(shared_data / "textcls" / "SMSSpamCollection",
                DataConfig(format="tsv", header=False, label_col="0", text_col="1"))
     assert len(sms.inputs) == 5574 and sms.labels.count("spam") == 747
+
+
+def test_bare_texts_for_prediction(tmp_path):
+    path = tmp_path / "bare.txt"
+    path.write_text("hello there\nwin cash now\n")
+    cfg = DataConfig(format="tsv", header=False, label_col="0", text_col="0")
+    data = load(path, cfg, need_labels=False)
+    assert data.inputs == ["hello there", "win cash now"] and data.labels is None
+    with pytest.raises(RnnkitError, match="same column"):
+        load(path, cfg)

@@ -228,6 +228,10 @@ def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True) 
         raise RnnkitError(f"{path}: no label column; pass --label-col (columns are {', '.join(names)})")
     text = _column(cfg.text_col, names, ("text",) if cfg.id_col is None else (), "text", path)
     if text is not None:
+        if label == text:  # e.g. predict on a file of bare texts with the training run's label column
+            if need_labels:
+                raise RnnkitError(f"{path}: the label and text columns are the same column ({names[text]})")
+            label = None
         return _text_table(path, rows, names, label, text, sep, 2 if cfg.header else 1)
     ident = _column(cfg.id_col, names, ("sequence_id",), "id", path)
     if ident is not None:
