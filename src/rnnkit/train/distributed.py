@@ -123,8 +123,9 @@ def process_group() -> Iterator[None]:
     except (dist.DistError, RuntimeError) as e:
         if not _is_peer_failure(e):
             raise
+        cause = _first_line(e).split(". ")[0][:160]  # gloo appends generic advice after the cause
         raise RnnkitError(f"rank {rank()}: another training process failed or stopped answering "
-                          f"({_first_line(e)[:160]}); the job is stopped, continue it with --resume") from None
+                          f"({cause}); the job is stopped, continue it with --resume") from None
     finally:
         if sys.stdout is not saved:
             sys.stdout.close()
