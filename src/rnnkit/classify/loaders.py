@@ -225,7 +225,9 @@ def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True) 
         names = [str(i) for i in range(width)]
     label = _column(cfg.label_col, names, ("label", "class", "target", "y"), "label", path)
     if label is None and need_labels:
-        raise RnnkitError(f"{path}: no label column; pass --label-col (columns are {', '.join(names)})")
+        shown = ", ".join(repr(n[:20]) for n in names[:8])
+        raise RnnkitError(f"{path}: no label column; pass --label-col, and --no-header if the first line is data "
+                          f"(columns are {shown})")
     text = _column(cfg.text_col, names, ("text",) if cfg.id_col is None else (), "text", path)
     if text is not None:
         if label == text:  # e.g. predict on a file of bare texts with the training run's label column
