@@ -81,12 +81,13 @@ def tune(task_name: str, base: Any, out: str | Path, settings: SearchSettings, i
     objective = _objective(optuna, task, base, inputs, out, params, settings.budget, monitor, log)
     interrupted = False
     if finished < settings.trials:
+        done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
         try:
+            # the callback ends this worker once the study (all workers together) has enough trials
             study.optimize(objective, n_trials=settings.trials - finished,
                            timeout=None if settings.timeout_min is None else settings.timeout_min * 60,
                            catch=(_TrialFailed,), gc_after_trial=False,
-                           callbacks=[optuna.study.MaxTrialsCallback(
-                               settings.trials, states=(optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED))])
+                           callbacks=[optuna.study.MaxTrialsCallback(settings.trials, states=done)])
         except KeyboardInterrupt:
             interrupted = True
             log("search interrupted: finished trials are kept in the study; run the same command to continue")
@@ -203,8 +204,8 @@ def _check_settings(s: SearchSettings) -> None:
 
 
 def _finished(optuna, study) -> int:
-    states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-    return len(study.get_trials(deepcopy=False, states=states))
+    done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+    return len(study.get_trials(deepcopy=False, states=done))
 
 
 def _default_storage(out: Path) -> str:
