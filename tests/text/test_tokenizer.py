@@ -34,3 +34,16 @@ def test_unknown_characters_are_listed():
         tok.encode("abxy")
     # characters above and below the vocabulary's range
     assert tok.unknown("\n猫") == ["\n", "猫"]
+
+
+def test_chunked_encoding_matches_whole(monkeypatch):
+    from rnnkit.text import tokenizer as module
+
+    text = "ab猫\\n" * 1000 + "zq"
+    whole = CharTokenizer.from_text(text)
+    monkeypatch.setattr(module, "CHUNK", 7)  # many uneven chunks
+    chunked = CharTokenizer.from_text(text)
+    assert chunked.chars == whole.chars
+    assert np.array_equal(chunked.encode(text), whole.encode(text))
+    with pytest.raises(RnnkitError, match="'X'"):
+        chunked.encode("ab" * 10 + "X")

@@ -9,6 +9,9 @@ import numpy as np
 
 from rnnkit.errors import RnnkitError
 
+# Characters converted per numpy pass: bounds the temporaries (4-8 bytes per character) on big corpora.
+CHUNK = 1 << 22
+
 
 class CharTokenizer:
     def __init__(self, chars: list[str]):
@@ -19,7 +22,10 @@ class CharTokenizer:
 
     @classmethod
     def from_text(cls, text: str) -> "CharTokenizer":
-        return cls([chr(c) for c in np.unique(_codepoints(text))])
+        seen: set[int] = set()
+        for a in range(0, len(text), CHUNK):
+            seen.update(np.unique(_codepoints(text[a : a + CHUNK])).tolist())
+        return cls([chr(c) for c in sorted(seen)])
 
     @property
     def vocab_size(self) -> int:
@@ -38,12 +44,15 @@ class CharTokenizer:
 
     def encode(self, text: str) -> np.ndarray:
         """Token ids in the tokenizer's compact dtype; unknown characters are an error."""
-        cps = _codepoints(text)
-        idx = np.searchsorted(self._codepoints, cps).clip(0, max(self.vocab_size - 1, 0))
-        if cps.size and (self.vocab_size == 0 or not np.array_equal(self._codepoints[idx], cps)):
-            shown = ", ".join(repr(c) for c in self.unknown(text)[:10])
-            raise RnnkitError(f"text has characters the model never saw: {shown}")
-        return idx.astype(self.dtype)
+        out = np.empty(len(text), dtype=self.dtype)
+        for a in range(0, len(text), CHUNK):
+            cps = _codepoints(text[a : a + CHUNK])
+            idx = np.searchsorted(self._codepoints, cps).clip(0, max(self.vocab_size - 1, 0))
+            if self.vocab_size == 0 or not np.array_equal(self._codepoints[idx], cps):
+                shown = ", ".join(repr(c) for c in self.unknown(text)[:10])
+                raise RnnkitError(f"text has characters the model never saw: {shown}")
+            out[a : a + len(cps)] = idx
+        return out
 
     def decode(self, ids) -> str:
         return "".join(self.chars[i] for i in np.asarray(ids).tolist())
