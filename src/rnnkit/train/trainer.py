@@ -192,7 +192,9 @@ def fit(
             model.train()
         return distributed.from_main(metrics)
 
-    def evaluate_and_checkpoint() -> tuple[dict[str, float], bool]:
+    last_shown = [-math.inf]  # when an evaluation line was last printed
+
+    def evaluate_and_checkpoint(always_show: bool = False) -> tuple[dict[str, float], bool]:
         metrics = evaluate()
         prog.last_eval_step = prog.step
         value = metrics[task.monitor]
@@ -208,8 +210,12 @@ def fit(
             if improved:
                 save_checkpoint(run_dir / "best.pt", bundle(with_state=False))
             save_checkpoint(last_path, bundle(with_state=True, ranks=ranks))
-        shown = "  ".join(f"{k}={v:.4f}" for k, v in metrics.items())
-        log(f"step {prog.step}  {shown}{'  (best)' if improved else ''}")
+        # Every evaluation is in metrics.jsonl; on screen, improvements and one line per 10 s at most,
+        # so that tasks evaluating every epoch of a few steps do not flood the terminal.
+        if improved or always_show or time.monotonic() - last_shown[0] >= 10:
+            last_shown[0] = time.monotonic()
+            shown = "  ".join(f"{k}={v:.4f}" for k, v in metrics.items())
+            log(f"step {prog.step}  {shown}{'  (best)' if improved else ''}")
         return metrics, improved
 
     bar = _progress_bar(cfg, n_batches, prog.step, enabled=main)
@@ -282,7 +288,7 @@ def fit(
             save_checkpoint(last_path, bundle(with_state=True, ranks=ranks))
         log(f"interrupted by {stopper.signal_name}: saved {last_path} at step {prog.step}; continue with --resume")
     elif prog.last_eval_step != prog.step and prog.step > 0:
-        evaluate_and_checkpoint()
+        evaluate_and_checkpoint(always_show=True)
     if metrics_log is not None:
         metrics_log.close()
 
