@@ -30,8 +30,9 @@ for extra in scripts/demo.d/*.sh; do
     [ -e "$extra" ] && bash "$extra" "$out"
 done
 
-echo "== outputs"
-echo "text run folder:  $out/text  (best.pt, last.pt, metrics.jsonl, summary.json)"
+echo "== outputs (under $(cd "$out" && pwd))"
 for d in "$out"/*/; do
-    [ "$d" = "$out/text/" ] || echo "other run folder: ${d%/}"
+    shown=$(cd "$d" && ls -1 summary.json report.md report.json *.png *.html 2>/dev/null | tr '\n' ' ' || true)
+    echo "  ${d%/}: $shown"
 done
+echo "Next: source .venv/bin/activate; rnnkit text generate --run $out/text --prompt 'JULIET:' --length 300; rnnkit --help"

@@ -89,7 +89,7 @@ def test_outputs_of_a_run(tmp_path):
     corpus = write_corpus(tmp_path)
     result = train_text(tiny_text_config(corpus), tmp_path / "run")
     run = tmp_path / "run"
-    for name in ("best.pt", "last.pt", "metrics.jsonl", "summary.json", "config.json"):
+    for name in ("best.pt", "last.pt", "metrics.jsonl", "summary.json", "config.json", "loss.png"):
         assert (run / name).is_file(), name
     summary = json.loads((run / "summary.json").read_text())
     for key in ("best_val_loss", "best_val_bpc", "train_chars_per_sec", "steps", "elapsed_s"):

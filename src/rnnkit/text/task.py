@@ -152,8 +152,14 @@ def train_text(cfg: TextRunConfig, out: str | Path, resume: bool = False, on_ste
     model = build_model(cfg.model, tokenizer.vocab_size)
     extra = {"tokenizer": tokenizer.to_dict(), "corpus": str(path), "train_chars": int(len(train_ids)),
              "val_chars": int(len(val_ids))}
-    return fit(model, task, cfg.train, out, kind="text", config=to_dict(cfg), extra=extra, resume=resume,
-               on_step=on_step, on_eval=on_eval, log=log)
+    result = fit(model, task, cfg.train, out, kind="text", config=to_dict(cfg), extra=extra, resume=resume,
+                 on_step=on_step, on_eval=on_eval, log=log)
+    metrics = Path(out) / "metrics.jsonl"
+    if metrics.is_file() and metrics.stat().st_size:  # other DDP ranks never get here (NotMainRank)
+        from rnnkit.plots import plot_loss_curves
+
+        plot_loss_curves(metrics, Path(out) / "loss.png", title=f"{cfg.model.cell} {cfg.model.layers}x{cfg.model.hidden}: loss (nats/char)")
+    return result
 
 
 def resolve_text_config(config_file: str | None, overrides: dict[str, Any]) -> TextRunConfig:
