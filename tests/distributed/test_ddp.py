@@ -49,7 +49,7 @@ def test_only_rank_zero_writes_and_every_rank_sees_the_same_metrics(two_ranks):
     assert r0["ends"]["ddp"] == "max_steps" and r1["ends"]["ddp"] == "not_main"
     assert r0["evals"] == r1["evals"] and len(r0["evals"]) == 2
     names = sorted(p.name for p in (two_ranks / "ddp").iterdir())
-    assert names == ["best.pt", "config.json", "last.pt", "metrics.jsonl", "summary.json"]
+    assert names == ["best.pt", "config.json", "last.pt", "loss.png", "metrics.jsonl", "summary.json"]
     rows = (two_ranks / "ddp" / "metrics.jsonl").read_text().splitlines()
     assert len([r for r in rows if '"eval"' in r]) == 2  # written once, not once per rank
     ckpt = load_checkpoint(two_ranks / "ddp" / "last.pt")

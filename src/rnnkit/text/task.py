@@ -21,7 +21,8 @@ from rnnkit.text.batching import StreamBatches
 from rnnkit.text.corpus import read_text, resolve_corpus
 from rnnkit.text.tokenizer import CharTokenizer
 from rnnkit.train import fit, load_checkpoint
-from rnnkit.train.trainer import FitResult, apply_threads
+from rnnkit.train.runtime import apply_threads
+from rnnkit.train.trainer import FitResult
 
 LN2 = math.log(2.0)
 

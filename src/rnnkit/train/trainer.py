@@ -9,18 +9,14 @@ interrupted run that is resumed ends with the same weights as an uninterrupted o
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import random
-import signal
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -29,6 +25,16 @@ from rnnkit.errors import RnnkitError
 from rnnkit.models.state import detach_state, state_to
 from rnnkit.train import distributed
 from rnnkit.train.checkpoint import load_checkpoint, save_checkpoint
+from rnnkit.train.runtime import (
+    SignalStopper,
+    apply_threads,
+    autocast_for,
+    get_rng_state,
+    resolve_device,
+    resolve_precision,
+    seed_everything,
+    set_rng_state,
+)
 from rnnkit.train.schedule import Schedule
 from rnnkit.train.task import Task
 
@@ -57,38 +63,6 @@ class _Progress:
     best_metrics: dict[str, float] = field(default_factory=dict)
     bad_evals: int = 0
     last_eval_step: int = -1
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise RnnkitError("--device cuda was asked for, but PyTorch sees no CUDA device; use --device cpu")
-    if name not in ("cpu", "cuda") and not name.startswith("cuda:"):
-        raise RnnkitError(f"unknown device {name!r}; use auto, cpu or cuda")
-    return torch.device(name)
-
-
-def resolve_precision(name: str, device: torch.device) -> str:
-    """`auto` is bf16 autocast where the hardware runs bf16 natively (AVX512-BF16/AMX CPUs, bf16
-    CUDA GPUs), else fp32. On this project's CPU, bf16 trains a 2x256 LSTM 2.3x faster with the
-    same loss curve (BENCHMARKS.md)."""
-    if name != "auto":
-        return name
-    if device.type == "cuda":
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
-    try:
-        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        native = False
-    return "bf16" if native else "fp32"
-
-
-def apply_threads(threads: int | None) -> None:
-    if threads is not None:
-        if threads < 1:
-            raise RnnkitError(f"--threads must be >= 1, got {threads}")
-        torch.set_num_threads(threads)
 
 
 def fit(
@@ -128,7 +102,7 @@ def fit(
         raise RnnkitError(f"--resume: {run_dir} has no last.pt to resume from")
 
     if not resume:
-        _seed_everything(cfg.seed + distributed.rank())  # ranks draw different dropout masks
+        seed_everything(cfg.seed + distributed.rank())  # ranks draw different dropout masks
     model.to(device)
     optimizer = _make_optimizer(model, cfg)
     schedule = Schedule(
@@ -145,7 +119,7 @@ def fit(
         prog = _Progress(**ckpt["progress"])
         own = distributed.own_state(ckpt, run_dir)
         carry = state_to(own.get("carry"), device)
-        _set_rng_state(own["rng"])
+        set_rng_state(own["rng"])
         log(f"resumed {run_dir} at step {prog.step} (epoch {prog.epoch}, batch {prog.index})")
 
     model = distributed.wrap(model, device)
@@ -155,7 +129,7 @@ def fit(
     metrics_log = (run_dir / "metrics.jsonl").open("a") if main else None
     n_batches = task.batches_per_epoch()
     precision = resolve_precision(cfg.precision, device)
-    autocast = _autocast(precision, device)
+    autocast = autocast_for(precision, device)
 
     def bundle(with_state: bool, ranks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         b = {
@@ -167,7 +141,7 @@ def fit(
         }
         if with_state:
             b.update(optimizer=optimizer.state_dict(), schedule=schedule.state_dict(),
-                     carry=state_to(carry, "cpu"), rng=_get_rng_state())
+                     carry=state_to(carry, "cpu"), rng=get_rng_state())
             if ranks is not None and len(ranks) > 1:  # each rank's own streams' state and RNG
                 b.update(world_size=len(ranks), ranks=ranks)
         return b
@@ -176,7 +150,7 @@ def fit(
         """Collective: every rank's carry and RNG, for last.pt (None in a single process)."""
         if not distributed.is_distributed():
             return None
-        return distributed.gather({"carry": state_to(carry, "cpu"), "rng": _get_rng_state()})
+        return distributed.gather({"carry": state_to(carry, "cpu"), "rng": get_rng_state()})
 
     def write(row: dict[str, Any]) -> None:
         if metrics_log is not None:
@@ -219,7 +193,7 @@ def fit(
         return metrics, improved
 
     bar = _progress_bar(cfg, n_batches, prog.step, enabled=main)
-    stopper = _SignalStopper()
+    stopper = SignalStopper()
     started = time.monotonic() - prog.elapsed_s
     stopped = ""
     model.train()
@@ -378,42 +352,8 @@ def _unwrap(model: nn.Module) -> nn.Module:
     return model.module if hasattr(model, "module") else model
 
 
-def _seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
-def _get_rng_state() -> dict[str, Any]:
-    np_state = np.random.get_state()
-    state = {
-        "torch": torch.get_rng_state(),
-        "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]],
-        "python": random.getstate(),
-    }
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def _set_rng_state(state: dict[str, Any]) -> None:
-    torch.set_rng_state(state["torch"])
-    name, keys, *rest = state["numpy"]
-    np.random.set_state((name, keys.numpy().astype(np.uint32), *rest))
-    version, internal, gauss = state["python"]
-    random.setstate((version, tuple(internal), gauss))
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
 def _saved_step(path: Path) -> int:
     return int(load_checkpoint(path)["progress"]["step"])
-
-
-def _autocast(precision: str, device: torch.device) -> Callable[[], contextlib.AbstractContextManager]:
-    if precision == "bf16":
-        return lambda: torch.autocast(device.type, dtype=torch.bfloat16)
-    return contextlib.nullcontext
 
 
 def _progress_bar(cfg: TrainConfig, n_batches: int, initial: int, enabled: bool):
@@ -427,30 +367,3 @@ def _progress_bar(cfg: TrainConfig, n_batches: int, initial: int, enabled: bool)
 
 def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
-
-
-class _SignalStopper:
-    """Turns SIGINT / SIGTERM into a flag checked at the next step boundary, so last.pt is
-    always written from a consistent state. A second Ctrl-C aborts at once."""
-
-    def __init__(self):
-        self.signal_name = ""
-        self._old: dict[int, Any] = {}
-
-    def _handle(self, signum, _frame):
-        if self.signal_name:
-            raise KeyboardInterrupt
-        self.signal_name = signal.Signals(signum).name
-
-    def __enter__(self):
-        try:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self._old[sig] = signal.signal(sig, self._handle)
-        except ValueError:  # not the main thread: leave signals alone
-            self._old.clear()
-        return self
-
-    def __exit__(self, *exc):
-        for sig, handler in self._old.items():
-            signal.signal(sig, handler)
-        return False
