@@ -40,7 +40,7 @@ class TextDataConfig:
 
 
 def _text_model() -> ModelConfig:
-    return ModelConfig(cell="lstm", hidden=256, layers=2, dropout=0.1, layer_norm=True)
+    return ModelConfig(cell="lstm", hidden=256, layers=2, dropout=0.3, layer_norm=True)
 
 
 def _text_train() -> TrainConfig:
