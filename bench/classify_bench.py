@@ -25,6 +25,8 @@ import torch
 from rnnkit.classify.config import MODEL_KINDS
 from rnnkit.classify.estimator import resolve_config, train
 
+from overrides import parse_set  # bench/overrides.py
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("RNNKIT_DATA_DIR") or ROOT.parent / "shared" / "data")
 RESULTS = ROOT / "bench" / "results" / "classify_runs.jsonl"
@@ -40,20 +42,6 @@ SETS = {
                 {"format": "tsv", "header": False, "label_col": "0", "text_col": "1",
                  "split": "ordered", "test_fraction": 0.7}),
 }
-
-
-def parse_set(items: list[str]) -> dict:
-    """['data.patch=1', 'model.hidden=32'] -> {'data': {'patch': 1}, 'model': {'hidden': 32}}."""
-    out: dict = {}
-    for item in items:
-        key, _, value = item.partition("=")
-        section, _, name = key.partition(".")
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError:
-            parsed = value
-        out.setdefault(section, {})[name] = parsed
-    return out
 
 
 def run_one(name: str, kind: str, seed: int, overrides: dict) -> dict:

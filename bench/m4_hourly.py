@@ -72,7 +72,7 @@ def main() -> None:
     test = load_test(DATA / "Hourly-test.csv")
 
     # -- the user's path: long CSV -> reader -> SeriesSet
-    from stocks import parse_set  # bench/stocks.py: "section.key=value" -> nested dict
+    from overrides import parse_set  # bench/overrides.py: "section.key=value" -> nested dict
 
     overrides = merge(parse_set(args.set), {"train": {"max_minutes": args.minutes}, "data": {"csv": str(long_csv)}})
     cfg = resolve(ForecastRunConfig, args.config, overrides)

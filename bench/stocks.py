@@ -10,7 +10,6 @@ training time; then peak memory.
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import shutil
 import time
@@ -22,23 +21,11 @@ from rnnkit.config import resolve
 from rnnkit.forecast.config import ForecastRunConfig
 from rnnkit.forecast.run import train_run
 
+from overrides import parse_set  # bench/overrides.py
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "stocks"
 TICKERS = ("AAPL", "IBM", "SPY", "XOM")
-
-
-def parse_set(items: list[str]) -> dict:
-    """`forecast.lookback=30` -> {"forecast": {"lookback": 30}} (numbers parsed, text kept)."""
-    out: dict = {}
-    for item in items:
-        key, value = item.split("=", 1)
-        section, name = key.split(".")
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError:
-            parsed = value
-        out.setdefault(section, {})[name] = parsed
-    return out
 
 
 def main() -> None:
