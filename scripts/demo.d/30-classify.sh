@@ -16,7 +16,7 @@ echo
 if [ -f "$data/textcls/SMSSpamCollection" ]; then
     echo "== 3b. short texts: SMS spam (the paper's split: first 30% of lines train, last 70% test)"
     .venv/bin/rnnkit classify train --config configs/classify_sms.toml --data "$data/textcls/SMSSpamCollection" \
-        --out "$out/classify_sms" --threads 1
+        --model attention --out "$out/classify_sms" --threads 1
     .venv/bin/rnnkit classify explain --run "$out/classify_sms" \
         --text "WINNER!! You have won a £1000 prize, call 09061701461 now"
     echo

@@ -33,6 +33,7 @@ class ModelConfig:
     embed_dim: int | None = None  # text only; None = hidden
     tie_weights: bool = False  # text only; needs embed_dim == hidden
     layer_norm: bool = False  # layer norm on the core's output, before the head
+    summary: str = "final"  # classification, recurrent kinds: final | pooled | both (see models/classifier.py)
 
 
 @dataclass

@@ -74,7 +74,8 @@ def test_text_train_predict_explain(tmp_path, capsys, text_file):
 def test_explain_a_series_file(tmp_path, capsys):
     train = write_ts(tmp_path / "t.ts", n=24)
     run = tmp_path / "run"
-    code, _, err = _run(capsys, "train", "--data", train, "--out", run, "--test-fraction", "0.25", *TINY)
+    code, _, err = _run(capsys, "train", "--data", train, "--out", run, "--test-fraction", "0.25",
+                        "--model", "attention", *TINY)
     assert code == 0, err
     series = tmp_path / "one.csv"
     series.write_text("0.1,0.2\n1.0,1.1\n2.0,1.9\n2.1,2.0\n")

@@ -7,21 +7,23 @@ import pytest
 import torch
 
 from rnnkit.models import CLASSIFIER_KINDS, SequenceClassifier
+from rnnkit.models.classifier import SUMMARIES, mean_max
 
 
-def _numeric(kind: str) -> SequenceClassifier:
+def _numeric(kind: str, summary: str = "final") -> SequenceClassifier:
     torch.manual_seed(0)
-    return SequenceClassifier(kind, 3, input_size=2, hidden=8, layers=2, dropout=0.1).eval()
+    return SequenceClassifier(kind, 3, input_size=2, hidden=8, layers=2, dropout=0.1, summary=summary).eval()
 
 
-def _tokens(kind: str) -> SequenceClassifier:
+def _tokens(kind: str, summary: str = "final") -> SequenceClassifier:
     torch.manual_seed(0)
-    return SequenceClassifier(kind, 2, vocab_size=20, hidden=8, embed_dim=6).eval()
+    return SequenceClassifier(kind, 2, vocab_size=20, hidden=8, embed_dim=6, summary=summary).eval()
 
 
+@pytest.mark.parametrize("summary", SUMMARIES)
 @pytest.mark.parametrize("kind", CLASSIFIER_KINDS)
-def test_extra_padding_does_not_change_numeric_predictions(kind):
-    model = _numeric(kind)
+def test_extra_padding_does_not_change_numeric_predictions(kind, summary):
+    model = _numeric(kind, summary)
     x = torch.randn(4, 9, 2)
     lengths = torch.tensor([9, 3, 6, 1])
     out, _ = model(x, lengths=lengths)
@@ -37,9 +39,10 @@ def test_extra_padding_does_not_change_numeric_predictions(kind):
     torch.testing.assert_close(alone.logits[0], out.logits[1], rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("summary", SUMMARIES)
 @pytest.mark.parametrize("kind", CLASSIFIER_KINDS)
-def test_extra_padding_does_not_change_token_predictions(kind):
-    model = _tokens(kind)
+def test_extra_padding_does_not_change_token_predictions(kind, summary):
+    model = _tokens(kind, summary)
     ids = torch.randint(2, 20, (3, 5))
     lengths = torch.tensor([5, 2, 4])
     ids[1, 2:] = 0
@@ -66,10 +69,27 @@ def test_only_attention_returns_weights():
     assert _numeric("attention")(torch.randn(2, 4, 2))[0].weights.shape == (2, 4)
 
 
-def test_gradients_reach_every_parameter():
+@pytest.mark.parametrize("summary", SUMMARIES)
+def test_gradients_reach_every_parameter(summary):
     for kind in CLASSIFIER_KINDS:
-        model = _tokens(kind).train()
+        model = _tokens(kind, summary).train()
         out, _ = model(torch.randint(1, 20, (2, 5)), lengths=torch.tensor([5, 3]))
-        out.logits.sum().backward()
+        sum(z.sum() for z in out.heads or (out.logits,)).backward()
         missing = [n for n, p in model.named_parameters() if p.grad is None]
-        assert not missing, (kind, missing)
+        assert not missing, (kind, summary, missing)
+
+
+def test_both_summaries_average_the_heads_probabilities():
+    model = _numeric("bilstm", "both")
+    out, _ = model(torch.randn(3, 5, 2), lengths=torch.tensor([5, 2, 4]))
+    assert len(out.heads) == 2 and model.kind == "bilstm"
+    mean = sum(torch.softmax(z, -1) for z in out.heads) / 2
+    torch.testing.assert_close(torch.softmax(out.logits, -1), mean)
+    assert _numeric("bilstm", "final")(torch.randn(1, 3, 2))[0].heads == ()
+    assert _numeric("attention", "both").summary == "final"  # attention pools by its own weights
+
+
+def test_mean_max_ignores_padding():
+    out = torch.tensor([[[1.0], [3.0], [-50.0]], [[2.0], [100.0], [7.0]]])  # (2, 3, 1)
+    pooled = mean_max(out, torch.tensor([2, 3]))
+    torch.testing.assert_close(pooled, torch.tensor([[2.0, 3.0], [109 / 3, 100.0]]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 import pytest
 
 from rnnkit.classify.config import DataConfig
@@ -69,14 +70,14 @@ def test_numeric_labels_sort_as_numbers():
 
 def test_train_scaler_uses_training_statistics():
     train = [np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)]
-    enc = SequenceEncoder.fit(train * 2, ["a", "b"], False, DataConfig(normalize="train", patch=1))
+    enc = SequenceEncoder.fit(train * 2, ["a", "b"], False, DataConfig(normalize="train", patch=1, context=0))
     assert enc.mean == [1.0, 20.0] and enc.std == [1.0, 10.0]
     x, lengths, _ = enc.encode([np.array([[1.0, 40.0]], dtype=np.float32)])
     assert x[0, 0].tolist() == [0.0, 2.0] and lengths.tolist() == [1]
 
 
 def test_series_normalisation_is_per_sequence():
-    cfg = DataConfig(normalize="series", patch=1)
+    cfg = DataConfig(normalize="series", patch=1, context=0)
     enc = SequenceEncoder.fit([np.ones((3, 1), np.float32)] * 2, ["a", "b"], False, cfg)
     x, _, _ = enc.encode([np.array([[1.0], [3.0]], dtype=np.float32), np.array([[100.0], [300.0]], dtype=np.float32)])
     assert np.allclose(x[0, :, 0], [-1, 1]) and np.allclose(x[1, :, 0], [-1, 1])
@@ -84,10 +85,22 @@ def test_series_normalisation_is_per_sequence():
 
 def test_patches_fold_steps_into_features():
     series = [np.arange(10, dtype=np.float32).reshape(5, 2), np.arange(4, dtype=np.float32).reshape(2, 2)]
-    enc = SequenceEncoder.fit(series, ["a", "b"], False, DataConfig(normalize="none", patch=2))
+    enc = SequenceEncoder.fit(series, ["a", "b"], False, DataConfig(normalize="none", patch=2, context=0))
     x, lengths, _ = enc.encode(series)
     assert x.shape == (2, 3, 4) and lengths.tolist() == [3, 1] and enc.input_size == 4
     assert x[0, 0].tolist() == [0, 1, 2, 3] and x[0, 2].tolist() == [8, 9, 0, 0]
+
+
+def test_context_adds_the_neighbouring_patches_in_time_order():
+    series = [np.arange(10, dtype=np.float32).reshape(5, 2), np.arange(4, dtype=np.float32).reshape(2, 2)]
+    enc = SequenceEncoder.fit(series, ["a", "b"], False, DataConfig(normalize="none", patch=2, context=1))
+    x, lengths, _ = enc.encode(series)
+    assert x.shape == (2, 3, 12) and enc.input_size == 12 and lengths.tolist() == [3, 1]
+    assert x[0, 0].tolist() == [0, 0, 0, 0] + [0, 1, 2, 3] + [4, 5, 6, 7]  # zeros before the start
+    assert x[0, 1].tolist() == [0, 1, 2, 3] + [4, 5, 6, 7] + [8, 9, 0, 0]
+    assert x[1, 0].tolist() == [0, 0, 0, 0] + [0, 1, 2, 3] + [0, 0, 0, 0]  # zeros past the end, as padding
+    alone, _, _ = enc.encode(series[1:])  # extra padding in a batch never changes a real step
+    assert torch.equal(alone[0, 0], x[1, 0])
 
 
 def test_auto_patch_caps_the_number_of_steps():

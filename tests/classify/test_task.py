@@ -1,11 +1,13 @@
 """The task adapter: batches are a pure function of (seed, epoch, index), cover every row once per
-epoch, and augmentation never touches padding."""
+epoch, augmentation never touches padding, and the loss is the mixup-weighted cross-entropy."""
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from rnnkit.classify.task import ClassifyTask, Encoded
+from rnnkit.models.classifier import Classified
 
 
 def _data(n: int = 50) -> Encoded:
@@ -30,7 +32,7 @@ def test_batches_are_deterministic_and_cover_each_row_once():
 
 def test_batches_are_cut_to_their_longest_sequence():
     task = ClassifyTask(_data(), _data(), batch_size=7, seed=0, monitor="loss")
-    x, lengths, _ = task.batch(0, 1)
+    x, lengths, *_ = task.batch(0, 1)
     assert x.shape[1] == int(lengths.max())
 
 
@@ -39,8 +41,8 @@ def test_jitter_changes_real_steps_only():
     plain = ClassifyTask(data, data, batch_size=10, seed=1, monitor="loss")
     noisy = ClassifyTask(data, data, batch_size=10, seed=1, monitor="loss", jitter=0.5)
     for i in range(5):
-        x0, lengths, _ = plain.batch(0, i)
-        x1, _, _ = noisy.batch(0, i)
+        x0, lengths, *_ = plain.batch(0, i)
+        x1, *_ = noisy.batch(0, i)
         real = torch.arange(x0.shape[1])[None, :] < lengths[:, None]
         assert torch.all(x1[~real] == 0)
         assert not torch.allclose(x1[real], x0[real])
@@ -51,3 +53,64 @@ def test_monitor_names():
     data = _data()
     assert ClassifyTask(data, data, 8, 0, "loss").monitor == "val_loss"
     assert ClassifyTask(data, data, 8, 0, "accuracy").monitor == "val_error"
+
+
+def test_without_mixup_the_batch_has_plain_labels():
+    data = _data()
+    _, _, y, y_mix, lam = ClassifyTask(data, data, batch_size=7, seed=0, monitor="loss").batch(0, 0)
+    assert torch.equal(y, y_mix) and torch.all(lam == 1)
+
+
+def test_mixup_blends_pairs_and_keeps_padding_zero():
+    data = _data()
+    plain = ClassifyTask(data, data, batch_size=10, seed=1, monitor="loss")
+    mixed = ClassifyTask(data, data, batch_size=10, seed=1, monitor="loss", mixup=0.4)
+    for i in range(5):
+        x0, len0, y0, *_ = plain.batch(0, i)
+        x1, len1, y1, y_mix, lam = mixed.batch(0, i)
+        assert torch.equal(y0, y1) and torch.all(lam == lam[0]) and 0 < float(lam[0]) < 1
+        # every row is lam * its own row + (1 - lam) * the row whose label is y_mix
+        m = float(lam[0])
+        perm = [next(j for j in range(len(y0)) if torch.allclose(x1[r], m * x0[r] + (1 - m) * x0[j], atol=1e-6))
+                for r in range(len(y0))]
+        assert torch.equal(y_mix, y0[perm])
+        assert torch.equal(len1, torch.maximum(len0, len0[perm]))
+        steps = torch.arange(x1.shape[1])[None, :]
+        assert torch.all(x1[steps >= len1[:, None]] == 0)
+        for a, b in zip(mixed.batch(0, i), mixed.batch(0, i)):
+            assert torch.equal(a, b)  # the same mix when the batch is read again (resume)
+
+
+def test_texts_are_never_mixed():
+    ids = Encoded(torch.randint(2, 50, (20, 6)), torch.full((20,), 6), torch.arange(20) % 2)
+    x, _, y, y_mix, lam = ClassifyTask(ids, ids, batch_size=8, seed=0, monitor="loss", mixup=0.4).batch(0, 0)
+    assert x.dtype == torch.int64 and torch.equal(y, y_mix) and torch.all(lam == 1)
+
+
+class _Fixed(torch.nn.Module):
+    def __init__(self, *heads: torch.Tensor):
+        super().__init__()
+        self.heads = heads
+
+    def forward(self, x, lengths=None):
+        return Classified(self.heads[0], None, self.heads if len(self.heads) > 1 else ()), None
+
+
+def test_loss_is_weighted_cross_entropy_and_sums_heads():
+    g = torch.Generator().manual_seed(0)
+    logits, other = torch.randn(6, 3, generator=g), torch.randn(6, 3, generator=g)
+    y, y_mix = torch.tensor([0, 1, 2, 0, 1, 2]), torch.tensor([1, 1, 0, 2, 2, 0])
+    weights = torch.tensor([0.5, 1.0, 2.0])
+    data = _data()
+    task = ClassifyTask(data, data, 8, 0, "loss", class_weights=weights)
+    x = torch.zeros(6, 1, 1)
+    plain, _, _ = task.train_loss(_Fixed(logits), (x, None, y, y, torch.ones(6)), None)
+    assert torch.allclose(plain, F.cross_entropy(logits, y, weight=weights))
+    lam = torch.full((6,), 0.3)
+    mixed, _, _ = task.train_loss(_Fixed(logits), (x, None, y, y_mix, lam), None)
+    w_rows = 0.3 * weights[y] + 0.7 * weights[y_mix]
+    logp = torch.log_softmax(logits, -1)
+    expected = -(0.3 * weights[y] * logp[range(6), y] + 0.7 * weights[y_mix] * logp[range(6), y_mix]).sum() / w_rows.sum()
+    assert torch.allclose(mixed, expected)
+    two, _, _ = task.train_loss(_Fixed(logits, other), (x, None, y, y, torch.ones(6)), None)
+    assert torch.allclose(two, F.cross_entropy(logits, y, weight=weights) + F.cross_entropy(other, y, weight=weights))

@@ -92,3 +92,20 @@ def test_nproc_2_trains_with_rank_zero_writing_alone(tmp_path):
     assert "Traceback" not in done.stderr
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["processes"] == 2 and summary["steps"] == 6
+
+
+def test_nproc_2_classify_runs_the_selection_and_the_refit_on_both_ranks(tmp_path):
+    """The refit is a second fit() after the first one: rank 1 must take part in both."""
+    from tests.classify.conftest import write_ucr
+
+    write_ucr(tmp_path / "d_TRAIN.tsv", n=32)
+    write_ucr(tmp_path / "d_TEST.tsv", n=10, seed=1)
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    cmd = [sys.executable, "-m", "rnnkit", "classify", "train", "--data", "d_TRAIN.tsv", "--test", "d_TEST.tsv",
+           "--out", "run", "--hidden", "8", "--batch-size", "8", "--max-epochs", "2", "--nproc", "2"]
+    done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("test accuracy") == 1  # rank 0 alone reports
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["processes"] == 2 and summary["epochs"] == 2
+    assert (tmp_path / "run" / "select" / "last.pt").exists() and (tmp_path / "run" / "report.json").exists()

@@ -46,15 +46,15 @@ def forecast_run(root: Path, cell: str = "lstm", horizon: int = 3) -> Path:
     return out
 
 
-def classify_run(root: Path, cell: str = "attention", text: bool = True) -> Path:
+def classify_run(root: Path, cell: str = "attention", text: bool = True, summary: str = "both") -> Path:
     from rnnkit.classify.config import ClassifyRunConfig
     from rnnkit.classify.estimator import train
 
     cfg = ClassifyRunConfig()
-    cfg.model.cell, cfg.model.hidden = cell, 8
+    cfg.model.cell, cfg.model.hidden, cfg.model.summary = cell, 8, summary
     cfg.train.max_epochs, cfg.train.threads, cfg.train.patience = 3, 1, None
     cfg.data.batch_size = 8
     data = write_texts(root / "texts.tsv", sep="\t") if text else write_ucr(root / "tiny_TRAIN.tsv")
-    out = root / f"classify_{cell}_{'text' if text else 'series'}"
+    out = root / f"classify_{cell}_{summary}_{'text' if text else 'series'}"
     train(cfg, data, None, out, log=lambda _: None)
     return out

@@ -123,7 +123,7 @@ def test_classify_numeric_step_graph(export_root):
     from rnnkit.classify.inference import load_run
     from rnnkit.classify.task import Encoded, predict_proba
 
-    run = runs.classify_run(export_root, "gru", text=False)
+    run = runs.classify_run(export_root, "gru", text=False, summary="final")
     path = export_root / "classify_gru.onnx"
     meta = export_run(run, path)
     assert meta["streaming"] and meta["inputs"] == ["x", "h"]
@@ -133,6 +133,24 @@ def test_classify_numeric_step_graph(export_root):
     probs, _ = predict_proba(model, Encoded(x, lengths, torch.tensor([-1])))
     got = runner.classify(runner.OnnxModel(path), series)
     assert np.abs(np.array([got[c] for c in enc.classes]) - probs[0]).max() < TOL
+
+
+def test_classify_pooled_summary_exports_a_whole_sequence_graph(export_root):
+    """A head on the mean and max of all step outputs needs the whole sequence: no step graph."""
+    from rnnkit.classify.inference import load_run
+    from rnnkit.classify.task import Encoded, predict_proba
+
+    run = runs.classify_run(export_root, "gru", text=False, summary="both")
+    path = export_root / "classify_gru_both.onnx"
+    meta = export_run(run, path)
+    assert not meta["streaming"] and meta["inputs"] == ["x"]
+    model, enc, _ = load_run(run)
+    for steps in (20, 33):  # the graph takes any length
+        series = np.random.default_rng(steps).normal(size=(steps, 1)).astype(np.float32)
+        x, lengths, _ = enc.encode([series])
+        probs, _ = predict_proba(model, Encoded(x, lengths, torch.tensor([-1])))
+        got = runner.classify(runner.OnnxModel(path), series)
+        assert np.abs(np.array([got[c] for c in enc.classes]) - probs[0]).max() < TOL
 
 
 def _one_line_error(code, err, fragment):

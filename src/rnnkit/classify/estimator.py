@@ -1,13 +1,15 @@
 """Train, predict and explain: the classification workflow behind `rnnkit classify ...`.
 
 train: load -> carve the test part (only without --test) -> carve a stratified validation part ->
-fit the encoder (vocabulary or scaler) on what is left -> fit() -> best.pt scored once on the test
-part -> report.json, confusion.png and, for attention models, an attention view.
+fit the encoder (vocabulary or scaler) on what is left -> fit() (select/: the validation part picks
+the epoch count) -> refit on training + validation for that many epochs -> best.pt scored once on the
+test part -> report.json, confusion.png and, for attention models, an attention view.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,7 +25,7 @@ from rnnkit.classify.preprocess import SequenceEncoder, ordered_split, stratifie
 from rnnkit.classify.task import ClassifyTask, Encoded, predict_proba
 from rnnkit.config import to_dict
 from rnnkit.errors import RnnkitError
-from rnnkit.models.classifier import SequenceClassifier
+from rnnkit.models.classifier import SUMMARIES, SequenceClassifier
 
 Log = Callable[[str], None]
 VIEW_EXAMPLES = 6  # test examples shown in the attention view
@@ -66,6 +68,10 @@ def check_config(cfg: ClassifyRunConfig) -> None:
         raise RnnkitError(f"split must be stratified or ordered, got {d.split!r}")
     if d.tokens not in ("word", "char"):
         raise RnnkitError(f"tokens must be word or char, got {d.tokens!r}")
+    if cfg.model.summary not in SUMMARIES:
+        raise RnnkitError(f"summary must be one of {', '.join(SUMMARIES)}, got {cfg.model.summary!r}")
+    if d.mixup < 0:
+        raise RnnkitError(f"mixup must be >= 0 (0 = off), got {d.mixup}")
 
 
 def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path | None, log: Log) -> Prepared:
@@ -121,7 +127,7 @@ def build_model(cfg: ClassifyRunConfig, encoder: SequenceEncoder) -> SequenceCla
     return SequenceClassifier(
         m.cell, len(encoder.classes), input_size=0 if encoder.is_text else encoder.input_size,
         vocab_size=encoder.input_size if encoder.is_text else None, hidden=m.hidden, layers=m.layers,
-        dropout=m.dropout, embed_dim=m.embed_dim, layer_norm=m.layer_norm,
+        dropout=m.dropout, embed_dim=m.embed_dim, layer_norm=m.layer_norm, summary=m.summary,
     )
 
 
@@ -130,31 +136,122 @@ def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path |
           score_test: bool = True) -> dict:
     """Train into run folder `out`; returns the report (also written to out/report.json).
     `on_eval` goes to `fit()`; `score_test=False` (hyper-parameter search) never scores the test part
-    and returns {"training": fit summary}."""
+    and returns {"training": fit summary} of the selection run (no refit).
+
+    With `data.refit` (the default) training runs twice. The selection run (out/select/) trains on
+    the training part and fixes the number of epochs E: with early stopping (`train.patience`, the
+    text default) the epochs up to its best validation loss, without it (the numeric default) its
+    whole budget. The refit run (out/) then trains a fresh model, same seed and schedule shape, on
+    training + validation for E epochs, and its final weights are out/best.pt: on small sets the
+    validation part is 20% of all labelled data, too much to leave out of the final model. The
+    report's validation figures are the selection run's model at epoch E, the last ones measured on
+    unseen data."""
     from rnnkit.train import fit, load_checkpoint
+    from rnnkit.train.distributed import NotMainRank
 
     check_config(cfg)
-    if not resume and (Path(out) / "last.pt").exists():  # before the (possibly slow) data preparation
+    out = Path(out)
+    refit = cfg.data.refit and score_test
+    select_dir = out / "select" if refit else out
+    if not resume and ((out / "last.pt").exists() or (select_dir / "last.pt").exists()):
         raise RnnkitError(f"run folder {out} already holds a run; pass --resume to continue it, "
-                          "or choose another --out")
+                          "or choose another --out")  # before the (possibly slow) data preparation
     torch.manual_seed(cfg.train.seed)
     prep = prepare(cfg, data_path, test_path, log)
-    model = build_model(cfg, prep.encoder)
-    task = ClassifyTask(prep.train, prep.val, cfg.data.batch_size, cfg.train.seed, cfg.data.monitor,
-                        _class_weights(prep.train.y, len(prep.encoder.classes)) if cfg.data.class_weights else None,
-                        cfg.data.jitter)
+    task = _task(cfg, prep.train, prep)
     if cfg.train.eval_every == 0:  # once per epoch; the resolved value goes into config.json
         cfg = replace(cfg, train=replace(cfg.train, eval_every=task.batches_per_epoch()))
-    result = fit(model, task, cfg.train, out, kind="classify", config=to_dict(cfg),
-                 extra={"encoder": prep.encoder.state()}, resume=resume, log=log, on_eval=on_eval)
+    extra = {"encoder": prep.encoder.state()}
+    not_main = None
+    try:  # a resumed run whose budget is already spent returns at once
+        selection = fit(build_model(cfg, prep.encoder), task, cfg.train, select_dir, kind="classify",
+                        config=to_dict(cfg), extra=extra, resume=resume, log=log, on_eval=on_eval).summary
+    except NotMainRank as e:  # another DDP rank: take part in the refit too, then stop
+        if not refit:
+            raise
+        not_main, selection = e, json.loads((select_dir / "summary.json").read_text())
     if not score_test:
-        return {"training": result.summary}
-    best = load_checkpoint(out, kind="classify")
-    model.load_state_dict(best["model"])
-    report = write_report(model, prep, cfg, Path(out), result.summary)
+        return {"training": selection}
+    if selection["stopped"] == "interrupted":
+        return {"training": selection}
+    select_ckpt = selection_checkpoint(cfg, select_dir)  # before the refit config replaces cfg
+    if refit:
+        final, cfg = _refit(cfg, prep, task, selection, out, extra, resume, log)
+        if not_main is not None:
+            raise not_main
+        if final["stopped"] == "interrupted":
+            return {"training": final}
+    else:
+        final = selection
+    model = build_model(cfg, prep.encoder)
+    model.load_state_dict(load_checkpoint(out, kind="classify")["model"])
+    selected = None
+    if refit:
+        selected = build_model(cfg, prep.encoder)
+        selected.load_state_dict(load_checkpoint(select_ckpt, kind="classify")["model"])
+        selection = {**selection, "checkpoint": f"select/{select_ckpt.name}"}
+    report = write_report(model, prep, cfg, out, final, selected, selection if refit else None)
     t = report["test"]
     log(f"test accuracy {t['accuracy']:.4f}  macro-F1 {t['macro_f1']:.4f}  ({t['n']} sequences) -> {out}/report.json")
     return report
+
+
+def _task(cfg: ClassifyRunConfig, part: Encoded, prep: Prepared) -> ClassifyTask:
+    weights = _class_weights(part.y, len(prep.encoder.classes)) if cfg.data.class_weights else None
+    return ClassifyTask(part, prep.val, cfg.data.batch_size, cfg.train.seed, cfg.data.monitor, weights,
+                        cfg.data.jitter, cfg.data.mixup)
+
+
+def _refit(cfg: ClassifyRunConfig, prep: Prepared, task: ClassifyTask, selection: dict, out: Path,
+           extra: dict, resume: bool, log: Log) -> tuple[dict, ClassifyRunConfig]:
+    """Train a fresh model on training + validation for the epochs the selection run chose; its final
+    weights become out/best.pt. Returns (fit summary, the refit run's config)."""
+    from rnnkit.train import fit, load_checkpoint, save_checkpoint
+
+    epochs = refit_epochs(cfg, selection, task.batches_per_epoch())
+    full = concat(prep.train, prep.val)
+    refit_task = _task(cfg, full, prep)
+    cfg = replace(cfg, train=replace(cfg.train, max_epochs=epochs, max_steps=None, max_minutes=None,
+                                     patience=None, eval_every=refit_task.batches_per_epoch()))
+    resume = resume and (out / "last.pt").exists()
+    if resume and json.loads((out / "config.json").read_text())["train"]["max_epochs"] != epochs:
+        log(f"refit: the resumed selection run now chooses {epochs} epoch(s); the refit starts again")
+        for name in ("last.pt", "best.pt", "summary.json", "metrics.jsonl"):
+            (out / name).unlink(missing_ok=True)
+        resume = False
+    if not resume:
+        chose = "early stopping on the validation part chose" if cfg.train.patience is not None else "the budget is"
+        log(f"refit: {chose} {epochs} epoch(s); training a fresh model on training + validation "
+            f"({len(full)} sequences) for {epochs} epoch(s). Validation figures from here on are not held "
+            "out; the report's are the selection run's (select/).")
+    torch.manual_seed(cfg.train.seed)
+    result = fit(build_model(cfg, prep.encoder), refit_task, cfg.train, out, kind="classify",
+                 config=to_dict(cfg), extra=extra, resume=resume, log=log)
+    if result.stopped != "interrupted":  # the final weights, not the "best" on data it trained on
+        last = load_checkpoint(out / "last.pt", kind="classify")
+        save_checkpoint(out / "best.pt", {k: last[k] for k in ("kind", "config", "extra", "model", "progress")})
+    return result.summary, cfg
+
+
+def refit_epochs(cfg: ClassifyRunConfig, selection: dict, batches_per_epoch: int) -> int:
+    """With early stopping (patience set), the epochs up to the selection run's best.pt; without it,
+    every epoch the selection run trained (its whole budget)."""
+    if cfg.train.patience is not None:
+        return max(1, math.ceil(max(selection["best_step"], 1) / batches_per_epoch))
+    return max(1, math.ceil(selection["epochs"] - 1e-9))
+
+
+def selection_checkpoint(cfg: ClassifyRunConfig, select_dir: Path) -> Path:
+    """The selection run's model that the refit model repeats on more data: best.pt when early
+    stopping chose the epochs, last.pt when the budget did."""
+    return select_dir / ("best.pt" if cfg.train.patience is not None else "last.pt")
+
+
+def concat(a: Encoded, b: Encoded) -> Encoded:
+    """Rows of `a` then rows of `b`, padded to the longer of the two."""
+    steps = max(a.x.shape[1], b.x.shape[1])
+    pad = lambda x: torch.nn.functional.pad(x, (0, 0) * (x.dim() - 2) + (0, steps - x.shape[1]))  # noqa: E731
+    return Encoded(torch.cat([pad(a.x), pad(b.x)]), torch.cat([a.lengths, b.lengths]), torch.cat([a.y, b.y]))
 
 
 def _class_weights(y: torch.Tensor, n_classes: int) -> torch.Tensor:
@@ -162,11 +259,14 @@ def _class_weights(y: torch.Tensor, n_classes: int) -> torch.Tensor:
     return len(y) / (n_classes * counts)  # "balanced": each class contributes equally
 
 
-def write_report(model: SequenceClassifier, prep: Prepared, cfg: ClassifyRunConfig, out: Path, summary: dict) -> dict:
+def write_report(model: SequenceClassifier, prep: Prepared, cfg: ClassifyRunConfig, out: Path, summary: dict,
+                 selected: SequenceClassifier | None = None, selection: dict | None = None) -> dict:
+    """`selected`/`selection`: the selection run's model and summary when the final model was refit
+    on training + validation; the validation figures are then the selection model's."""
     from rnnkit.classify.plots import plot_confusion
 
     enc = prep.encoder
-    val_probs, _ = predict_proba(model, prep.val)
+    val_probs, _ = predict_proba(selected if selected is not None else model, prep.val)
     test_probs, weights = predict_proba(model, prep.test)
     names = enc.classes + list(prep.unseen)
     index = {name: i for i, name in enumerate(names)}  # unseen labels get rows after the known classes
@@ -185,6 +285,10 @@ def write_report(model: SequenceClassifier, prep: Prepared, cfg: ClassifyRunConf
                      else {"features": enc.n_features, "patch": enc.patch, "normalize": enc.normalize}),
         "training": {k: summary.get(k) for k in ("stopped", "steps", "epochs", "elapsed_s", "best_step")},
     }
+    if selection is not None:
+        report["validation_model"] = (f"selection run ({selection['checkpoint']}), "
+                                      "before the refit on training + validation")
+        report["selection"] = {k: selection.get(k) for k in ("stopped", "steps", "epochs", "elapsed_s", "best_step")}
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     plot_confusion(np.array(report["test"]["confusion_matrix"]), names, out / "confusion.png",
                    f"{cfg.model.cell}: test accuracy {report['test']['accuracy']:.3f}")

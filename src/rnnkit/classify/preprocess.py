@@ -1,5 +1,5 @@
 """Everything fitted on the training part and stored in the checkpoint as plain data: the label
-classes, the text vocabulary or the numeric scaler, and the patch size. Also the stratified split.
+classes, the text vocabulary or the numeric scaler, the patch size and context. Also the stratified split.
 
 Leakage is impossible by construction: `SequenceEncoder.fit` is only ever given the training part
 (after the validation and test parts were carved off).
@@ -81,6 +81,7 @@ class SequenceEncoder:
     mean: list[float] = field(default_factory=list)
     std: list[float] = field(default_factory=list)
     patch: int = 1
+    context: int = 0  # neighbouring patches seen on either side of each step (0 in runs from before it existed)
 
     @classmethod
     def fit(cls, inputs: list, labels: list[str], is_text: bool, cfg: DataConfig) -> "SequenceEncoder":
@@ -93,10 +94,12 @@ class SequenceEncoder:
                        _build_vocab(inputs, cfg))
         if cfg.normalize not in ("train", "series", "none"):
             raise RnnkitError(f"unknown normalize {cfg.normalize!r}; use train, series or none")
+        if cfg.context < 0:
+            raise RnnkitError(f"context must be >= 0, got {cfg.context}")
         widths = {x.shape[1] for x in inputs}
         if len(widths) != 1:
             raise RnnkitError(f"sequences have different numbers of features: {sorted(widths)}")
-        enc = cls(classes, False, n_features=widths.pop(), normalize=cfg.normalize)
+        enc = cls(classes, False, n_features=widths.pop(), normalize=cfg.normalize, context=cfg.context)
         if cfg.normalize == "train":
             steps = np.concatenate(inputs, axis=0)  # (sum T, F)
             enc.mean = steps.mean(axis=0).tolist()
@@ -108,7 +111,7 @@ class SequenceEncoder:
     @property
     def input_size(self) -> int:
         """Vocabulary size for texts, features per recurrent step for numeric input."""
-        return len(self.vocab) if self.is_text else self.n_features * self.patch
+        return len(self.vocab) if self.is_text else self.n_features * self.patch * (2 * self.context + 1)
 
     def encode_labels(self, labels: list[str]) -> tuple[np.ndarray, dict[str, int]]:
         """Class indices, with -1 for labels never seen in training (and their counts)."""
@@ -118,7 +121,7 @@ class SequenceEncoder:
         return y, dict(sorted(unseen.items()))
 
     def encode(self, inputs: list) -> tuple[torch.Tensor, torch.Tensor, int]:
-        """(x, lengths, truncated): x (N, T) int64 for texts or (N, T, F * patch) float32."""
+        """(x, lengths, truncated): x (N, T) int64 for texts or (N, T, input_size) float32."""
         return self._encode_texts(inputs) if self.is_text else (*self._encode_series(inputs), 0)
 
     def _encode_texts(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor, int]:
@@ -144,7 +147,7 @@ class SequenceEncoder:
             if s.ndim != 2 or s.shape[1] != f:
                 raise RnnkitError(f"a sequence has {s.shape[-1]} features, the model was trained on {f}")
             x[i, : len(s)] = self.scale(s)
-        x = x.reshape(len(series), max(steps), p * f)  # (N, T/p, p*F): p consecutive steps per row
+        x = with_context(x.reshape(len(series), max(steps), p * f), self.context)  # (N, T/p, (2c+1)*p*F)
         return torch.from_numpy(x), torch.tensor(steps, dtype=torch.int64)
 
     def scale(self, s: np.ndarray) -> np.ndarray:
@@ -160,6 +163,17 @@ class SequenceEncoder:
     @classmethod
     def from_state(cls, state: dict) -> "SequenceEncoder":
         return cls(**state)
+
+
+def with_context(x: np.ndarray, context: int) -> np.ndarray:
+    """(N, S, D) patches -> (N, S, (2c+1)*D): each step with its c neighbouring patches on either
+    side, in time order, zeros beyond either end. Past a sequence's end the padded patches are
+    zeros already, so extra padding never changes what a real step sees."""
+    if context == 0:
+        return x
+    padded = np.pad(x, ((0, 0), (context, context), (0, 0)))
+    s = x.shape[1]
+    return np.concatenate([padded[:, k: k + s] for k in range(2 * context + 1)], axis=2)
 
 
 def _class_key(label: str) -> tuple:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from rnnkit.classify.metrics import classification_report
@@ -31,14 +30,21 @@ class Encoded:
 
 class ClassifyTask:
     """Shuffled mini-batches of whole sequences (each cut to its longest member), cross-entropy
-    (optionally class-weighted), and validation loss / accuracy / macro-F1."""
+    (optionally class-weighted, summed over the model's heads), and validation loss / accuracy /
+    macro-F1.
+
+    Mixup (Zhang et al. 2018) on numeric inputs: each batch is blended with a shuffled copy of
+    itself, x = lam * x + (1 - lam) * x[perm], lam ~ Beta(a, a), and the loss blends the two
+    labels' losses with the same lam. A batch is (x, lengths, y, y_mix, lam); without mixup
+    y_mix = y and lam = 1. Texts (token ids) are never mixed."""
 
     unit = "sequences"
 
     def __init__(self, train: Encoded, val: Encoded, batch_size: int, seed: int, monitor: str,
-                 class_weights: torch.Tensor | None = None, jitter: float = 0.0):
+                 class_weights: torch.Tensor | None = None, jitter: float = 0.0, mixup: float = 0.0):
         self.train, self.val = train, val
         self.jitter = jitter  # std of Gaussian noise added to numeric training inputs (augmentation)
+        self.mixup = mixup  # Beta(a, a) parameter of mixup on numeric training inputs; 0 = off
         self.batch_size = batch_size
         self.seed = seed
         self.monitor = {"loss": "val_loss", "accuracy": "val_error"}[monitor]
@@ -48,13 +54,22 @@ class ClassifyTask:
         return math.ceil(len(self.train) / self.batch_size)
 
     def batch(self, epoch: int, index: int) -> tuple[torch.Tensor, ...]:
+        """A pure function of (seed, epoch, index), noise and mixing included, for exact resume."""
         b = self.train.take(self._epoch_order(epoch)[index])
-        x = b.x
-        if self.jitter > 0 and x.is_floating_point():
-            g = torch.Generator().manual_seed((self.seed * 1_000_003 + epoch) * 100_003 + index)
-            real = (torch.arange(x.shape[1])[None, :] < b.lengths[:, None]).unsqueeze(-1)  # (B, T, 1)
+        x, lengths, y = b.x, b.lengths, b.y
+        y_mix, lam = y, torch.ones(len(y))
+        numeric = x.is_floating_point()
+        g = torch.Generator().manual_seed((self.seed * 1_000_003 + epoch) * 100_003 + index)
+        if self.jitter > 0 and numeric:
+            real = (torch.arange(x.shape[1])[None, :] < lengths[:, None]).unsqueeze(-1)  # (B, T, 1)
             x = x + self.jitter * torch.randn(x.shape, generator=g) * real  # padding stays zero
-        return x, b.lengths, b.y
+        if self.mixup > 0 and numeric and len(y) > 1:
+            rng = np.random.default_rng([self.seed, epoch, index])
+            mix = float(rng.beta(self.mixup, self.mixup))
+            perm = torch.from_numpy(rng.permutation(len(y)))
+            x = mix * x + (1.0 - mix) * x[perm]  # padding of both stays zero past the longer length
+            lengths, y_mix, lam = torch.maximum(lengths, lengths[perm]), y[perm], torch.full((len(y),), mix)
+        return x, lengths, y, y_mix, lam
 
     def _epoch_order(self, epoch: int) -> list[torch.Tensor]:
         """The epoch's batches (row indices), a pure function of (seed, epoch) for exact resume.
@@ -75,10 +90,19 @@ class ClassifyTask:
         return shuffled
 
     def train_loss(self, model: nn.Module, batch: tuple[torch.Tensor, ...], carry):
-        x, lengths, y = batch
+        x, lengths, y, y_mix, lam = batch
         out, _ = model(x, lengths=lengths)
-        weight = None if self.class_weights is None else self.class_weights.to(out.logits.device)
-        return F.cross_entropy(out.logits, y, weight=weight), None, len(y)
+        w = torch.ones(out.logits.shape[-1], device=y.device) if self.class_weights is None \
+            else self.class_weights.to(y.device)
+        # the (class-weighted) mean over rows of lam * loss(y) + (1 - lam) * loss(y_mix), per head
+        row_w = lam * w[y] + (1 - lam) * w[y_mix]
+        loss = 0.0
+        for logits in out.heads or (out.logits,):
+            logp = torch.log_softmax(logits.float(), dim=-1)
+            nll = -(lam * w[y] * logp.gather(1, y[:, None]).squeeze(1)
+                    + (1 - lam) * w[y_mix] * logp.gather(1, y_mix[:, None]).squeeze(1))
+            loss = loss + nll.sum() / row_w.sum()
+        return loss, None, len(y)
 
     def evaluate(self, model: nn.Module, device: torch.device) -> dict[str, float]:
         probs, _ = predict_proba(model, self.val, device)

@@ -22,11 +22,14 @@ def register(subparsers) -> None:
     t.add_argument("--data", required=True, metavar="PATH", help="training file (.tsv, .ts, .csv)")
     t.add_argument("--test", metavar="PATH", help="test file; without it a stratified test part is carved")
     t.add_argument("--out", required=True, metavar="DIR", help="run folder")
-    t.add_argument("--model", choices=KINDS, help="network (default attention)")
+    t.add_argument("--model", choices=KINDS, help="network (default bilstm; attention for the attention views)")
     t.add_argument("--hidden", type=int, help="hidden units per direction")
     t.add_argument("--layers", type=int, help="recurrent layers")
     t.add_argument("--dropout", type=float, help="dropout (embedding, between layers, before the head)")
     t.add_argument("--embed-dim", type=int, help="token embedding size (texts; default = hidden)")
+    t.add_argument("--summary", choices=["final", "pooled", "both"],
+                   help="bilstm/lstm/gru/rnn: head on the final state, on the mean+max of the step outputs, "
+                   "or both heads averaged (default both)")
     _data_flags(t)
     d = t.add_argument_group("encoding and splits")
     d.add_argument("--tokens", choices=["word", "char"], help="text tokens (default word)")
@@ -36,7 +39,14 @@ def register(subparsers) -> None:
     d.add_argument("--normalize", choices=["train", "series", "none"],
                    help="numeric input: scaler fit on the training part (default), z-score per series, or none")
     d.add_argument("--patch", type=int, help="numeric input: steps folded into one recurrent step (0 = auto)")
+    d.add_argument("--context", type=int,
+                   help="numeric input: neighbouring patches each recurrent step also sees, per side (default 1)")
+    d.add_argument("--mixup", type=float, metavar="ALPHA",
+                   help="numeric input: mixup augmentation, Beta(ALPHA, ALPHA); 0 turns it off (default 0.4)")
     d.add_argument("--val-fraction", type=float, help="stratified validation share of the training part")
+    d.add_argument("--no-refit", dest="refit", action="store_const", const=False,
+                   help="keep the model chosen on the validation part instead of training again on "
+                   "training + validation for the chosen number of epochs")
     d.add_argument("--test-fraction", type=float, help="test share carved from --data when --test is absent")
     d.add_argument("--split", choices=["stratified", "ordered"],
                    help="how that test part is carved: stratified at random, or the last rows in file order")
@@ -86,11 +96,12 @@ def _train(args: argparse.Namespace) -> int:
 
     data = _data_overrides(args)
     data.update(tokens=args.tokens, keep_digits=args.keep_digits, max_len=args.max_len,
-                normalize=args.normalize, patch=args.patch, val_fraction=args.val_fraction,
+                normalize=args.normalize, patch=args.patch, context=args.context, mixup=args.mixup,
+                refit=args.refit, val_fraction=args.val_fraction,
                 test_fraction=args.test_fraction, split=args.split, batch_size=args.batch_size,
                 class_weights=args.class_weights, monitor=args.monitor)
     model = {"cell": args.model, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout,
-             "embed_dim": args.embed_dim}
+             "embed_dim": args.embed_dim, "summary": args.summary}
     cfg = resolve_config(args.config, {"model": model, "train": train_overrides(args), "data": data}, args.data)
     train(cfg, args.data, args.test, args.out, resume=args.resume)
     return 0

@@ -90,7 +90,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         # classify's data flags are named after their [data] keys (--no-header sets `header`)
         data = {f.name: getattr(args, f.name) for f in fields(DataConfig) if hasattr(args, f.name)}
         model = {"cell": args.model, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout,
-                 "embed_dim": args.embed_dim}
+                 "embed_dim": args.embed_dim, "summary": args.summary}
         return {"model": model, "train": train_overrides(args), "data": data}
     return {
         "model": {"cell": args.cell, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout},

@@ -194,7 +194,7 @@ def encode_text(enc: dict, text: str) -> np.ndarray:
 
 
 def encode_series(enc: dict, series: np.ndarray) -> np.ndarray:
-    """(T, F) values -> (1, ceil(T / patch), patch * F) float32, scaled as in training."""
+    """(T, F) values -> (1, ceil(T / patch), (2 * context + 1) * patch * F) float32, as in training."""
     s = np.asarray(series, dtype=np.float32)
     if s.ndim == 1 and enc["n_features"] == 1:
         s = s[:, None]
@@ -204,11 +204,12 @@ def encode_series(enc: dict, series: np.ndarray) -> np.ndarray:
         s = (s - np.asarray(enc["mean"], dtype=np.float32)) / np.asarray(enc["std"], dtype=np.float32)
     elif enc["normalize"] == "series":
         s = (s - s.mean(axis=0)) / np.maximum(s.std(axis=0), 1e-8)
-    p = enc["patch"]
+    p, c = enc["patch"], enc.get("context", 0)
     steps = -(-len(s) // p)
     x = np.zeros((steps * p, s.shape[1]), dtype=np.float32)
     x[: len(s)] = s
-    return x.reshape(1, steps, p * s.shape[1])
+    x = np.pad(x.reshape(steps, p * s.shape[1]), ((c, c), (0, 0)))  # c neighbouring patches each side
+    return np.concatenate([x[k: k + steps] for k in range(2 * c + 1)], axis=1)[None]
 
 
 def classify(model: OnnxModel, item: str | np.ndarray) -> dict[str, float]:
