@@ -117,6 +117,7 @@ def train_classify(out: Path) -> None:
     from rnnkit.classify.estimator import train
 
     cfg = ClassifyRunConfig()
+    cfg.model.cell = "attention"  # the model with the most layers to quantize (and its weights to show)
     cfg.train.threads = 1
     train(cfg, DATA / "ucr" / "GunPoint_TRAIN.tsv", DATA / "ucr" / "GunPoint_TEST.tsv", out, log=quiet)
 

@@ -16,9 +16,11 @@ def register(subparsers) -> None:
     sub = p.add_subparsers(dest="classify_command", metavar="ACTION", required=True)
 
     t = sub.add_parser("train", help="train a classifier; writes report.json, confusion.png, attention view",
-                       description="Train on --data, score the best checkpoint once on --test (or on a part "
-                       "carved from --data), and write report.json, confusion.png and, for --model attention, "
-                       "attention.png (series) or attention.html (texts) into --out.")
+                       description="Train on --data: a selection run (OUT/select/) on the training part fixes the "
+                       "number of epochs and reports the validation figures, then a fresh model trains that long "
+                       "on training + validation (--no-refit: keep the selection run's model). Score it once on "
+                       "--test (or on a part carved from --data), and write report.json, confusion.png and, for "
+                       "--model attention, attention.png (series) or attention.html (texts) into --out.")
     t.add_argument("--data", required=True, metavar="PATH", help="training file (.tsv, .ts, .csv)")
     t.add_argument("--test", metavar="PATH", help="test file; without it a stratified test part is carved")
     t.add_argument("--out", required=True, metavar="DIR", help="run folder")
