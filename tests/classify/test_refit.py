@@ -35,6 +35,7 @@ def test_without_early_stopping_the_refit_trains_the_whole_budget_on_all_rows(tm
     assert refit["steps"] == 3 * 5 and selection["steps"] == 3 * 4  # 40 rows vs the 32 left after validation
     assert report["sizes"] == {"train": 32, "validation": 8, "test": 10}
     assert report["selection"]["epochs"] == 3 and "select/last.pt" in report["validation_model"]
+    assert "best_step" not in report["training"] and report["training"]["epochs"] == 3
     final = load_checkpoint(run / "best.pt")["model"]  # the refit's final weights, not a "best" epoch
     last = load_checkpoint(run / "last.pt")["model"]
     assert all(torch.equal(final[k], last[k]) for k in final)

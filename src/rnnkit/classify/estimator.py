@@ -283,7 +283,9 @@ def write_report(model: SequenceClassifier, prep: Prepared, cfg: ClassifyRunConf
         "truncated_texts": prep.truncated,
         "encoding": ({"tokens": enc.tokens, "vocabulary": len(enc.vocab), "max_len": enc.max_len} if enc.is_text
                      else {"features": enc.n_features, "patch": enc.patch, "normalize": enc.normalize}),
-        "training": {k: summary.get(k) for k in ("stopped", "steps", "epochs", "elapsed_s", "best_step")},
+        # a refit has no best step: it keeps its final weights (validation was part of its data)
+        "training": {k: summary.get(k) for k in ("stopped", "steps", "epochs", "elapsed_s", "best_step")
+                     if not (selection is not None and k == "best_step")},
     }
     if selection is not None:
         report["validation_model"] = (f"selection run ({selection['checkpoint']}), "
