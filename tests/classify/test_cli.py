@@ -124,10 +124,13 @@ def _bad_inputs(tmp_path):
         ("bad.ts", "@problemName X\n@univariate maybe\n@oops\n@data\n1,2:a\n", [], "malformed .ts header"),
         ("nonnum.tsv", "1\t0.1\t0.2\n2\t0.1\tzz\n", [], "is not a number"),
         ("empty.csv", "text,label\nhello,a\n  ,b\nbye,b\n", [], "empty text"),
+        ("mix.tsv", "1\t0.1\t0.2\n2\t0.3\t0.4\n1\t0.1\t0.3\n2\t0.2\t0.4\n", ["--mixup", "-1"], "mixup must be >= 0"),
+        ("ctx.tsv", "1\t0.1\t0.2\n2\t0.3\t0.4\n1\t0.1\t0.3\n2\t0.2\t0.4\n", ["--context", "-1"],
+         "context must be >= 0"),
     ]
 
 
-@pytest.mark.parametrize("case", range(6))
+@pytest.mark.parametrize("case", range(8))
 def test_bad_input_is_one_line_exit_2(tmp_path, capsys, case):
     name, body, flags, fragment = _bad_inputs(tmp_path)[case]
     path = tmp_path / name

@@ -72,6 +72,8 @@ def check_config(cfg: ClassifyRunConfig) -> None:
         raise RnnkitError(f"summary must be one of {', '.join(SUMMARIES)}, got {cfg.model.summary!r}")
     if d.mixup < 0:
         raise RnnkitError(f"mixup must be >= 0 (0 = off), got {d.mixup}")
+    if d.context < 0:
+        raise RnnkitError(f"context must be >= 0, got {d.context}")
 
 
 def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path | None, log: Log) -> Prepared:

@@ -94,8 +94,6 @@ class SequenceEncoder:
                        _build_vocab(inputs, cfg))
         if cfg.normalize not in ("train", "series", "none"):
             raise RnnkitError(f"unknown normalize {cfg.normalize!r}; use train, series or none")
-        if cfg.context < 0:
-            raise RnnkitError(f"context must be >= 0, got {cfg.context}")
         widths = {x.shape[1] for x in inputs}
         if len(widths) != 1:
             raise RnnkitError(f"sequences have different numbers of features: {sorted(widths)}")
