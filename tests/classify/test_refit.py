@@ -28,7 +28,9 @@ def _cfg(**train_keys) -> ClassifyRunConfig:
 def test_without_early_stopping_the_refit_trains_the_whole_budget_on_all_rows(tmp_path):
     data, test = write_ucr(tmp_path / "a_TRAIN.tsv", n=40), write_ucr(tmp_path / "a_TEST.tsv", n=10, seed=1)
     run = tmp_path / "run"
-    report = train(_cfg(max_epochs=3), data, test, run, log=lambda _: None)
+    lines = []
+    report = train(_cfg(max_epochs=3), data, test, run, log=lines.append)
+    assert any(line.startswith("refit: the budget is 3 epoch(s)") for line in lines)
     selection = json.loads((run / "select" / "summary.json").read_text())
     refit = json.loads((run / "summary.json").read_text())
     assert selection["epochs"] == refit["epochs"] == 3
@@ -46,7 +48,9 @@ def test_without_early_stopping_the_refit_trains_the_whole_budget_on_all_rows(tm
 def test_with_early_stopping_the_refit_repeats_the_chosen_epochs(tmp_path):
     data, test = write_ucr(tmp_path / "a_TRAIN.tsv", n=40), write_ucr(tmp_path / "a_TEST.tsv", n=10, seed=1)
     run = tmp_path / "run"
-    report = train(_cfg(max_epochs=12, patience=2, lr=0.3), data, test, run, log=lambda _: None)
+    lines = []
+    report = train(_cfg(max_epochs=12, patience=2, lr=0.3), data, test, run, log=lines.append)
+    assert any(line.startswith("refit: early stopping on the validation part chose") for line in lines)
     selection = json.loads((run / "select" / "summary.json").read_text())
     chosen_epochs = selection["best_step"] // 4
     assert selection["stopped"] == "early_stopping" and chosen_epochs < selection["epochs"]

@@ -174,7 +174,7 @@ def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path |
         not_main, selection = e, json.loads((select_dir / "summary.json").read_text())
     if not score_test:
         return {"training": selection}
-    if selection["stopped"] == "interrupted":
+    if selection["stopped"] in ("interrupted", "nan_loss"):  # fit() has said what happened and what to do
         return {"training": selection}
     select_ckpt = selection_checkpoint(cfg, select_dir)  # before the refit config replaces cfg
     if refit:
@@ -211,6 +211,7 @@ def _refit(cfg: ClassifyRunConfig, prep: Prepared, task: ClassifyTask, selection
     from rnnkit.train import fit, load_checkpoint, save_checkpoint
 
     epochs = refit_epochs(cfg, selection, task.batches_per_epoch())
+    chose = "early stopping on the validation part chose" if cfg.train.patience is not None else "the budget is"
     full = concat(prep.train, prep.val)
     refit_task = _task(cfg, full, prep)
     cfg = replace(cfg, train=replace(cfg.train, max_epochs=epochs, max_steps=None, max_minutes=None,
@@ -222,7 +223,6 @@ def _refit(cfg: ClassifyRunConfig, prep: Prepared, task: ClassifyTask, selection
             (out / name).unlink(missing_ok=True)
         resume = False
     if not resume:
-        chose = "early stopping on the validation part chose" if cfg.train.patience is not None else "the budget is"
         log(f"refit: {chose} {epochs} epoch(s); training a fresh model on training + validation "
             f"({len(full)} sequences) for {epochs} epoch(s). Validation figures from here on are not held "
             "out; the report's are the selection run's (select/).")
