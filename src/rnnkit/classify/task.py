@@ -59,8 +59,8 @@ class ClassifyTask:
         x, lengths, y = b.x, b.lengths, b.y
         y_mix, lam = y, torch.ones(len(y))
         numeric = x.is_floating_point()
-        g = torch.Generator().manual_seed((self.seed * 1_000_003 + epoch) * 100_003 + index)
         if self.jitter > 0 and numeric:
+            g = torch.Generator().manual_seed((self.seed * 1_000_003 + epoch) * 100_003 + index)
             real = (torch.arange(x.shape[1])[None, :] < lengths[:, None]).unsqueeze(-1)  # (B, T, 1)
             x = x + self.jitter * torch.randn(x.shape, generator=g) * real  # padding stays zero
         if self.mixup > 0 and numeric and len(y) > 1:
