@@ -114,3 +114,13 @@ def test_loss_is_weighted_cross_entropy_and_sums_heads():
     assert torch.allclose(mixed, expected)
     two, _, _ = task.train_loss(_Fixed(logits, other), (x, None, y, y, torch.ones(6)), None)
     assert torch.allclose(two, F.cross_entropy(logits, y, weight=weights) + F.cross_entropy(other, y, weight=weights))
+
+
+def test_concat_pads_both_parts_to_the_longer():
+    a = Encoded(torch.ones(2, 3, 2), torch.tensor([3, 2]), torch.tensor([0, 1]))
+    b = Encoded(torch.full((1, 5, 2), 2.0), torch.tensor([5]), torch.tensor([1]))
+    both = a.concat(b)
+    assert both.x.shape == (3, 5, 2) and both.lengths.tolist() == [3, 2, 5] and both.y.tolist() == [0, 1, 1]
+    assert torch.all(both.x[:2, 3:] == 0) and torch.equal(both.x[2], b.x[0])
+    ids = Encoded(torch.ones(1, 2, dtype=torch.int64), torch.tensor([2]), torch.tensor([0]))
+    assert ids.concat(Encoded(torch.ones(1, 4, dtype=torch.int64), torch.tensor([4]), torch.tensor([1]))).x.shape == (2, 4)

@@ -212,7 +212,7 @@ def _refit(cfg: ClassifyRunConfig, prep: Prepared, task: ClassifyTask, selection
 
     epochs = refit_epochs(cfg, selection, task.batches_per_epoch())
     chose = "early stopping on the validation part chose" if cfg.train.patience is not None else "the budget is"
-    full = concat(prep.train, prep.val)
+    full = prep.train.concat(prep.val)
     refit_task = _task(cfg, full, prep)
     cfg = replace(cfg, train=replace(cfg.train, max_epochs=epochs, max_steps=None, max_minutes=None,
                                      patience=None, eval_every=refit_task.batches_per_epoch()))
@@ -247,13 +247,6 @@ def selection_checkpoint(cfg: ClassifyRunConfig, select_dir: Path) -> Path:
     """The selection run's model that the refit model repeats on more data: best.pt when early
     stopping chose the epochs, last.pt when the budget did."""
     return select_dir / ("best.pt" if cfg.train.patience is not None else "last.pt")
-
-
-def concat(a: Encoded, b: Encoded) -> Encoded:
-    """Rows of `a` then rows of `b`, padded to the longer of the two."""
-    steps = max(a.x.shape[1], b.x.shape[1])
-    pad = lambda x: torch.nn.functional.pad(x, (0, 0) * (x.dim() - 2) + (0, steps - x.shape[1]))  # noqa: E731
-    return Encoded(torch.cat([pad(a.x), pad(b.x)]), torch.cat([a.lengths, b.lengths]), torch.cat([a.y, b.y]))
 
 
 def _class_weights(y: torch.Tensor, n_classes: int) -> torch.Tensor:

@@ -27,6 +27,16 @@ class Encoded:
         steps = int(lengths.max()) if len(rows) else 0
         return Encoded(self.x[rows, :steps], lengths, self.y[rows])
 
+    def concat(self, other: "Encoded") -> "Encoded":
+        """Rows of `self` then rows of `other`, padded to the longer of the two."""
+        steps = max(self.x.shape[1], other.x.shape[1])
+
+        def pad(x: torch.Tensor) -> torch.Tensor:  # zeros after the last step; feature axes untouched
+            return torch.nn.functional.pad(x, (0, 0) * (x.dim() - 2) + (0, steps - x.shape[1]))
+
+        return Encoded(torch.cat([pad(self.x), pad(other.x)]), torch.cat([self.lengths, other.lengths]),
+                       torch.cat([self.y, other.y]))
+
 
 class ClassifyTask:
     """Shuffled mini-batches of whole sequences (each cut to its longest member), cross-entropy

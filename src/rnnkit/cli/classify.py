@@ -92,19 +92,24 @@ def _data_overrides(args: argparse.Namespace) -> dict:
             "id_col": args.id_col, "time_col": args.time_col, "header": args.header}
 
 
+def overrides(args: argparse.Namespace) -> dict:
+    """The config overrides of `classify train`'s flags (also `rnnkit tune classify`'s). The data
+    flags are named after their [data] keys (--no-header sets `header`, --no-refit `refit`)."""
+    from dataclasses import fields
+
+    from rnnkit.classify.config import DataConfig
+
+    data = {f.name: getattr(args, f.name) for f in fields(DataConfig) if hasattr(args, f.name)}
+    model = {"cell": args.model, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout,
+             "embed_dim": args.embed_dim, "summary": args.summary}
+    return {"model": model, "train": train_overrides(args), "data": data}
+
+
 @train_entry
 def _train(args: argparse.Namespace) -> int:
     from rnnkit.classify.estimator import resolve_config, train
 
-    data = _data_overrides(args)
-    data.update(tokens=args.tokens, keep_digits=args.keep_digits, max_len=args.max_len,
-                normalize=args.normalize, patch=args.patch, context=args.context, mixup=args.mixup,
-                refit=args.refit, val_fraction=args.val_fraction,
-                test_fraction=args.test_fraction, split=args.split, batch_size=args.batch_size,
-                class_weights=args.class_weights, monitor=args.monitor)
-    model = {"cell": args.model, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout,
-             "embed_dim": args.embed_dim, "summary": args.summary}
-    cfg = resolve_config(args.config, {"model": model, "train": train_overrides(args), "data": data}, args.data)
+    cfg = resolve_config(args.config, overrides(args), args.data)
     train(cfg, args.data, args.test, args.out, resume=args.resume)
     return 0
 

@@ -83,15 +83,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
         return forecast_overrides(args)
     if args.tune_task == "classify":
-        from dataclasses import fields
+        from rnnkit.cli.classify import overrides as classify_overrides
 
-        from rnnkit.classify.config import DataConfig
-
-        # classify's data flags are named after their [data] keys (--no-header sets `header`)
-        data = {f.name: getattr(args, f.name) for f in fields(DataConfig) if hasattr(args, f.name)}
-        model = {"cell": args.model, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout,
-                 "embed_dim": args.embed_dim, "summary": args.summary}
-        return {"model": model, "train": train_overrides(args), "data": data}
+        return classify_overrides(args)
     return {
         "model": {"cell": args.cell, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout},
         "data": {"corpus": args.corpus, "seq_len": args.seq_len, "batch_size": args.batch_size,
