@@ -24,7 +24,7 @@ from rnnkit.config import TrainConfig
 from rnnkit.models.state import detach_state
 from rnnkit.text.corpus import read_text
 from rnnkit.text.task import TextDataConfig, TextLMTask, build_model, split_ids
-from rnnkit.config import ModelConfig
+from rnnkit.config import TextModelConfig
 from rnnkit.text.tokenizer import CharTokenizer
 from rnnkit.train import fit
 
@@ -67,7 +67,7 @@ def main() -> None:
     train_ids, _ = split_ids(tok.encode(text), 0.1)
     data = TextDataConfig(seq_len=100, batch_size=64)
     task = TextLMTask(train_ids, train_ids[-2001:], data, seed=0)
-    mcfg = ModelConfig(cell="lstm", hidden=256, layers=2, dropout=0.0)
+    mcfg = TextModelConfig(cell="lstm", hidden=256, layers=2, dropout=0.0)
     chars = args.steps * 64 * 100
     bare, trainer = [], []
     with tempfile.TemporaryDirectory() as tmp:

@@ -8,7 +8,8 @@ folder and into every checkpoint as plain data (`to_dict`), so `from_dict` can r
 from __future__ import annotations
 
 import dataclasses
-import tomllib
+import math
+import sys
 import types
 import typing
 from dataclasses import dataclass, field
@@ -17,6 +18,11 @@ from typing import Any, TypeVar
 
 from rnnkit.errors import RnnkitError
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from PyPI (a dependency there, see pyproject.toml)
+    import tomli as tomllib
+
 T = TypeVar("T")
 
 CELLS = ("lstm", "gru", "rnn")
@@ -24,16 +30,46 @@ CELLS = ("lstm", "gru", "rnn")
 
 @dataclass
 class ModelConfig:
-    """The network. `cell` picks the recurrent core; task packages add their own heads."""
+    """The network settings every task shares. `cell` picks the recurrent core; each task has its
+    own subclass below with the keys only it reads, so a key of another task is an unknown key.
+    Values are checked when the config is built (flags, TOML, a tuner's trial or a checkpoint)."""
 
-    cell: str = "lstm"  # lstm | gru | rnn, or for forecasting/classification also bilstm | attention
+    cell: str = "lstm"  # which kinds a task accepts is checked by the task
     hidden: int = 256
     layers: int = 2
     dropout: float = 0.0  # between recurrent layers and before the head
-    embed_dim: int | None = None  # text only; None = hidden
-    tie_weights: bool = False  # text only; needs embed_dim == hidden
     layer_norm: bool = False  # layer norm on the core's output, before the head
-    summary: str = "final"  # classification, recurrent kinds: final | pooled | both (see models/classifier.py)
+
+    def __post_init__(self) -> None:
+        check_model(self)
+
+
+@dataclass
+class TextModelConfig(ModelConfig):
+    """The character language model (models/charlm.py)."""
+
+    embed_dim: int | None = None  # None = hidden
+    tie_weights: bool = False  # share the embedding with the output layer; needs embed_dim == hidden
+
+
+@dataclass
+class ForecastModelConfig(ModelConfig):
+    """The window forecaster (models/forecaster.py): cell is lstm | gru | rnn | bilstm | attention."""
+
+
+@dataclass
+class ClassifyModelConfig(ModelConfig):
+    """The sequence classifier (models/classifier.py): cell is bilstm | attention | lstm | gru | rnn."""
+
+    embed_dim: int | None = None  # token embedding size for texts; None = hidden
+    summary: str = "final"  # recurrent kinds: final | pooled | both (see models/classifier.py)
+
+
+# The model config of each task, by checkpoint kind (train/checkpoint.py reads older checkpoints,
+# written when one ModelConfig held every task's keys, through it).
+MODEL_CONFIGS: dict[str, type[ModelConfig]] = {
+    "text": TextModelConfig, "forecast": ForecastModelConfig, "classify": ClassifyModelConfig,
+}
 
 
 @dataclass
@@ -42,7 +78,7 @@ class TrainConfig:
 
     lr: float = 2e-3
     weight_decay: float = 0.01
-    grad_clip: float = 1.0
+    grad_clip: float = 1.0  # 0 turns clipping off
     schedule: str = "cosine"  # cosine | plateau | constant
     warmup_steps: int = 100
     min_lr_ratio: float = 0.05  # cosine floor, as a fraction of lr
@@ -51,13 +87,86 @@ class TrainConfig:
     max_steps: int | None = None
     max_epochs: int | None = None
     max_minutes: float | None = None
-    eval_every: int = 200  # steps between evaluations (and last.pt writes)
+    eval_every: int = 200  # steps between evaluations (and last.pt writes); forecast/classify: 0 = each epoch
     patience: int | None = None  # evaluations without improvement before early stopping
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda
     threads: int | None = 1  # torch intra-op threads; None leaves torch's default
     precision: str = "fp32"  # fp32 | bf16 (autocast) | auto (bf16 where the hardware has it natively)
     log_every: int = 20
+
+    def __post_init__(self) -> None:
+        check_train(self)
+
+
+# -- the one validator for model and training settings -----------------------------------------
+# Each message names the config key and, where there is one, the flag that sets it.
+
+def check_model(m: ModelConfig) -> None:
+    _at_least("model.hidden (--hidden)", m.hidden, 1)
+    _at_least("model.layers (--layers)", m.layers, 1)
+    _finite("model.dropout (--dropout)", m.dropout)
+    if not 0.0 <= m.dropout < 1.0:
+        raise RnnkitError(f"model.dropout (--dropout) must be in [0, 1), got {m.dropout}")
+    embed = getattr(m, "embed_dim", None)
+    if embed is not None:
+        _at_least("model.embed_dim (--embed-dim)", embed, 1)
+    if getattr(m, "tie_weights", False) and (embed or m.hidden) != m.hidden:
+        raise RnnkitError(f"model.tie_weights needs model.embed_dim equal to model.hidden ({m.hidden}) or unset, "
+                          f"got {embed}")
+    summary = getattr(m, "summary", None)
+    if summary is not None and summary not in SUMMARIES:
+        raise RnnkitError(f"model.summary (--summary) must be one of {', '.join(SUMMARIES)}, got {summary!r}")
+
+
+SUMMARIES = ("final", "pooled", "both")
+
+
+def check_train(t: TrainConfig) -> None:
+    _finite("train.lr (--lr)", t.lr)
+    if t.lr <= 0:
+        raise RnnkitError(f"train.lr (--lr) must be > 0, got {t.lr}")
+    for name in ("weight_decay", "grad_clip", "min_lr_ratio"):
+        value = getattr(t, name)
+        _finite(f"train.{name}", value)
+        if value < 0:
+            raise RnnkitError(f"train.{name} must be >= 0, got {value}")
+    if t.min_lr_ratio > 1:
+        raise RnnkitError(f"train.min_lr_ratio must be in [0, 1], got {t.min_lr_ratio}")
+    _finite("train.plateau_factor", t.plateau_factor)
+    if not 0 < t.plateau_factor <= 1:
+        raise RnnkitError(f"train.plateau_factor must be in (0, 1], got {t.plateau_factor}")
+    if t.schedule not in ("cosine", "plateau", "constant"):
+        raise RnnkitError(f"train.schedule must be cosine, plateau or constant, got {t.schedule!r}")
+    if t.precision not in ("auto", "fp32", "bf16"):
+        raise RnnkitError(f"train.precision (--precision) must be auto, fp32 or bf16, got {t.precision!r}")
+    _at_least("train.warmup_steps", t.warmup_steps, 0)
+    _at_least("train.plateau_patience", t.plateau_patience, 1)
+    _at_least("train.eval_every (--eval-every)", t.eval_every, 0)
+    _at_least("train.log_every", t.log_every, 1)
+    for name in ("max_steps", "max_epochs", "patience", "threads"):
+        value = getattr(t, name)
+        if value is not None:
+            _at_least(f"train.{name} (--{name.replace('_', '-')})", value, 1)
+    if t.max_minutes is not None:
+        _finite("train.max_minutes (--max-minutes)", t.max_minutes)
+        if t.max_minutes <= 0:
+            raise RnnkitError(f"train.max_minutes (--max-minutes) must be > 0, got {t.max_minutes}")
+
+
+def check_batch_size(name: str, value: int) -> None:
+    """Batch sizes live in each task's data table; one rule for all of them."""
+    _at_least(name, value, 1)
+
+
+def _at_least(name: str, value: int, low: int) -> None:
+    if value < low:
+        raise RnnkitError(f"{name} must be >= {low}, got {value}")
+
+
+def _finite(name: str, value: float) -> None:
+    if not math.isfinite(value):
+        raise RnnkitError(f"{name} must be a finite number, got {value}")
 
 
 def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:

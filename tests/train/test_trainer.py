@@ -7,7 +7,7 @@ import signal
 import pytest
 import torch
 
-from rnnkit.errors import RnnkitError
+from rnnkit.errors import RnnkitError, TrainingDiverged, TrainingInterrupted
 from rnnkit.text.task import train_text
 from rnnkit.train import load_checkpoint
 from tests.helpers import tiny_text_config, write_corpus
@@ -47,9 +47,10 @@ def test_sigint_saves_last_checkpoint_and_reports_interrupted(tmp_path):
         return False
 
     before = signal.getsignal(signal.SIGINT)  # SIG_IGN when the test runner was started in the background
-    result = train_text(cfg, tmp_path / "run", on_step=interrupt)
-    assert result.stopped == "interrupted"
+    with pytest.raises(TrainingInterrupted, match="--resume"):
+        train_text(cfg, tmp_path / "run", on_step=interrupt)
     assert load_checkpoint(tmp_path / "run" / "last.pt")["progress"]["step"] == 3
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["stopped"] == "interrupted"
     assert signal.getsignal(signal.SIGINT) is before  # the previous handler is restored
 
 
@@ -67,14 +68,12 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
         return (loss * float("nan") if calls["n"] == 5 else loss), state, n
 
     monkeypatch.setattr(text_task.TextLMTask, "train_loss", poisoned)
-    messages = []
-    result = train_text(cfg, tmp_path / "run", log=messages.append)
-    assert result.stopped == "nan_loss"
-    assert result.summary["steps"] == 4
+    with pytest.raises(TrainingDiverged, match="NaN.*last.pt, step 4"):
+        train_text(cfg, tmp_path / "run")
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["steps"] == 4
     last = load_checkpoint(tmp_path / "run" / "last.pt")
     assert last["progress"]["step"] == 4
     assert all(torch.isfinite(t).all() for t in last["model"].values())
-    assert any("NaN" in m and "last.pt" in m for m in messages)
 
 
 def test_early_stopping_on_no_improvement(tmp_path):

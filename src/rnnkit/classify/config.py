@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rnnkit.config import ModelConfig, TrainConfig, from_dict, load_toml, merge, to_dict
+from rnnkit.config import ClassifyModelConfig, TrainConfig, from_dict, load_toml, merge, to_dict
 
 MODEL_KINDS = ("bilstm", "attention", "lstm", "gru", "rnn")
 FORMATS = ("auto", "ucr", "ts", "csv", "tsv")
@@ -59,8 +59,8 @@ class DataConfig:
     monitor: str = "loss"  # loss | accuracy: what picks best.pt and drives early stopping
 
 
-def _model() -> ModelConfig:
-    return ModelConfig(cell="bilstm", hidden=64, layers=1, dropout=0.2, summary="both")
+def _model() -> ClassifyModelConfig:
+    return ClassifyModelConfig(cell="bilstm", hidden=64, layers=1, dropout=0.2, summary="both")
 
 
 def _train() -> TrainConfig:
@@ -71,7 +71,7 @@ def _train() -> TrainConfig:
 
 @dataclass
 class ClassifyRunConfig:
-    model: ModelConfig = field(default_factory=_model)
+    model: ClassifyModelConfig = field(default_factory=_model)
     train: TrainConfig = field(default_factory=_train)
     data: DataConfig = field(default_factory=DataConfig)
 

@@ -167,7 +167,8 @@ def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path |
     not_main = None
     try:  # a resumed run whose budget is already spent returns at once
         selection = fit(build_model(cfg, prep.encoder), task, cfg.train, select_dir, kind="classify",
-                        config=to_dict(cfg), extra=extra, resume=resume, log=log, on_eval=on_eval).summary
+                        config=to_dict(cfg), extra=extra, data_fingerprint=_fingerprint(prep), resume=resume,
+                        log=log, on_eval=on_eval).summary
     except NotMainRank as e:  # another DDP rank: take part in the refit too, then stop
         if not refit:
             raise
@@ -228,11 +229,18 @@ def _refit(cfg: ClassifyRunConfig, prep: Prepared, task: ClassifyTask, selection
             "out; the report's are the selection run's (select/).")
     torch.manual_seed(cfg.train.seed)
     result = fit(build_model(cfg, prep.encoder), refit_task, cfg.train, out, kind="classify",
-                 config=to_dict(cfg), extra=extra, resume=resume, log=log)
+                 config=to_dict(cfg), extra=extra, data_fingerprint=_fingerprint(prep), resume=resume, log=log)
     if result.stopped != "interrupted":  # the final weights, not the "best" on data it trained on
         last = load_checkpoint(out / "last.pt", kind="classify")
         save_checkpoint(out / "best.pt", {k: last[k] for k in ("kind", "config", "extra", "model", "progress")})
     return result.summary, cfg
+
+
+def _fingerprint(prep: Prepared) -> str:
+    """What the runs train on (the encoded training and validation parts), for `--resume`."""
+    from rnnkit.train.fingerprint import data_fingerprint
+
+    return data_fingerprint(prep.encoder.state(), prep.train, prep.val)
 
 
 def refit_epochs(cfg: ClassifyRunConfig, selection: dict, batches_per_epoch: int) -> int:

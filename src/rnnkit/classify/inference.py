@@ -37,7 +37,7 @@ def load_run(run: str | Path) -> tuple[SequenceClassifier, SequenceEncoder, Clas
     cfg = from_dict(ClassifyRunConfig, ckpt["config"])
     encoder = SequenceEncoder.from_state(ckpt["extra"]["encoder"])
     model = build_model(cfg, encoder)
-    from rnnkit.export.quantize import load_weights  # int8 runs (rnnkit quantize) too
+    from rnnkit.train.int8 import load_weights  # int8 runs (rnnkit quantize) too
 
     model = load_weights(model, ckpt)
     return model.eval(), encoder, cfg

@@ -58,7 +58,7 @@ def check_writable(out: Path) -> None:
 def load_for_export(run: str | Path) -> tuple[nn.Module, dict[str, Any], bool, int, int, bool]:
     """(float model, task metadata, reads token ids, input width, whole-sequence example length,
     whole-sequence length varies)."""
-    from rnnkit.export.quantize import is_quantized
+    from rnnkit.train.int8 import is_quantized
     from rnnkit.train.checkpoint import load_checkpoint, resolve_checkpoint
 
     path = resolve_checkpoint(run)

@@ -16,30 +16,21 @@ dequantized weights would not: a -128 entry changes the symmetric scale).
 from __future__ import annotations
 
 import shutil
-import warnings
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 from torch.ao.nn.quantized import dynamic as qdyn
-from torch.ao.nn.quantized.dynamic.modules.rnn import PackedParameter
 
 from rnnkit.errors import RnnkitError
+from rnnkit.train.int8 import is_quantized, is_quantized_model, load_weights, quantize_module
+
+__all__ = ["int8_state", "is_quantized", "is_quantized_model", "load_weights", "quantize_module", "quantize_run"]
 
 API = "torch.ao.quantization.quantize_dynamic (deprecated in torch 2.13, still functional)"
-_LAYERS = {nn.LSTM, nn.GRU, nn.Linear}
 # run-folder files that describe the run and stay valid for its quantized copy
 _COPIED = ("config.json", "summary.json", "report.json", "cleaning.json")
-
-
-def quantize_module(model: nn.Module) -> nn.Module:
-    """A new module with int8 dynamic LSTM/GRU/Linear layers (float model untouched)."""
-    from torch.ao.quantization import quantize_dynamic
-
-    with warnings.catch_warnings():  # the API's own deprecation notices, said once in the docs instead
-        warnings.simplefilter("ignore")
-        return quantize_dynamic(model, _LAYERS, dtype=torch.qint8, inplace=False)
 
 
 def _quantized_weights(qmodel: nn.Module) -> dict[str, torch.Tensor]:
@@ -69,61 +60,6 @@ def int8_state(model: nn.Module) -> tuple[dict[str, torch.Tensor], dict[str, Any
         scales[key] = [float(q.q_scale()), int(q.q_zero_point())]
     record = {"dtype": "qint8", "api": API, "scales": scales}
     return state, record
-
-
-def is_quantized(ckpt: dict) -> bool:
-    return bool((ckpt.get("extra") or {}).get("quantized"))
-
-
-def is_quantized_model(model: nn.Module) -> bool:
-    """True when `model` has int8 dynamic layers (it can run, but not train)."""
-    return any(isinstance(m, (qdyn.Linear, qdyn.LSTM, qdyn.GRU)) for m in model.modules())
-
-
-def load_weights(model: nn.Module, ckpt: dict) -> nn.Module:
-    """Load `ckpt["model"]` into `model`; for a quantized run, return its int8 dynamic version.
-
-    The hook every task loader calls instead of `model.load_state_dict(ckpt["model"])`."""
-    if not is_quantized(ckpt):
-        model.load_state_dict(ckpt["model"])
-        return model
-    record = ckpt["extra"]["quantized"]
-    state = dict(ckpt["model"])
-    params = model.state_dict(keep_vars=True)
-    for key, (scale, zero) in record["scales"].items():
-        # a tied weight (head = embedding) keeps its float values for the other user; the int8
-        # copy goes into the quantized layer below
-        tied = [k for k, v in params.items() if k != key and v is params[key] and k not in record["scales"]]
-        state[key] = state[tied[0]] if tied else (state[key].to(torch.float32) - zero) * scale
-    model.load_state_dict(state)
-    qmodel = quantize_module(model.eval()).eval()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        stored = {key: torch._make_per_tensor_quantized_tensor(ckpt["model"][key], scale, zero)
-                  for key, (scale, zero) in record["scales"].items()}
-        _pack(qmodel, stored)
-    return qmodel
-
-
-def _pack(qmodel: nn.Module, stored: dict[str, torch.Tensor]) -> None:
-    """Put the stored quantized weights into the dynamic modules (biases stay float)."""
-    for name, mod in qmodel.named_modules():
-        prefix = f"{name}." if name else ""
-        if isinstance(mod, qdyn.Linear) and f"{prefix}weight" in stored:
-            mod.set_weight_bias(stored[f"{prefix}weight"], mod.bias())
-        elif isinstance(mod, (qdyn.LSTM, qdyn.GRU)):
-            bias = mod.get_bias()
-            cells = []
-            for layer in range(mod.num_layers):
-                for sfx in ("", "_reverse")[: 2 if mod.bidirectional else 1]:
-                    packed, b = [], []
-                    for part in ("ih", "hh"):
-                        b.append(bias[f"bias_{part}_l{layer}{sfx}"])
-                        packed.append(torch.ops.quantized.linear_prepack(
-                            stored[f"{prefix}weight_{part}_l{layer}{sfx}"], b[-1]))
-                    cell = torch.ops.quantized.make_quantized_cell_params_dynamic(*packed, *b, True)
-                    cells.append(PackedParameter(cell))
-            mod._all_weight_values = nn.ModuleList(cells)
 
 
 def _float_model(run: str | Path, kind: str) -> nn.Module:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rnnkit.config import ModelConfig, TrainConfig
+from rnnkit.config import ForecastModelConfig, TrainConfig
 from rnnkit.errors import RnnkitError
 from rnnkit.models.forecaster import ENCODERS
 from rnnkit.series.clean import CleanPolicy
@@ -57,7 +57,7 @@ class ForecastConfig:
 
 @dataclass
 class ForecastRunConfig:
-    model: ModelConfig = field(default_factory=lambda: ModelConfig(cell="lstm", hidden=64, layers=2))
+    model: ForecastModelConfig = field(default_factory=lambda: ForecastModelConfig(cell="lstm", hidden=64, layers=2))
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
         lr=1e-3, weight_decay=0.0, schedule="plateau", warmup_steps=0, max_epochs=20, eval_every=0,
         patience=5, log_every=10))

@@ -107,6 +107,7 @@ class Forecaster:
     def fit(self, data: SeriesSet, run_dir: str | Path, resume: bool = False,
             log: Callable[[str], None] | None = None, extra_meta: dict | None = None,
             on_eval: Callable[[int, dict], bool] | None = None):
+        from rnnkit.train.fingerprint import data_fingerprint
         from rnnkit.train.trainer import fit as train_fit
 
         splits = make_splits(data, self.cfg)
@@ -121,7 +122,7 @@ class Forecaster:
             train_cfg.eval_every = task.batches_per_epoch()
         self.meta = self._meta(data, splits, extra_meta)
         result = train_fit(self.model, task, train_cfg, run_dir, kind="forecast", config=to_dict(self.cfg),
-                           extra=self.extra(), resume=resume, log=log, on_eval=on_eval)
+                           extra=self.extra(), data_fingerprint=data_fingerprint(data), resume=resume, log=log, on_eval=on_eval)
         best = Path(run_dir) / "best.pt"
         if best.exists():
             from rnnkit.train.checkpoint import load_checkpoint
@@ -152,7 +153,7 @@ class Forecaster:
         est.pipeline = Pipeline.from_state(ckpt["extra"]["pipeline"])
         est.meta = ckpt["extra"]["meta"]
         est.model = est.build_model(est.pipeline.n_inputs)
-        from rnnkit.export.quantize import load_weights  # int8 runs (rnnkit quantize) too
+        from rnnkit.train.int8 import load_weights  # int8 runs (rnnkit quantize) too
 
         est.model = load_weights(est.model, ckpt)
         est.model.eval()

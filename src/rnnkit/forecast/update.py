@@ -77,7 +77,7 @@ def new_rows(est: Forecaster, data: SeriesSet) -> list[int]:
 def update_run(run: Path, data: SeriesSet, csv: str, train_cfg: TrainConfig, refit_scaler: bool = False,
                log: Callable[[str], None] = print) -> dict:
     est = Forecaster.load(run)
-    from rnnkit.export.quantize import is_quantized_model
+    from rnnkit.train.int8 import is_quantized_model
 
     if is_quantized_model(est.model):
         raise RnnkitError(f"{run} holds an int8 model (rnnkit quantize), which cannot be trained; update the "

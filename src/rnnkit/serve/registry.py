@@ -29,7 +29,7 @@ class Loaded:
 
 
 def load_run(run: str | Path, name: str | None = None) -> Loaded:
-    from rnnkit.export.quantize import is_quantized
+    from rnnkit.train.int8 import is_quantized
     from rnnkit.train.checkpoint import load_checkpoint, resolve_checkpoint
 
     path = resolve_checkpoint(run)

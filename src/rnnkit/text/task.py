@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnnkit.config import CELLS, ModelConfig, TrainConfig, resolve, to_dict
+from rnnkit.config import CELLS, TextModelConfig, TrainConfig, resolve, to_dict
 from rnnkit.errors import RnnkitError
 from rnnkit.models import CharLM
 from rnnkit.models.state import State
@@ -21,6 +21,7 @@ from rnnkit.text.batching import StreamBatches
 from rnnkit.text.corpus import read_text, resolve_corpus
 from rnnkit.text.tokenizer import CharTokenizer
 from rnnkit.train import fit, load_checkpoint
+from rnnkit.train.fingerprint import data_fingerprint
 from rnnkit.train.runtime import apply_threads
 from rnnkit.train.trainer import FitResult
 
@@ -39,8 +40,8 @@ class TextDataConfig:
     val_max_chars: int | None = 1_000_000  # evaluate on at most this much of the held-out part (its start)
 
 
-def _text_model() -> ModelConfig:
-    return ModelConfig(cell="lstm", hidden=256, layers=2, dropout=0.3, layer_norm=True)
+def _text_model() -> TextModelConfig:
+    return TextModelConfig(cell="lstm", hidden=256, layers=2, dropout=0.3, layer_norm=True)
 
 
 def _text_train() -> TrainConfig:
@@ -49,7 +50,7 @@ def _text_train() -> TrainConfig:
 
 @dataclass
 class TextRunConfig:
-    model: ModelConfig = field(default_factory=_text_model)
+    model: TextModelConfig = field(default_factory=_text_model)
     train: TrainConfig = field(default_factory=_text_train)
     data: TextDataConfig = field(default_factory=TextDataConfig)
 
@@ -58,19 +59,13 @@ def check_config(cfg: TextRunConfig) -> None:
     m, d = cfg.model, cfg.data
     if m.cell not in CELLS:
         raise RnnkitError(f"--cell must be one of {', '.join(CELLS)} for text, got {m.cell!r}")
-    if m.hidden < 1 or m.layers < 1:
-        raise RnnkitError("--hidden and --layers must be >= 1")
-    if not 0.0 <= m.dropout < 1.0:
-        raise RnnkitError(f"--dropout must be in [0, 1), got {m.dropout}")
-    if m.tie_weights and (m.embed_dim or m.hidden) != m.hidden:
-        raise RnnkitError("tie_weights needs embed_dim equal to hidden (or unset)")
     if d.seq_len < 1 or d.batch_size < 1:
         raise RnnkitError("--seq-len and --batch-size must be >= 1")
     if not 0.0 < d.val_fraction < 1.0:
         raise RnnkitError(f"val_fraction must be in (0, 1), got {d.val_fraction}")
 
 
-def build_model(cfg: ModelConfig, vocab_size: int) -> CharLM:
+def build_model(cfg: TextModelConfig, vocab_size: int) -> CharLM:
     return CharLM(vocab_size, cfg.cell, cfg.hidden, cfg.layers, cfg.dropout, cfg.embed_dim,
                   cfg.tie_weights, cfg.layer_norm)
 
@@ -154,7 +149,7 @@ def train_text(cfg: TextRunConfig, out: str | Path, resume: bool = False, on_ste
     extra = {"tokenizer": tokenizer.to_dict(), "corpus": str(path), "train_chars": int(len(train_ids)),
              "val_chars": int(len(val_ids))}
     result = fit(model, task, cfg.train, out, kind="text", config=to_dict(cfg), extra=extra, resume=resume,
-                 on_step=on_step, on_eval=on_eval, log=log)
+                 data_fingerprint=data_fingerprint(extra["tokenizer"], ids), on_step=on_step, on_eval=on_eval, log=log)
     metrics = Path(out) / "metrics.jsonl"
     if metrics.is_file() and metrics.stat().st_size:  # other DDP ranks never get here (NotMainRank)
         from rnnkit.plots import plot_loss_curves
@@ -176,7 +171,7 @@ def load_text_model(run: str | Path) -> tuple[CharLM, CharTokenizer, TextRunConf
     tokenizer = CharTokenizer.from_dict(ckpt["extra"]["tokenizer"])
     model = build_model(cfg.model, tokenizer.vocab_size)
     try:
-        from rnnkit.export.quantize import load_weights  # int8 runs (rnnkit quantize) too
+        from rnnkit.train.int8 import load_weights  # int8 runs (rnnkit quantize) too
 
         model = load_weights(model, ckpt)
     except RuntimeError as e:

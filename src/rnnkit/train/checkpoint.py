@@ -65,12 +65,32 @@ def load_checkpoint(path: str | Path, kind: str | None = None) -> dict[str, Any]
             f"checkpoint {path} has format version {data.get('version')}, this rnnkit reads "
             f"version {CHECKPOINT_VERSION}"
         )
+    _drop_other_tasks_model_keys(data)
     if kind is not None and data.get("kind") != kind:
         raise RnnkitError(
             f"checkpoint {path} holds a {data.get('kind')!r} model, not a {kind!r} model; "
             f"use `rnnkit {data.get('kind')} ...` with it"
         )
     return data
+
+
+# Before each task had its own model config, one shared table held these keys for every task.
+_SHARED_BEFORE = ("embed_dim", "tie_weights", "summary")
+
+
+def _drop_other_tasks_model_keys(data: dict[str, Any]) -> None:
+    """Checkpoints written before per-task model configs carry the other tasks' model keys (at
+    their defaults); drop them so that the task's config reads the file."""
+    from dataclasses import fields
+
+    from rnnkit.config import MODEL_CONFIGS
+
+    cls = MODEL_CONFIGS.get(data.get("kind"))
+    model = data.get("config", {}).get("model") if isinstance(data.get("config"), dict) else None
+    if cls is None or not isinstance(model, dict):
+        return
+    own = {f.name for f in fields(cls)}
+    data["config"]["model"] = {k: v for k, v in model.items() if k in own or k not in _SHARED_BEFORE}
 
 
 def resolve_checkpoint(path: str | Path) -> Path:

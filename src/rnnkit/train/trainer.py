@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from rnnkit.config import TrainConfig
-from rnnkit.errors import RnnkitError
+from rnnkit.errors import RnnkitError, TrainingDiverged, TrainingInterrupted
 from rnnkit.models.state import detach_state, state_to
 from rnnkit.train import distributed
 from rnnkit.train.checkpoint import load_checkpoint, save_checkpoint
@@ -44,7 +44,7 @@ Log = Callable[[str], None]
 @dataclass
 class FitResult:
     run_dir: Path
-    stopped: str  # max_steps | max_epochs | max_minutes | early_stopping | interrupted | nan_loss | hook
+    stopped: str  # max_steps | max_epochs | max_minutes | early_stopping | hook (fit() raises on NaN or a signal)
     summary: dict[str, Any]
 
 
@@ -74,6 +74,7 @@ def fit(
     kind: str,
     config: dict[str, Any],
     extra: dict[str, Any] | None = None,
+    data_fingerprint: str | None = None,
     resume: bool = False,
     on_step: Callable[[int, float], bool] | None = None,
     on_eval: Callable[[int, dict[str, float]], bool] | None = None,
@@ -81,6 +82,7 @@ def fit(
 ) -> FitResult:
     """Train `model` on `task`. `config` is the resolved run config (plain data) and `extra` the
     task's plain-data state (tokenizer, scaler, ...), both stored in every checkpoint.
+    `data_fingerprint` (see train/fingerprint.py) is stored too; `resume` refuses other data.
 
     `on_step(step, loss)` and `on_eval(step, metrics)` may return True to stop the run early
     (tests simulate an interruption this way; a tuner prunes a trial).
@@ -112,6 +114,7 @@ def fit(
     carry: Any = None
     if resume:
         ckpt = load_checkpoint(last_path, kind=kind)
+        _check_same_data(ckpt.get("data_fingerprint"), data_fingerprint, run_dir)
         _check_same_architecture(ckpt["config"], config)
         _unwrap(model).load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
@@ -139,6 +142,8 @@ def fit(
             "model": _unwrap(model).state_dict(),
             "progress": prog.__dict__.copy(),
         }
+        if data_fingerprint is not None:
+            b["data_fingerprint"] = data_fingerprint
         if with_state:
             b.update(optimizer=optimizer.state_dict(), schedule=schedule.state_dict(),
                      carry=state_to(carry, "cpu"), rng=get_rng_state())
@@ -252,10 +257,11 @@ def fit(
         bar.close()
 
     prog.elapsed_s = time.monotonic() - started
+    diverged = ""
     if stopped == "nan_loss":
-        log(f"stopped: the training loss became NaN/Inf at step {prog.step + 1}; the last good "
-            f"checkpoint is kept ({'last.pt, step ' + str(_saved_step(last_path)) if last_path.exists() else 'none was written yet'}). "
-            f"Lower --lr or keep gradient clipping on.")
+        diverged = (f"the training loss became NaN/Inf at step {prog.step + 1}; the last good checkpoint is kept "
+                    f"({'last.pt, step ' + str(_saved_step(last_path)) if last_path.exists() else 'none was written yet'}); "
+                    "lower --lr, keep gradient clipping on, or check the data for extreme values")
     elif stopped == "interrupted":
         ranks = rank_states()
         if main:
@@ -286,6 +292,11 @@ def fit(
     distributed.barrier()  # the run folder is complete before any rank reads it again
     if not main:
         raise distributed.NotMainRank(f"rank {distributed.rank()} finished training")
+    # Neither a diverged nor an interrupted model is a result: the caller must not score or report it.
+    if diverged:
+        raise TrainingDiverged(diverged)
+    if stopped == "interrupted":
+        raise TrainingInterrupted(f"training stopped by {stopper.signal_name}; {last_path} is saved, continue with --resume")
     return FitResult(run_dir, stopped, summary)
 
 
@@ -346,6 +357,13 @@ def _check_same_architecture(saved: dict[str, Any], current: dict[str, Any]) -> 
     if changed:
         diffs = ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in changed)
         raise RnnkitError(f"--resume with a changed architecture ({diffs}); use the original settings or a new --out")
+
+
+def _check_same_data(saved: str | None, current: str | None, run_dir: Path) -> None:
+    # A run written before fingerprints (saved is None) cannot be checked; it resumes as before.
+    if saved is not None and current is not None and saved != current:
+        raise RnnkitError(f"--resume with other data: {run_dir} was trained on different data (or data prepared "
+                          "differently); resume with the original data, or train into a new --out")
 
 
 def _unwrap(model: nn.Module) -> nn.Module:
