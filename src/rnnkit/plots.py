@@ -19,10 +19,15 @@ def new_figure(width: float = 10.0, height: float = 4.5, rows: int = 1, cols: in
 
 
 def save_figure(fig, path: str | Path, dpi: int = 120) -> Path:
+    """Written atomically (rnnkit/files.py): a full disk leaves no half-written image."""
+    from rnnkit.files import atomic_write
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
+    try:
+        with atomic_write(path, "wb") as f:
+            fig.savefig(f, dpi=dpi, format=path.suffix.lstrip(".") or "png")
+    finally:
+        plt.close(fig)
     return path
 
 
@@ -32,17 +37,24 @@ def plot_loss_curves(metrics_jsonl: str | Path, path: str | Path, title: str = "
     import json
 
     train, evals = [], []
-    for line in Path(metrics_jsonl).read_text().splitlines():
-        row = json.loads(line)
-        (train if row.get("event") == "train" else evals).append(row)
+    for line in Path(metrics_jsonl).read_text(errors="replace").splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:  # a line torn by a killed run: the plot shows the rest
+            continue
+        if isinstance(row, dict) and "step" in row:
+            (train if row.get("event") == "train" else evals).append(row)
+    train = [r for r in train if "loss" in r]
+    evals = [r for r in evals if "val_loss" in r]
     fig, ax = new_figure(8, 4)
     if train:
         ax.plot([r["step"] for r in train], [r["loss"] for r in train], label="train loss", alpha=0.7)
-    if evals and "val_loss" in evals[0]:
+    if evals:
         ax.plot([r["step"] for r in evals], [r["val_loss"] for r in evals], "o-", label="validation loss")
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend()
+    if train or evals:
+        ax.legend()
     return save_figure(fig, path)

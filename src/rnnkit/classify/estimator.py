@@ -210,6 +210,7 @@ def _refit(cfg: ClassifyRunConfig, prep: Prepared, task: ClassifyTask, selection
     """Train a fresh model on training + validation for the epochs the selection run chose; its final
     weights become out/best.pt. Returns (fit summary, the refit run's config)."""
     from rnnkit.train import fit, load_checkpoint, save_checkpoint
+    from rnnkit.train.checkpoint import read_run_config
 
     epochs = refit_epochs(cfg, selection, task.batches_per_epoch())
     chose = "early stopping on the validation part chose" if cfg.train.patience is not None else "the budget is"
@@ -218,7 +219,7 @@ def _refit(cfg: ClassifyRunConfig, prep: Prepared, task: ClassifyTask, selection
     cfg = replace(cfg, train=replace(cfg.train, max_epochs=epochs, max_steps=None, max_minutes=None,
                                      patience=None, eval_every=refit_task.batches_per_epoch()))
     resume = resume and (out / "last.pt").exists()
-    if resume and json.loads((out / "config.json").read_text())["train"]["max_epochs"] != epochs:
+    if resume and read_run_config(out)["train"]["max_epochs"] != epochs:
         log(f"refit: the resumed selection run now chooses {epochs} epoch(s); the refit starts again")
         for name in ("last.pt", "best.pt", "summary.json", "metrics.jsonl"):
             (out / name).unlink(missing_ok=True)

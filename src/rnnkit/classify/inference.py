@@ -20,6 +20,7 @@ from rnnkit.classify.preprocess import SequenceEncoder, tokenize
 from rnnkit.classify.task import Encoded, predict_proba
 from rnnkit.config import from_dict
 from rnnkit.errors import RnnkitError
+from rnnkit.files import write_text
 from rnnkit.models.classifier import SequenceClassifier
 
 Log = Callable[[str], None]
@@ -69,7 +70,7 @@ def predict(run: str | Path, data_path: str | Path, out: str | Path | None, data
     if out is None:
         sys.stdout.write(buffer.getvalue())
     else:
-        Path(out).write_text(buffer.getvalue())
+        write_text(out, buffer.getvalue())  # atomic: a full disk leaves no partial file
         log(f"wrote {len(predicted)} predictions to {out}")
     result = {"n": len(predicted)}
     if data.labels:

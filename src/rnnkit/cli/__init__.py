@@ -50,3 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `rnnkit text generate ... | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as e:  # the environment, not a bug: a full disk, a read-only or missing path
+        from rnnkit.files import describe_os_error
+
+        print(f"rnnkit: error: {describe_os_error(e, action='')}", file=sys.stderr)
+        return 2

@@ -118,7 +118,10 @@ def _predict(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from rnnkit.classify.inference import load_run, predict
+    from rnnkit.files import check_out_file
 
+    if args.out:
+        check_out_file(args.out)  # before the model and the data are read
     _, _, cfg = load_run(args.run)
     given = {k: v for k, v in _data_overrides(args).items() if v is not None}
     predict(args.run, args.data, args.out, replace(cfg.data, **given))
@@ -127,7 +130,10 @@ def _predict(args: argparse.Namespace) -> int:
 
 def _explain(args: argparse.Namespace) -> int:
     from rnnkit.classify.inference import explain
+    from rnnkit.files import check_out_file
 
+    if args.out:
+        check_out_file(args.out)
     result = explain(args.run, text=args.text, series=args.series, out=args.out)
     if args.json:
         print(json.dumps(result, indent=2))

@@ -44,15 +44,21 @@ def train_overrides(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def train_entry(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+def train_entry(handler: Callable[[argparse.Namespace], int] | None = None, *,
+                before_launch: Callable[[argparse.Namespace, int], None] | None = None):
     """Wraps a task's `train` handler: `--nproc N` relaunches the command under torchrun; run by
-    torchrun (WORLD_SIZE > 1), the handler runs as one rank of the process group."""
+    torchrun (WORLD_SIZE > 1), the handler runs as one rank of the process group.
+    `before_launch(args, N)` checks the settings once, before N processes start."""
+    if handler is None:
+        return lambda h: train_entry(h, before_launch=before_launch)
 
     @functools.wraps(handler)
     def run(args: argparse.Namespace) -> int:
         from rnnkit.train import distributed
 
         if args.nproc is not None and (args.nproc != 1 or distributed.launched_by_torchrun()):
+            if before_launch is not None and not distributed.launched_by_torchrun():
+                before_launch(args, args.nproc)
             return distributed.launch_torchrun(args.nproc, sys.argv[1:])
         with distributed.process_group():
             return handler(args)

@@ -118,6 +118,12 @@ def _say(msg: str) -> None:
     print(msg, flush=True)
 
 
+def _progress(msg: str) -> None:
+    """Training progress goes to stderr, as for `text train` and `classify train`; results and
+    paths stay on stdout."""
+    print(msg, file=sys.stderr, flush=True)
+
+
 @train_entry
 def _train(a: argparse.Namespace) -> int:
     from rnnkit.config import resolve
@@ -126,8 +132,8 @@ def _train(a: argparse.Namespace) -> int:
 
     cfg = resolve(ForecastRunConfig, a.config, _overrides(a))
     check(cfg)
-    train_run(cfg, Path(a.out), resume=a.resume, log=_say)
-    print(f"\nwrote {a.out}/report.md, report.json, forecast.png, loss.png")
+    report = train_run(cfg, Path(a.out), resume=a.resume, log=_progress)
+    print(f"wrote {a.out}/report.md, report.json, forecast.png, loss.png" if report else f"run folder: {a.out}")
     return 0
 
 
@@ -139,8 +145,11 @@ def _backtest(a: argparse.Namespace) -> int:
 
 
 def _predict(a: argparse.Namespace) -> int:
+    from rnnkit.files import check_out_file
     from rnnkit.forecast.run import predict_run
 
+    if a.out:
+        check_out_file(a.out)  # before the model and the CSV are read
     frame = predict_run(a.run, a.csv, a.horizon, a.out)
     if a.out:
         print(f"wrote {len(frame)} forecasts to {a.out}")

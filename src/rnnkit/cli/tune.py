@@ -11,7 +11,6 @@ import importlib
 import sys
 from typing import Any
 
-from rnnkit.cli.common import train_overrides
 
 TASKS = ("text", "forecast", "classify")
 NOT_COPIED = {"help", "out", "resume", "nproc"}  # tune has its own --out; resuming is automatic
@@ -67,7 +66,7 @@ def _tune(args: argparse.Namespace) -> int:
                               study_name=args.study_name, seed=args.seed or 0, pruner=args.pruner,
                               budget={k: v for k, v in budget.items() if v is not None})
     inputs = Inputs(data=getattr(args, "data", None), test=getattr(args, "test", None))
-    result = tune(args.tune_task, base, args.out, settings, inputs, args.space)
+    result = tune(args.tune_task, base, args.out, settings, inputs, args.space, fixed=_given(overrides))
     best = args.out.rstrip("/") + "/best.toml"
     if result.study.best_trials:
         print(f"best {task.monitor(base)} {result.study.best_value:.4f} (trial {result.study.best_trial.number}); "
@@ -86,12 +85,20 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         from rnnkit.cli.classify import overrides as classify_overrides
 
         return classify_overrides(args)
-    return {
-        "model": {"cell": args.cell, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout},
-        "data": {"corpus": args.corpus, "seq_len": args.seq_len, "batch_size": args.batch_size,
-                 "encoding": args.encoding, "errors": args.errors},
-        "train": train_overrides(args),
-    }
+    from rnnkit.cli.text import _overrides as text_overrides
+
+    return text_overrides(args)
+
+
+def _given(overrides: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """The dotted config keys that flags set (None = not given), e.g. {"data.batch_size": 8}."""
+    out: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            out.update(_given(value, f"{prefix}{key}."))
+        elif value is not None:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def _train_parser(task: str) -> argparse.ArgumentParser:

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from rnnkit.errors import RnnkitError
+from rnnkit.files import atomic_write
 from rnnkit.export.graphs import Graph, build_graph
 
 META_KEY = "rnnkit"
@@ -143,10 +144,8 @@ def export_run(run: str | Path, out: str | Path, tolerance: float = TOLERANCE, s
     proto = export_model(model, meta, is_tokens, n_inputs, whole_steps, time_dynamic, tolerance, seed)
     entry = proto.metadata_props.add()
     entry.key, entry.value = META_KEY, json.dumps(meta, default=str)
-    try:
-        onnx.save(proto, str(out))
-    except OSError as e:
-        raise RnnkitError(f"cannot write {out} ({e.strerror or e}); choose another --out") from None
+    with atomic_write(out, "wb") as f:  # a full disk leaves no half-written .onnx
+        f.write(proto.SerializeToString())
     meta["bytes"] = out.stat().st_size
     return meta
 

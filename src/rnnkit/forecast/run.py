@@ -108,6 +108,7 @@ def predict_run(run: str, csv: str, horizon: int | None, out: str | None) -> pd.
     data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run)
     frame = est.predict(data, horizon)
     if out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(out, index=False)
+        from rnnkit.files import write_text
+
+        write_text(out, frame.to_csv(index=False))  # atomic: a full disk leaves no 0-byte or partial file
     return frame

@@ -55,7 +55,8 @@ class TextRunConfig:
     data: TextDataConfig = field(default_factory=TextDataConfig)
 
 
-def check_config(cfg: TextRunConfig) -> None:
+def check_config(cfg: TextRunConfig, processes: int = 1) -> None:
+    """`processes`: the DDP world size; each process trains batch_size / processes of the streams."""
     m, d = cfg.model, cfg.data
     if m.cell not in CELLS:
         raise RnnkitError(f"--cell must be one of {', '.join(CELLS)} for text, got {m.cell!r}")
@@ -63,6 +64,9 @@ def check_config(cfg: TextRunConfig) -> None:
         raise RnnkitError("--seq-len and --batch-size must be >= 1")
     if not 0.0 < d.val_fraction < 1.0:
         raise RnnkitError(f"val_fraction must be in (0, 1), got {d.val_fraction}")
+    if processes > 1 and d.batch_size % processes:
+        raise RnnkitError(f"--batch-size {d.batch_size} does not divide among {processes} processes (--nproc): "
+                          f"each process trains its own share of the streams; use a multiple of {processes}")
 
 
 def build_model(cfg: TextModelConfig, vocab_size: int) -> CharLM:
@@ -135,7 +139,9 @@ def mean_nats(model: nn.Module, streams: np.ndarray, device: torch.device, chunk
 def train_text(cfg: TextRunConfig, out: str | Path, resume: bool = False, on_step=None, on_eval=None,
                log=None) -> FitResult:
     """Train a character language model as `cfg` says, into run folder `out`."""
-    check_config(cfg)
+    from rnnkit.train.distributed import world_size
+
+    check_config(cfg, world_size())
     apply_threads(cfg.train.threads)
     path = resolve_corpus(cfg.data.corpus)
     text = read_text(path, cfg.data.encoding, cfg.data.errors)

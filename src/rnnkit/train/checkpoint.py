@@ -1,7 +1,7 @@
 """Checkpoints: versioned, self-describing bundles of state_dicts and plain data.
 
-Written atomically (temporary file in the same folder, fsync, rename), so a crash mid-write leaves
-the previous file intact. Read with `torch.load(weights_only=True)`: nothing is unpickled beyond
+Written atomically (temporary file in the same folder, fsync, rename; see rnnkit/files.py), so a
+crash mid-write leaves the previous file intact, and the next write removes what a killed one left. Read with `torch.load(weights_only=True)`: nothing is unpickled beyond
 tensors and plain containers. One `load_checkpoint()` serves every command.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import torch
 
 from rnnkit.errors import RnnkitError
+from rnnkit.files import atomic_write, remove_stale_temps
 
 FORMAT = "rnnkit-checkpoint"
 CHECKPOINT_VERSION = 1
@@ -25,18 +25,11 @@ CHECKPOINT_VERSION = 1
 def save_checkpoint(path: str | Path, bundle: dict[str, Any]) -> None:
     """Write `bundle` (plus format and version) to `path` atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = {"format": FORMAT, "version": CHECKPOINT_VERSION, **bundle}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(data, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    if path.parent.is_dir():
+        remove_stale_temps(path.parent, path.name)  # of an earlier write that was killed
+    with atomic_write(path, "wb") as f:
+        torch.save(data, f)
     _fsync_dir(path.parent)
 
 
@@ -49,10 +42,12 @@ def load_checkpoint(path: str | Path, kind: str | None = None) -> dict[str, Any]
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        if "Unsupported global" in str(e):
+        code = _code_globals(path)
+        if code or "Unsupported global" in str(e) or "GLOBAL" in str(e):
+            named = f" ({', '.join(code[:3])})" if code else ""
             raise RnnkitError(
-                f"checkpoint {path} holds Python objects other than tensors and plain data; rnnkit loads "
-                f"checkpoints with weights_only=True and will not unpickle it"
+                f"{path} holds code{named}, not just tensors and plain data; unpickling it could run "
+                f"that code, so it was not loaded (only load checkpoints you trust, written by rnnkit)"
             ) from None
         raise RnnkitError(f"checkpoint {path} is truncated or corrupted") from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as e:
@@ -91,6 +86,54 @@ def _drop_other_tasks_model_keys(data: dict[str, Any]) -> None:
         return
     own = {f.name for f in fields(cls)}
     data["config"]["model"] = {k: v for k, v in model.items() if k in own or k not in _SHARED_BEFORE}
+
+
+# What a torch checkpoint of tensors and plain containers legitimately names when it is unpickled.
+_PLAIN_MODULES = ("torch", "collections", "_codecs", "numpy")
+_STRINGS = ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "SHORT_BINSTRING", "BINSTRING", "STRING")
+
+
+def _code_globals(path: Path) -> list[str]:
+    """The callables/classes a pickle names outside torch and plain containers, read with
+    pickletools (which never executes anything); [] when none or when the file is not a pickle."""
+    import pickletools
+
+    try:
+        raw = path.read_bytes()
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as z:
+                member = next((n for n in z.namelist() if n.endswith("data.pkl")), None)
+                raw = z.read(member) if member else b""
+        names, strings = [], []
+        for op, arg, _pos in pickletools.genops(raw):
+            if op.name == "GLOBAL":
+                names.append(str(arg).replace(" ", "."))
+            elif op.name in _STRINGS:
+                strings.append(str(arg))
+            elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
+                names.append(f"{strings[-2]}.{strings[-1]}")
+    except Exception:  # noqa: BLE001 - not a readable pickle: the caller says "corrupted"
+        return []
+    return [n for n in dict.fromkeys(names) if n.split(".")[0] not in _PLAIN_MODULES]
+
+
+def read_run_config(run_dir: str | Path) -> dict[str, Any]:
+    """A run folder's resolved config: config.json, or, when that file is missing, empty or torn
+    (a full disk, a killed write), the copy inside last.pt / best.pt, which is written atomically."""
+    import json
+
+    path = Path(run_dir) / "config.json"
+    try:
+        data = json.loads(path.read_text())
+        if isinstance(data, dict):
+            return data
+    except (OSError, ValueError):
+        pass
+    for name in ("last.pt", "best.pt"):
+        if (Path(run_dir) / name).is_file():
+            return load_checkpoint(Path(run_dir) / name)["config"]
+    raise RnnkitError(f"{path} is missing or unreadable and {run_dir} has no checkpoint to read the config from; "
+                      "train into a new --out")
 
 
 def resolve_checkpoint(path: str | Path) -> Path:

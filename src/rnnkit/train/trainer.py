@@ -22,6 +22,7 @@ from torch import nn
 
 from rnnkit.config import TrainConfig
 from rnnkit.errors import RnnkitError, TrainingDiverged, TrainingInterrupted
+from rnnkit.files import check_out_folder, write_text
 from rnnkit.models.state import detach_state, state_to
 from rnnkit.train import distributed
 from rnnkit.train.checkpoint import load_checkpoint, save_checkpoint
@@ -98,6 +99,8 @@ def fit(
     device = distributed.local_device(resolve_device(cfg.device))
     last_path = run_dir / "last.pt"
 
+    if main:
+        check_out_folder(run_dir)  # a file in the way, a read-only place: say so before any work
     if not resume and last_path.exists():
         raise RnnkitError(f"run folder {run_dir} already holds a run; pass --resume to continue it, or choose another --out")
     if resume and not last_path.exists():
@@ -128,7 +131,8 @@ def fit(
     model = distributed.wrap(model, device)
     if main:
         run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        write_text(run_dir / "config.json", json.dumps(config, indent=2) + "\n")
+        repair_jsonl(run_dir / "metrics.jsonl")
     metrics_log = (run_dir / "metrics.jsonl").open("a") if main else None
     n_batches = task.batches_per_epoch()
     precision = resolve_precision(cfg.precision, device)
@@ -288,7 +292,7 @@ def fit(
     if distributed.world_size() > 1:
         summary["processes"] = distributed.world_size()
     if main:
-        (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        write_text(run_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
     distributed.barrier()  # the run folder is complete before any rank reads it again
     if not main:
         raise distributed.NotMainRank(f"rank {distributed.rank()} finished training")
@@ -298,6 +302,27 @@ def fit(
     if stopped == "interrupted":
         raise TrainingInterrupted(f"training stopped by {stopper.signal_name}; {last_path} is saved, continue with --resume")
     return FitResult(run_dir, stopped, summary)
+
+
+def repair_jsonl(path: Path) -> None:
+    """Cut a torn last line (a run killed mid-write) off a JSON-lines log, so that the rows a
+    resumed run appends start on a line of their own and every line parses."""
+    if not path.is_file():
+        return
+    data = path.read_bytes()
+    keep = len(data)
+    if data and not data.endswith(b"\n"):
+        keep = data.rfind(b"\n") + 1
+    else:
+        lines = data.splitlines(keepends=True)
+        if lines:
+            try:
+                json.loads(lines[-1])
+            except ValueError:
+                keep -= len(lines[-1])
+    if keep != len(data):
+        with path.open("r+b") as f:
+            f.truncate(keep)
 
 
 def _check_budget(cfg: TrainConfig) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from rnnkit.config import to_dict, to_toml
+from rnnkit.files import write_text
 from rnnkit.tune.space import Param, apply
 
 Log = Callable[[str], None]
@@ -40,7 +41,7 @@ def write_trials_csv(study, path: Path) -> Path:
     if "duration" in frame:
         frame["duration"] = frame["duration"].dt.total_seconds().round(1)
         frame = frame.rename(columns={"duration": "duration_s"})
-    frame.to_csv(path, index=False)
+    write_text(path, frame.to_csv(index=False))
     return path
 
 
@@ -51,7 +52,7 @@ def write_best_toml(best, task, base: Any, settings, path: Path) -> Path:
     budget = ", ".join(f"{k} = {v}" for k, v in settings.budget.items() if v is not None)
     header = (f"# rnnkit tune {task.name}: trial {best.number}, {task.monitor(base)} = {best.value:.6g}\n"
               f"# found with a per-trial budget of {budget}; the budget below is the base config's\n")
-    path.write_text(header + to_toml(data))
+    write_text(path, header + to_toml(data))
     return path
 
 

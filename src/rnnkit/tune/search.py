@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from rnnkit.config import from_dict, to_dict
 from rnnkit.errors import RnnkitError
+from rnnkit.files import check_out_folder
 from rnnkit.tune.space import Param, apply, load_space
 from rnnkit.tune.tasks import Inputs, TuneTask, get_task
 
@@ -62,16 +63,20 @@ def import_optuna():
 
 
 def tune(task_name: str, base: Any, out: str | Path, settings: SearchSettings, inputs: Inputs = Inputs(),
-         space_file: str | Path | None = None, log: Log | None = None) -> SearchResult:
-    """Search `task_name`'s space around the run config `base`; write the outputs into `out`."""
+         space_file: str | Path | None = None, log: Log | None = None,
+         fixed: dict[str, Any] | None = None) -> SearchResult:
+    """Search `task_name`'s space around the run config `base`; write the outputs into `out`.
+
+    `fixed` maps the dotted config keys that the user set on the command line to their values:
+    a flag wins over the space, so those keys are taken out of the search (and the log says so)."""
     optuna = import_optuna()
     log = log or _stderr
     task = get_task(task_name)
     _check_settings(settings)
     params = load_space(task_name, task.config_cls, space_file)
+    params = _without_fixed(params, fixed or {}, log)
     task.check(base, inputs)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_out_folder(out)
     study = open_study(optuna, task, base, out, settings)
     finished = _finished(optuna, study)
     monitor = task.monitor(base)
@@ -95,6 +100,17 @@ def tune(task_name: str, base: Any, out: str | Path, settings: SearchSettings, i
 
     outputs = write_outputs(study, task, base, params, out, settings, log)
     return SearchResult(study, out, _finished(optuna, study), interrupted, outputs)
+
+
+def _without_fixed(params: list[Param], fixed: dict[str, Any], log: Log) -> list[Param]:
+    kept = [p for p in params if p.path not in fixed]
+    for p in params:
+        if p.path in fixed:
+            log(f"not searching {p.path}: it is set to {fixed[p.path]!r} by a flag (drop the flag to search it)")
+    if not kept:
+        raise RnnkitError("nothing left to search: every parameter of the space is set by a flag; drop some "
+                          "flags or add parameters with --space FILE")
+    return kept
 
 
 def open_study(optuna, task: TuneTask, base: Any, out: Path, settings: SearchSettings):

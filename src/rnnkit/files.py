@@ -1,0 +1,124 @@
+"""Writing outputs safely: atomic files, checked output paths, one-line messages for OS errors.
+
+Every file a command writes for the user goes through a temporary file in the same folder that is
+renamed over the target once complete (`os.replace`), so a full disk or a kill mid-write leaves
+the previous file or nothing, never a 0-byte or half-written one. Temporary files get the
+permissions the folder's other files get (0666 minus the umask, usually 0644), not mkstemp's 0600.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Iterator
+
+from rnnkit.errors import RnnkitError
+
+TMP_SUFFIX = ".tmp"
+
+
+def file_mode() -> int:
+    """0666 minus the process umask: what `open(path, "w")` would have created."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
+    """`with atomic_write(path) as f: f.write(...)`; the file appears complete or not at all."""
+    path = Path(path)
+    binary = "b" in mode
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise RnnkitError(f"cannot write {path}: it is a folder; give a file name")
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
+    except OSError as e:
+        raise RnnkitError(describe_os_error(e, path)) from None
+    try:
+        with os.fdopen(fd, mode, **({} if binary else {"encoding": encoding})) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, file_mode())
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise RnnkitError(describe_os_error(e, path)) from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    with atomic_write(path) as f:
+        f.write(text)
+    return Path(path)
+
+
+def remove_stale_temps(folder: str | Path, name: str) -> list[Path]:
+    """Delete the temporary files that an earlier, killed write of `folder/name` left behind."""
+    removed = []
+    for tmp in Path(folder).glob(f".{name}.*{TMP_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+            removed.append(tmp)
+    return removed
+
+
+def check_out_folder(path: str | Path, flag: str = "--out") -> Path:
+    """Fail before any work when run folder `path` cannot be created or written."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise RnnkitError(f"{flag} {path} is a file, not a folder; give a folder for the run")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise RnnkitError(describe_os_error(e, path, flag)) from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise RnnkitError(f"cannot write to {flag} {path} (permission denied); choose another {flag}")
+    return path
+
+
+def check_out_file(path: str | Path, flag: str = "--out") -> Path:
+    """Fail before any work when output file `path` cannot be written (a folder, a read-only place)."""
+    path = Path(path)
+    if path.is_dir():
+        raise RnnkitError(f"{flag} {path} is a folder; give a file name")
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise RnnkitError(describe_os_error(e, parent, flag)) from None
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise RnnkitError(f"cannot write {flag} {path} (permission denied); choose another {flag}")
+    return path
+
+
+def describe_os_error(e: OSError, path: str | Path | None = None, flag: str | None = None,
+                      action: str = "cannot write") -> str:
+    """One line: what could not be done where, and why (and what to do)."""
+    where = path if path is not None else (e.filename or "")
+    reason = {
+        errno.ENOSPC: "no space left on device",
+        errno.EDQUOT: "disk quota exceeded",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "operation not permitted",
+        errno.EROFS: "read-only file system",
+        errno.ENOTDIR: "a part of the path is a file, not a folder",
+        errno.EISDIR: "it is a folder",
+        errno.EEXIST: "a file of that name is in the way",
+        errno.ENOENT: "no such file or folder",
+    }.get(e.errno, (e.strerror or str(e)).lower())
+    if flag:
+        hint = f"; choose another {flag}"
+    elif e.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = "; free some space and run it again"
+    else:
+        hint = ""
+    text = " ".join(str(part) for part in (action, where) if str(part))
+    return f"{text}: {reason}{hint}" if text else f"{reason}{hint}"
