@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import sys
 import types
 import typing
 from dataclasses import dataclass, field
@@ -18,9 +17,9 @@ from typing import Any, TypeVar
 
 from rnnkit.errors import RnnkitError
 
-if sys.version_info >= (3, 11):
+try:
     import tomllib
-else:  # Python 3.10: the same parser, from PyPI (a dependency there, see pyproject.toml)
+except ModuleNotFoundError:  # Python 3.10: the same parser from PyPI (a dependency there, see pyproject.toml)
     import tomli as tomllib
 
 T = TypeVar("T")

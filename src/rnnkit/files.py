@@ -32,6 +32,14 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
     """`with atomic_write(path) as f: f.write(...)`; the file appears complete or not at all."""
     path = Path(path)
     binary = "b" in mode
+    kwargs = {} if binary else {"encoding": encoding}
+    if path.exists() and not path.is_file() and not path.is_dir():  # /dev/stdout, a FIFO: never replaced
+        try:
+            with open(path, mode, **kwargs) as f:
+                yield f
+        except OSError as e:
+            raise RnnkitError(describe_os_error(e, path)) from None
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_dir():
@@ -40,7 +48,7 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
     except OSError as e:
         raise RnnkitError(describe_os_error(e, path)) from None
     try:
-        with os.fdopen(fd, mode, **({} if binary else {"encoding": encoding})) as f:
+        with os.fdopen(fd, mode, **kwargs) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
@@ -71,16 +79,11 @@ def remove_stale_temps(folder: str | Path, name: str) -> list[Path]:
 
 
 def check_out_folder(path: str | Path, flag: str = "--out") -> Path:
-    """Fail before any work when run folder `path` cannot be created or written."""
+    """Fail before any work when folder `path` cannot be created or written (creates nothing)."""
     path = Path(path)
     if path.exists() and not path.is_dir():
-        raise RnnkitError(f"{flag} {path} is a file, not a folder; give a folder for the run")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise RnnkitError(describe_os_error(e, path, flag)) from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise RnnkitError(f"cannot write to {flag} {path} (permission denied); choose another {flag}")
+        raise RnnkitError(f"{flag} {path} is a file, not a folder; give a folder")
+    _check_writable_folder(path, flag)
     return path
 
 
@@ -89,14 +92,21 @@ def check_out_file(path: str | Path, flag: str = "--out") -> Path:
     path = Path(path)
     if path.is_dir():
         raise RnnkitError(f"{flag} {path} is a folder; give a file name")
-    parent = path.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise RnnkitError(describe_os_error(e, parent, flag)) from None
-    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise RnnkitError(f"cannot write {flag} {path} (permission denied); choose another {flag}")
+    _check_writable_folder(path.parent, flag)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise RnnkitError(f"cannot write {flag} {path}: permission denied; choose another {flag}")
     return path
+
+
+def _check_writable_folder(folder: Path, flag: str) -> None:
+    """`folder`, or the nearest part of it that exists, must be a folder this process can write."""
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise RnnkitError(f"cannot write {flag} {folder}: {probe} is a file, not a folder; choose another {flag}")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise RnnkitError(f"cannot write {flag} {folder}: {probe} is read-only for this user; choose another {flag}")
 
 
 def describe_os_error(e: OSError, path: str | Path | None = None, flag: str | None = None,

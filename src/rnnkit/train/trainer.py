@@ -20,7 +20,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from rnnkit.config import TrainConfig
+from rnnkit.config import TrainConfig, check_train
 from rnnkit.errors import RnnkitError, TrainingDiverged, TrainingInterrupted
 from rnnkit.files import check_out_folder, write_text
 from rnnkit.models.state import detach_state, state_to
@@ -326,22 +326,11 @@ def repair_jsonl(path: Path) -> None:
 
 
 def _check_budget(cfg: TrainConfig) -> None:
+    check_train(cfg)  # again: a caller may have changed fields after the config was built
     if cfg.max_steps is None and cfg.max_epochs is None and cfg.max_minutes is None:
         raise RnnkitError("no training budget: set --max-steps, --max-epochs or --max-minutes")
-    for name in ("max_steps", "max_epochs"):
-        value = getattr(cfg, name)
-        if value is not None and value < 1:
-            raise RnnkitError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
-    if cfg.max_minutes is not None and cfg.max_minutes <= 0:
-        raise RnnkitError(f"--max-minutes must be > 0, got {cfg.max_minutes}")
-    if cfg.lr <= 0:
-        raise RnnkitError(f"--lr must be > 0, got {cfg.lr}")
     if cfg.eval_every < 1:
         raise RnnkitError(f"eval_every must be >= 1, got {cfg.eval_every}")
-    if cfg.precision not in ("auto", "fp32", "bf16"):
-        raise RnnkitError(f"precision must be auto, fp32 or bf16, got {cfg.precision!r}")
-    if cfg.schedule not in ("cosine", "plateau", "constant"):
-        raise RnnkitError(f"schedule must be cosine, plateau or constant, got {cfg.schedule!r}")
 
 
 def _budget_exhausted(cfg: TrainConfig, prog: _Progress, n_batches: int) -> str:

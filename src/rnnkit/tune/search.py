@@ -77,6 +77,7 @@ def tune(task_name: str, base: Any, out: str | Path, settings: SearchSettings, i
     params = _without_fixed(params, fixed or {}, log)
     task.check(base, inputs)
     out = check_out_folder(out)
+    out.mkdir(parents=True, exist_ok=True)
     study = open_study(optuna, task, base, out, settings)
     finished = _finished(optuna, study)
     monitor = task.monitor(base)

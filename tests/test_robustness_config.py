@@ -1,0 +1,163 @@
+"""Issue 11: one validator for model and training settings, per-task model configs (a key of
+another task is an error), and Python 3.10 (no tomllib)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from rnnkit.cli import main
+from rnnkit.config import (ClassifyModelConfig, ForecastModelConfig, TextModelConfig, TrainConfig, from_dict,
+                           to_dict)
+from rnnkit.errors import RnnkitError
+from tests.robust_inputs import one_line_error, train_argv
+
+BAD_SETTINGS = [
+    (["--hidden", "0"], "model.hidden (--hidden) must be >= 1, got 0"),
+    (["--layers", "0"], "model.layers (--layers) must be >= 1, got 0"),
+    (["--dropout", "1.5"], "model.dropout (--dropout) must be in [0, 1), got 1.5"),
+    (["--dropout", "-0.1"], "must be in [0, 1)"),
+    (["--lr", "nan"], "train.lr (--lr) must be a finite number, got nan"),
+    (["--lr", "inf"], "train.lr (--lr) must be a finite number, got inf"),
+    (["--lr", "0"], "train.lr (--lr) must be > 0"),
+    (["--batch-size", "0"], "batch"),
+    (["--batch-size", "-4"], "batch"),
+    (["--max-steps", "0"], "must be >= 1"),
+    (["--threads", "0"], "must be >= 1"),
+]
+
+
+@pytest.mark.parametrize("task", ["text", "forecast", "classify"])
+@pytest.mark.parametrize("flags,message", BAD_SETTINGS, ids=[" ".join(f) for f, _ in BAD_SETTINGS])
+def test_bad_model_and_training_settings_are_one_line_errors(task, flags, message, tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(train_argv(task, tmp_path / "in", out) + flags)
+    one_line_error(code, capsys.readouterr().err, message)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("task", ["text", "forecast", "classify"])
+@pytest.mark.parametrize("flags,message", BAD_SETTINGS[:6], ids=[" ".join(f) for f, _ in BAD_SETTINGS[:6]])
+def test_tune_validates_the_same_settings(task, flags, message, tmp_path, capsys):
+    argv = train_argv(task, tmp_path / "in", tmp_path / "unused")
+    argv = ["tune", task] + [a for a in argv[2:]]
+    i = argv.index("--out")
+    argv[i + 1] = str(tmp_path / "search")
+    code = main(argv + flags)
+    one_line_error(code, capsys.readouterr().err, message)
+    assert not (tmp_path / "search").exists()
+
+
+FOREIGN = [
+    ("forecast", "tie_weights = true"), ("forecast", "embed_dim = 16"), ("forecast", 'summary = "pooled"'),
+    ("text", 'summary = "both"'), ("classify", "tie_weights = false"),
+]
+
+
+@pytest.mark.parametrize("task,line", FOREIGN)
+def test_a_model_key_of_another_task_is_an_error_naming_it(task, line, tmp_path, capsys):
+    config = tmp_path / "run.toml"
+    config.write_text(f"[model]\n{line}\n")
+    code = main(train_argv(task, tmp_path / "in", tmp_path / "run") + ["--config", str(config)])
+    key = line.split(" = ")[0]
+    err = one_line_error(code, capsys.readouterr().err, f"unknown config key(s) model.{key}")
+    assert "known keys:" in err
+
+
+def test_each_task_model_config_has_only_its_keys():
+    shared = {"cell", "hidden", "layers", "dropout", "layer_norm"}
+    assert set(to_dict(ForecastModelConfig())) == shared
+    assert set(to_dict(TextModelConfig())) == shared | {"embed_dim", "tie_weights"}
+    assert set(to_dict(ClassifyModelConfig())) == shared | {"embed_dim", "summary"}
+    with pytest.raises(RnnkitError, match="model.tie_weights"):
+        from_dict(ForecastModelConfig, {"tie_weights": True}, "model")
+
+
+def test_the_validator_runs_wherever_a_config_is_built():
+    with pytest.raises(RnnkitError, match="model.layers"):
+        ForecastModelConfig(layers=0)
+    with pytest.raises(RnnkitError, match="tie_weights needs model.embed_dim"):
+        TextModelConfig(hidden=32, embed_dim=16, tie_weights=True)
+    with pytest.raises(RnnkitError, match="model.summary"):
+        ClassifyModelConfig(summary="mean")
+    with pytest.raises(RnnkitError, match="train.weight_decay must be a finite"):
+        from_dict(TrainConfig, {"weight_decay": float("nan")}, "train")
+    with pytest.raises(RnnkitError, match="train.max_minutes"):
+        TrainConfig(max_minutes=float("inf"))
+    TrainConfig(max_minutes=0.5, patience=3, threads=None)  # valid settings pass
+
+
+def test_best_toml_of_a_forecast_search_carries_only_forecast_keys(tmp_path):
+    import tomllib
+    from types import SimpleNamespace
+
+    from rnnkit.forecast.config import ForecastRunConfig
+    from rnnkit.tune.report import write_best_toml
+    from rnnkit.tune.search import SearchSettings
+    from rnnkit.tune.tasks import get_task
+
+    best = SimpleNamespace(number=3, value=0.5, params={"model.hidden": 32, "model.cell": "gru"})
+    path = write_best_toml(best, get_task("forecast"), ForecastRunConfig(), SearchSettings(budget={"max_epochs": 1}),
+                           tmp_path / "best.toml")
+    data = tomllib.loads(path.read_text())
+    assert set(data["model"]) == {"cell", "hidden", "layers", "dropout", "layer_norm"}
+    assert data["model"]["hidden"] == 32
+    from rnnkit.config import from_dict as build
+
+    build(ForecastRunConfig, data)  # and it reads back as a forecast config
+
+
+def test_old_checkpoints_with_the_shared_model_keys_still_load(tmp_path):
+    """Checkpoints written before per-task model configs carry every task's model keys."""
+    import torch
+
+    from rnnkit.forecast.config import ForecastRunConfig
+    from rnnkit.train import load_checkpoint, save_checkpoint
+
+    config = to_dict(ForecastRunConfig())
+    config["model"].update(embed_dim=None, tie_weights=False, summary="final")
+    save_checkpoint(tmp_path / "best.pt", {"kind": "forecast", "config": config, "model": {"w": torch.zeros(1)}})
+    ckpt = load_checkpoint(tmp_path, kind="forecast")
+    assert from_dict(ForecastRunConfig, ckpt["config"]).model.hidden == 64
+
+
+BLOCK_TOMLLIB = textwrap.dedent("""
+    import importlib, importlib.abc, pkgutil, sys
+    import tomllib as real
+    sys.modules["tomli"] = real            # stands in for the PyPI package on 3.10
+    del sys.modules["tomllib"]
+
+    class Blocker(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name == "tomllib":
+                raise ModuleNotFoundError("No module named 'tomllib'", name="tomllib")
+            return None
+
+    sys.meta_path.insert(0, Blocker())
+    import rnnkit
+    for info in pkgutil.walk_packages(rnnkit.__path__, "rnnkit."):
+        if info.name == "rnnkit.__main__":  # runs the CLI
+            continue
+        try:
+            importlib.import_module(info.name)
+        except ModuleNotFoundError as e:
+            if e.name == "tomllib":
+                raise
+            # an optional extra that is not installed here (onnxruntime, fastapi, ...) is not this test's business
+    import rnnkit.config as config
+    assert config.tomllib is real, config.tomllib
+    assert "tomllib" not in sys.modules
+    print(config.load_toml(sys.argv[1])["model"]["hidden"])
+""")
+
+
+def test_the_package_imports_and_reads_toml_without_tomllib(tmp_path):
+    """Python 3.10 has no tomllib: config.py must fall back to tomli (pyproject.toml requires it there)."""
+    toml = tmp_path / "c.toml"
+    toml.write_text("[model]\nhidden = 12\n")
+    proc = subprocess.run([sys.executable, "-c", BLOCK_TOMLLIB, str(toml)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "12"
