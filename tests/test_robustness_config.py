@@ -3,6 +3,7 @@ another task is an error), and Python 3.10 (no tomllib)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -161,3 +162,53 @@ def test_the_package_imports_and_reads_toml_without_tomllib(tmp_path):
     proc = subprocess.run([sys.executable, "-c", BLOCK_TOMLLIB, str(toml)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "12"
+
+
+def test_text_batch_size_must_divide_among_the_processes(tmp_path, capsys, monkeypatch):
+    from rnnkit.train import distributed
+
+    def no_launch(*a, **k):
+        raise AssertionError("torchrun must not start")
+
+    monkeypatch.setattr(distributed, "launch_torchrun", no_launch)
+    argv = train_argv("text", tmp_path / "in", tmp_path / "run") + ["--batch-size", "7", "--nproc", "2"]
+    one_line_error(main(argv), capsys.readouterr().err, "--batch-size 7 does not divide among 2 processes")
+    assert not (tmp_path / "run").exists()
+
+
+def test_each_rank_checks_the_division_too(tmp_path, monkeypatch):
+    """Under torchrun started by hand (no --nproc), every rank refuses before reading the corpus."""
+    from rnnkit.text.task import train_text
+    from rnnkit.train import distributed
+    from tests.helpers import tiny_text_config, write_corpus
+
+    monkeypatch.setattr(distributed, "world_size", lambda: 3)
+    cfg = tiny_text_config(write_corpus(tmp_path))  # batch_size 4
+    with pytest.raises(RnnkitError, match="does not divide among 3 processes"):
+        train_text(cfg, tmp_path / "run")
+
+
+def test_tune_takes_a_flagged_key_out_of_the_space(tmp_path, capsys):
+    import csv
+
+    argv = train_argv("text", tmp_path / "in", tmp_path / "search")
+    argv = ["tune", "text", *argv[2:], "--trials", "1", "--pruner", "none"]
+    i = argv.index("--batch-size")
+    argv[i + 1] = "8"
+    assert main(argv) == 0, capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "not searching data.batch_size: it is set to 8 by a flag" in err
+    assert "not searching model.hidden: it is set to 8 by a flag" in err
+    rows = list(csv.DictReader((tmp_path / "search" / "trials.csv").open()))
+    assert "data.batch_size" not in rows[0] and "model.hidden" not in rows[0] and "train.lr" in rows[0]
+    trial = json.loads(next((tmp_path / "search" / "trials").iterdir()).joinpath("config.json").read_text())
+    assert trial["data"]["batch_size"] == 8 and trial["model"]["hidden"] == 8
+
+
+def test_tune_refuses_when_flags_fix_the_whole_space(tmp_path, capsys):
+    space = tmp_path / "space.toml"
+    space.write_text("[model.cell]\nsearch = false\n[data.seq_len]\nsearch = false\n[train.lr]\nsearch = false\n"
+                     "[model.dropout]\nsearch = false\n")
+    argv = train_argv("text", tmp_path / "in", tmp_path / "search")
+    argv = ["tune", "text", *argv[2:], "--space", str(space)]  # hidden, layers, batch size: flags
+    one_line_error(main(argv), capsys.readouterr().err, "nothing left to search")

@@ -138,8 +138,11 @@ def _train(a: argparse.Namespace) -> int:
 
 
 def _backtest(a: argparse.Namespace) -> int:
+    from rnnkit.files import check_out_folder
     from rnnkit.forecast.commands import backtest_command
 
+    if a.out:
+        check_out_folder(a.out)
     backtest_command(a.run, a.csv, a.refit_every, a.refit_epochs, a.out, _say)
     return 0
 

@@ -15,7 +15,6 @@ dequantized weights would not: a -128 entry changes the symmetric scale).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from torch import nn
 from torch.ao.nn.quantized import dynamic as qdyn
 
 from rnnkit.errors import RnnkitError
+from rnnkit.files import atomic_write, check_out_folder
 from rnnkit.train.int8 import is_quantized, is_quantized_model, load_weights, quantize_module
 
 __all__ = ["int8_state", "is_quantized", "is_quantized_model", "load_weights", "quantize_module", "quantize_run"]
@@ -62,6 +62,11 @@ def int8_state(model: nn.Module) -> tuple[dict[str, torch.Tensor], dict[str, Any
     return state, record
 
 
+def write_bytes(path: Path, data: bytes) -> None:
+    with atomic_write(path, "wb") as f:
+        f.write(data)
+
+
 def _float_model(run: str | Path, kind: str) -> nn.Module:
     if kind == "text":
         from rnnkit.text.task import load_text_model
@@ -91,13 +96,7 @@ def quantize_run(run: str | Path, out: str | Path) -> dict[str, Any]:
         raise RnnkitError("--out must be a new folder, not the run folder itself")
     if (out / "best.pt").exists() or (out / "last.pt").exists():
         raise RnnkitError(f"{out} already holds a run (best.pt or last.pt); choose a new folder for --out")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".rnnkit-write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as e:
-        raise RnnkitError(f"cannot write to {out} ({e.strerror or e}); choose another --out") from None
+    check_out_folder(out)
     model = _float_model(src, ckpt["kind"])
     state, record = int8_state(model)
     record["source"] = str(src)
@@ -108,6 +107,6 @@ def quantize_run(run: str | Path, out: str | Path) -> dict[str, Any]:
     save_checkpoint(out / "best.pt", bundle)
     for name in _COPIED:
         if (src.parent / name).is_file() and src.parent != out:
-            shutil.copyfile(src.parent / name, out / name)
+            write_bytes(out / name, (src.parent / name).read_bytes())
     return {"kind": ckpt["kind"], "source_bytes": src.stat().st_size, "bytes": (out / "best.pt").stat().st_size,
             "quantized_tensors": len(record["scales"]), "out": str(out)}
