@@ -33,7 +33,19 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+    _show_defaults(parser, "")
     return parser
+
+
+def _show_defaults(parser: argparse.ArgumentParser, command: str) -> None:
+    """Every (sub)command's --help shows each flag's default (see cli/common.py)."""
+    from rnnkit.cli.common import formatter_for
+
+    parser.formatter_class = formatter_for(command)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                _show_defaults(child, f"{command} {name}".strip())
 
 
 def main(argv: list[str] | None = None) -> int:

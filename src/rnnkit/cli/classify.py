@@ -39,7 +39,8 @@ def register(subparsers) -> None:
                    help="word tokens: keep digits (default maps every digit to 0, so numbers match by shape)")
     d.add_argument("--max-len", type=int, help="tokens kept per text; longer texts are truncated with a warning")
     d.add_argument("--normalize", choices=["train", "series", "none"],
-                   help="numeric input: scaler fit on the training part (default), z-score per series, or none")
+                   help="numeric input, whole sequences: one per-feature scaler fit on the training part (train), "
+                   "each series z-scored on its own (series), or none")
     d.add_argument("--patch", type=int, help="numeric input: steps folded into one recurrent step (0 = auto)")
     d.add_argument("--context", type=int,
                    help="numeric input: neighbouring patches each recurrent step also sees, per side (default 1)")

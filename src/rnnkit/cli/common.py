@@ -64,3 +64,88 @@ def train_entry(handler: Callable[[argparse.Namespace], int] | None = None, *,
             return handler(args)
 
     return run
+
+
+# -- help texts: every flag says its default -----------------------------------------------------
+# A flag's default lives in one place, the task's run config dataclass; --help reads it from there
+# (importing the config only when help is printed, so `rnnkit --help` stays fast).
+
+# the run config defaults of each command's flags, by command path: (label, plain-data config) pairs
+CONFIG_DEFAULTS: dict[str, str] = {
+    "text train": "text", "tune text": "text",
+    "forecast train": "forecast", "tune forecast": "forecast",
+    "classify train": "classify", "tune classify": "classify",
+}
+# flags whose config key is not their own name
+ALIASES = {"model": "cell"}
+SECTION_ORDER = ("train", "model", "forecast", "data")  # train first: --max-steps is train.max_steps
+
+
+def config_defaults(task: str) -> list[tuple[str, dict[str, Any]]]:
+    from rnnkit.config import merge, to_dict
+
+    if task == "text":
+        from rnnkit.text.task import TextRunConfig
+
+        return [("", to_dict(TextRunConfig()))]
+    if task == "forecast":
+        from rnnkit.forecast.config import ForecastRunConfig
+
+        return [("", to_dict(ForecastRunConfig()))]
+    from rnnkit.classify.config import TEXT_DEFAULTS, ClassifyRunConfig
+
+    numeric = to_dict(ClassifyRunConfig())
+    return [("", numeric), ("texts", merge(numeric, TEXT_DEFAULTS))]
+
+
+def default_text(action: argparse.Action, configs: list[tuple[str, dict[str, Any]]]) -> str | None:
+    """"(default: ...)" for `action`, from the run config when the flag sets a config key, else
+    from argparse's own default; None for flags that have none to show (--help, required flags)."""
+    if action.default is argparse.SUPPRESS or isinstance(action, (argparse._HelpAction, argparse._VersionAction)):
+        return None
+    if action.nargs == 0:  # a switch (--resume, --no-refit, ...): what its help says happens only when given
+        return "(default: off)"
+    key = ALIASES.get(action.dest, action.dest)
+    values = []
+    for label, data in configs:
+        section = next((s for s in SECTION_ORDER if isinstance(data.get(s), dict) and key in data[s]), None)
+        if section is not None:
+            values.append((label, _show(data[section][key])))
+    if not values:
+        return None if action.required else f"(default: {_show(action.default)})"
+    first = values[0][1]
+    rest = [f"{label}: {v}" for label, v in values[1:] if v != first]
+    return "(default: " + "; ".join([first, *rest]) + ")"
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, (list, tuple)):
+        return ",".join(_show(v) for v in value) or "none"
+    if value == "":
+        return '""'
+    return str(value)
+
+
+def formatter_for(command: str) -> type[argparse.HelpFormatter]:
+    """A help formatter that appends each flag's default to its help (unless the text says it)."""
+    task = CONFIG_DEFAULTS.get(command)
+
+    class Formatter(argparse.HelpFormatter):
+        _configs: list | None = None
+
+        def _get_help_string(self, action: argparse.Action) -> str:
+            text = action.help or ""
+            if "default" in text.lower():
+                return text
+            if Formatter._configs is None:
+                Formatter._configs = config_defaults(task) if task else []
+            shown = default_text(action, Formatter._configs)
+            if shown is None:
+                return text
+            return f"{text} {shown.replace('%', '%%')}".strip()
+
+    return Formatter

@@ -23,28 +23,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.set_defaults(handler=_train)
 
     b = cmds.add_parser("backtest", help="walk-forward one-step and multi-step backtest of a trained run")
-    b.add_argument("--run", required=True, metavar="DIR")
+    b.add_argument("--run", required=True, metavar="DIR", help="run folder from `forecast train`")
     b.add_argument("--csv", metavar="PATH", help="data to backtest on (default: the training CSV)")
     b.add_argument("--refit-every", type=int, metavar="K", help="fine-tune on the new history every K origins")
-    b.add_argument("--refit-epochs", type=int, default=1, metavar="N")
+    b.add_argument("--refit-epochs", type=int, default=1, metavar="N", help="epochs of each refit (with --refit-every)")
     b.add_argument("--out", metavar="DIR", help="where to write backtest.json/md/png (default: the run folder)")
     b.set_defaults(handler=_backtest)
 
     r = cmds.add_parser("predict", help="forecast past the last date of a CSV, with intervals")
-    r.add_argument("--run", required=True, metavar="DIR")
-    r.add_argument("--csv", required=True, metavar="PATH")
+    r.add_argument("--run", required=True, metavar="DIR", help="run folder from `forecast train`")
+    r.add_argument("--csv", required=True, metavar="PATH", help="history to forecast from (the training columns)")
     r.add_argument("--horizon", type=int, metavar="H", help="steps ahead (default: the model's)")
     r.add_argument("--out", metavar="FILE", help="write the forecasts as CSV (default: print them)")
     r.set_defaults(handler=_predict)
 
     u = cmds.add_parser("update", help="fine-tune a trained run on rows appended since training")
-    u.add_argument("--run", required=True, metavar="DIR")
+    u.add_argument("--run", required=True, metavar="DIR", help="run folder to update (the old version is kept)")
     u.add_argument("--csv", required=True, metavar="PATH", help="the CSV with the new rows (and the history before them)")
-    u.add_argument("--max-epochs", type=int, default=5)
-    u.add_argument("--lr", type=float, default=3e-4)
+    u.add_argument("--max-epochs", type=int, default=5, help="fine-tuning epochs")
+    u.add_argument("--lr", type=float, default=3e-4, help="fine-tuning learning rate")
     u.add_argument("--refit-scaler", action="store_true", help="refit the scalers on all rows but the newest part")
-    u.add_argument("--seed", type=int)
-    u.add_argument("--threads", type=int)
+    u.add_argument("--seed", type=int, help="random seed (default: the run's)")
+    u.add_argument("--threads", type=int, help="CPU threads for PyTorch (default: the run's)")
     u.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to fine-tune (default: as trained)")
     u.set_defaults(handler=_update)
 
@@ -52,39 +52,50 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _data_flags(p: argparse.ArgumentParser, need_csv: bool) -> None:
     g = p.add_argument_group("data")
     g.add_argument("--csv", required=need_csv, metavar="PATH", help="CSV file, or a dataset name (aapl)")
-    g.add_argument("--date-col", help="date column (default Date; long format: ds)")
-    g.add_argument("--target", help="column to forecast (default Close)")
+    g.add_argument("--date-col", help="date column (long format: ds)")
+    g.add_argument("--target", help="column to forecast")
     g.add_argument("--id-col", help="series id column for the long format (unique_id, ds, y is detected)")
     g.add_argument("--features", help="comma-separated input columns, e.g. Open,High,Low,Volume")
-    g.add_argument("--target-transform", choices=["level", "diff", "pct", "logret"])
-    g.add_argument("--scaler", choices=["minmax", "standard", "robust", "none"])
-    g.add_argument("--normalize", choices=["none", "window"], help="per-window normalisation (global models)")
+    g.add_argument("--target-transform", choices=["level", "diff", "pct", "logret"],
+                   help="what the network predicts: the level, its change, its percent change or its log return")
+    g.add_argument("--scaler", choices=["minmax", "standard", "robust", "none"],
+                   help="scaler of the inputs and the target, fit on the training part only")
+    g.add_argument("--normalize", choices=["none", "window"],
+                   help="forecast inputs, per window: 'window' rescales each input window by its own recent level "
+                   "(levels) or RMS (changes), so one model fits series of any scale; 'none': the --scaler alone")
     g.add_argument("--season", type=int, help="seasonal period (default: detected)")
     g.add_argument("--no-calendar", action="store_true", help="no calendar / seasonal-phase inputs")
-    g.add_argument("--val", type=float, help="validation share (<1) or steps (>=1); default 0.1")
-    g.add_argument("--test", type=float, help="test share (<1) or steps (>=1); default 0.2")
+    g.add_argument("--val", type=float, help="validation share (<1) or steps (>=1)")
+    g.add_argument("--test", type=float, help="test share (<1) or steps (>=1)")
     g.add_argument("--val-start", help="first validation date (overrides --val)")
     g.add_argument("--test-start", help="first test date (overrides --test)")
-    g.add_argument("--duplicates", choices=["keep_last", "error"])
-    g.add_argument("--missing", choices=["ffill", "interpolate", "drop"])
-    g.add_argument("--outliers", choices=["flag", "clip", "none"])
-    g.add_argument("--outlier-method", choices=["robust_z", "iqr"])
+    g.add_argument("--duplicates", choices=["keep_last", "error"], help="rows with a repeated date: keep the last, or stop")
+    g.add_argument("--missing", choices=["ffill", "interpolate", "drop"],
+                   help="missing values: carry the last value forward, interpolate, or drop the rows")
+    g.add_argument("--outliers", choices=["flag", "clip", "none"],
+                   help="outliers: report them, clip them to the threshold, or leave them unexamined")
+    g.add_argument("--outlier-method", choices=["robust_z", "iqr"],
+                   help="outlier test: robust z-score (median and MAD) or interquartile-range fences")
 
 
 def _model_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model")
-    g.add_argument("--model", choices=["lstm", "gru", "rnn", "bilstm", "attention"])
-    g.add_argument("--hidden", type=int)
-    g.add_argument("--layers", type=int)
-    g.add_argument("--dropout", type=float)
-    g.add_argument("--lookback", type=int, help="input window length (default 60)")
+    g.add_argument("--model", choices=["lstm", "gru", "rnn", "bilstm", "attention"],
+                   help="network: LSTM, GRU, Elman RNN, bidirectional LSTM, or LSTM with attention over the window")
+    g.add_argument("--hidden", type=int, help="hidden units per layer")
+    g.add_argument("--layers", type=int, help="recurrent layers")
+    g.add_argument("--dropout", type=float, help="dropout between layers and before the head, in [0, 1)")
+    g.add_argument("--lookback", type=int, help="input window length")
     g.add_argument("--patch", type=int, help="steps read per recurrent step (divides --lookback)")
-    g.add_argument("--horizon", type=int, help="steps ahead (default 1)")
-    g.add_argument("--strategy", choices=["direct", "recursive"])
-    g.add_argument("--residual", choices=["none", "naive", "seasonal"])
-    g.add_argument("--loss", choices=["quantile", "mse", "mae", "huber"])
+    g.add_argument("--horizon", type=int, help="steps ahead")
+    g.add_argument("--strategy", choices=["direct", "recursive"],
+                   help="multi-step: one output per step ahead (direct), or one step fed back (recursive)")
+    g.add_argument("--residual", choices=["none", "naive", "seasonal"],
+                   help="the network predicts a correction to this baseline: none, the last value, or a season ago")
+    g.add_argument("--loss", choices=["quantile", "mse", "mae", "huber"],
+                   help="training loss; quantile (pinball over --quantiles) also gives the intervals")
     g.add_argument("--quantiles", help="comma-separated, e.g. 0.1,0.5,0.9")
-    g.add_argument("--batch-size", type=int)
+    g.add_argument("--batch-size", type=int, help="windows per batch")
 
 
 def _floats(text: str | None, flag: str) -> list[float] | None:

@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cmds = text.add_subparsers(dest="text_command", metavar="COMMAND", required=True)
 
     p = cmds.add_parser("train", help="train a character model on a corpus",
-                        description="Train a character-level RNN/GRU/LSTM language model. The last 10%% of "
+                        description="Train a character-level RNN/GRU/LSTM language model. The last 10% of "
                         "the corpus is held out for validation; best.pt, last.pt, metrics.jsonl and "
                         "summary.json are written into --out.")
     p.add_argument("--corpus", help="a UTF-8 text file, or a dataset name (tinyshakespeare)")
@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = cmds.add_parser("score", help="bits per character of a text under a trained model")
     p.add_argument("--run", required=True, help="run folder (or checkpoint file)")
     p.add_argument("--file", required=True, help="text file to score")
-    p.add_argument("--encoding", default="utf-8")
+    p.add_argument("--encoding", default="utf-8", help="encoding of --file")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_score)
 

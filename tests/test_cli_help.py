@@ -1,0 +1,62 @@
+"""Issue 11: every option of every (sub)command has a help text, and its --help shows the default."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from rnnkit.cli import build_parser
+from rnnkit.cli.common import config_defaults, default_text
+
+
+def _commands(parser: argparse.ArgumentParser, path: str = ""):
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from _commands(child, f"{path} {name}".strip())
+
+
+COMMANDS = dict(_commands(build_parser()))
+
+
+def _options(parser):
+    return [a for a in parser._actions if a.option_strings and not isinstance(a, argparse._HelpAction)]
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_option_has_a_help_text_with_its_default(command):
+    parser = COMMANDS[command]
+    lacking = [a.option_strings[0] for a in _options(parser) if not (a.help or "").strip()]
+    assert not lacking, f"`rnnkit {command}`: no help for {', '.join(lacking)}"
+    text = parser.format_help()
+    assert "%%" not in text and "None" not in text, text
+    formatter = parser._get_formatter()
+    for a in _options(parser):
+        if a.required or isinstance(a, argparse._VersionAction):
+            continue
+        shown = formatter._get_help_string(a)
+        assert "default" in shown.lower(), f"`rnnkit {command}` {a.option_strings[0]}: {shown!r} shows no default"
+
+
+def test_defaults_come_from_the_run_config():
+    forecast = dict(config_defaults("forecast"))[""]
+    hidden = next(a for a in COMMANDS["forecast train"]._actions if a.dest == "hidden")
+    assert default_text(hidden, config_defaults("forecast")) == f"(default: {forecast['model']['hidden']})"
+    patience = next(a for a in COMMANDS["classify train"]._actions if a.dest == "patience")
+    assert default_text(patience, config_defaults("classify")) == "(default: none; texts: 15)"
+    max_steps = next(a for a in COMMANDS["classify train"]._actions if a.dest == "max_steps")
+    assert default_text(max_steps, config_defaults("classify")) == "(default: none)"  # train.max_steps, not data's
+
+
+def test_text_train_help_has_no_literal_percent_signs():
+    assert "10% of" in " ".join(COMMANDS["text train"].format_help().split())
+
+
+def test_normalize_says_what_it_means_in_each_task():
+    forecast = next(a for a in COMMANDS["forecast train"]._actions if a.dest == "normalize")
+    classify = next(a for a in COMMANDS["classify train"]._actions if a.dest == "normalize")
+    assert "window" in forecast.help and "forecast" not in classify.help
+    assert "classify" not in forecast.help.lower()
+    assert "per window" in forecast.help and "scaler" in classify.help
