@@ -129,7 +129,8 @@ def test_bad_train_input(case, args, message, tmp_path, capsys):
         argv = argv[: -len(TINY)] + ["--max-epochs", "1", "--hidden", "8", "--layers", "1"]
     code, _, err = run(argv, capsys)
     assert code == 2, err
-    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    errors = [line for line in err.splitlines() if line.startswith("rnnkit: error:")]  # progress lines are on stderr too
+    assert len(errors) == 1 and message in errors[0] and "Traceback" not in err
     assert not out.exists()  # nothing written half-way
 
 

@@ -151,7 +151,14 @@ def _objective(optuna, task: TuneTask, base: Any, inputs: Inputs, out: Path, par
         values = {p.path: p.suggest(trial) for p in params}
         data = apply(base_data, values)
         data["train"].update(budget)
-        cfg = from_dict(task.config_cls, data)
+        try:  # a value the space allows but the validator does not (e.g. dropout 1.0) fails this trial
+            cfg = from_dict(task.config_cls, data)
+        except RnnkitError as e:
+            if _finished(optuna, trial.study) == 0:
+                raise
+            trial.set_user_attr("error", str(e))
+            log(f"trial {trial.number}: failed: {e}")
+            raise _TrialFailed(str(e)) from None
         run_dir = out / "trials" / f"{trial.number:04d}"
         trial.set_user_attr("run_dir", str(run_dir))
         pruned_at: list[int] = []
