@@ -99,7 +99,10 @@ class TrainConfig:
 
 
 # -- the one validator for model and training settings -----------------------------------------
-# Each message names the config key and, where there is one, the flag that sets it.
+# Each message names the config key and, where there is one, the flag that sets it. Which cells a
+# task accepts, and its batch size (in its own [data]/[forecast] table), its own check says.
+
+SUMMARIES = ("final", "pooled", "both")
 
 def check_model(m: ModelConfig) -> None:
     _at_least("model.hidden (--hidden)", m.hidden, 1)
@@ -116,9 +119,6 @@ def check_model(m: ModelConfig) -> None:
     summary = getattr(m, "summary", None)
     if summary is not None and summary not in SUMMARIES:
         raise RnnkitError(f"model.summary (--summary) must be one of {', '.join(SUMMARIES)}, got {summary!r}")
-
-
-SUMMARIES = ("final", "pooled", "both")
 
 
 def check_train(t: TrainConfig) -> None:
@@ -151,11 +151,6 @@ def check_train(t: TrainConfig) -> None:
         _finite("train.max_minutes (--max-minutes)", t.max_minutes)
         if t.max_minutes <= 0:
             raise RnnkitError(f"train.max_minutes (--max-minutes) must be > 0, got {t.max_minutes}")
-
-
-def check_batch_size(name: str, value: int) -> None:
-    """Batch sizes live in each task's data table; one rule for all of them."""
-    _at_least(name, value, 1)
 
 
 def _at_least(name: str, value: int, low: int) -> None:
