@@ -25,6 +25,7 @@ from rnnkit.classify.preprocess import SequenceEncoder, ordered_split, stratifie
 from rnnkit.classify.task import ClassifyTask, Encoded, predict_proba
 from rnnkit.config import to_dict
 from rnnkit.errors import RnnkitError
+from rnnkit.files import write_text
 from rnnkit.models.classifier import SUMMARIES, SequenceClassifier
 
 Log = Callable[[str], None]
@@ -295,7 +296,7 @@ def write_report(model: SequenceClassifier, prep: Prepared, cfg: ClassifyRunConf
         report["validation_model"] = (f"selection run ({selection['checkpoint']}), "
                                       "before the refit on training + validation")
         report["selection"] = {k: selection.get(k) for k in ("stopped", "steps", "epochs", "elapsed_s", "best_step")}
-    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
     plot_confusion(np.array(report["test"]["confusion_matrix"]), names, out / "confusion.png",
                    f"{cfg.model.cell}: test accuracy {report['test']['accuracy']:.3f}")
     if weights is not None:

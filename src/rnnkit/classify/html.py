@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from rnnkit.classify.preprocess import SequenceEncoder, tokenize
+from rnnkit.files import write_text
 
 _STYLE = """body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.9}
 .ex{margin:1.2em 0;padding:.6em;border:1px solid #ddd;border-radius:4px}
@@ -44,5 +45,5 @@ def attention_html(enc: SequenceEncoder, texts: list[str], weights: np.ndarray, 
             f"</head><body><h2>Attention weights ({enc.tokens} tokens; darker = more weight, hover for the value)</h2>"
             + "\n".join(blocks) + "</body></html>\n")
     path = Path(path)
-    path.write_text(page, encoding="utf-8")
+    write_text(path, page)
     return path

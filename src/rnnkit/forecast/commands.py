@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from rnnkit.errors import RnnkitError
+from rnnkit.files import write_text
 from rnnkit.forecast.estimator import Forecaster, Split, make_splits
 from rnnkit.forecast.report import table, to_json
 from rnnkit.forecast.run import load_data, write_figures
@@ -33,7 +34,7 @@ def backtest_command(run: str, csv: str | None, refit_every: int | None, refit_e
     target = Path(out or run)
     target.mkdir(parents=True, exist_ok=True)
     doc = {kind: to_json(ev, est.name, data.target, {"refit_every": refit_every}) for kind, ev in results.items()}
-    (target / "backtest.json").write_text(json.dumps(doc, indent=2) + "\n")
+    write_text(target / "backtest.json", json.dumps(doc, indent=2) + "\n")
     md = ["# Walk-forward backtest", ""]
     for kind, ev in results.items():
         title = "one step ahead, every test origin" if kind == "one_step" else f"{ev.horizon} steps ahead, origins every {ev.every}"
@@ -42,7 +43,7 @@ def backtest_command(run: str, csv: str | None, refit_every: int | None, refit_e
         log(f"\n{title} ({ev.points} points, {ev.span[0]} .. {ev.span[1]})")
         log(table(ev))
         log(f"verdict: {doc[kind]['verdict']}")
-    (target / "backtest.md").write_text("\n".join(md))
+    write_text(target / "backtest.md", "\n".join(md))
     log(f"\nwrote {target}/backtest.json, backtest.md, backtest_*forecast.png")
     return doc
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from rnnkit.files import write_text
 from rnnkit.forecast.evaluate import Evaluation
 
 COLUMNS = ("mae", "rmse", "mape", "smape", "mase", "owa", "directional_accuracy", "rel_rmse_vs_naive", "coverage")
@@ -47,7 +48,7 @@ def table(ev: Evaluation) -> str:
 def write_reports(run_dir: Path, ev: Evaluation, model: str, target: str, extra: dict,
                   cleaning_lines: list[str], title: str = "Forecast report") -> dict:
     data = to_json(ev, model, target, extra)
-    (run_dir / "report.json").write_text(json.dumps(data, indent=2) + "\n")
+    write_text(run_dir / "report.json", json.dumps(data, indent=2) + "\n")
     s = ev.scores[model]
     notes = [f"- evaluated on {ev.points} forecast points, {ev.span[0]} .. {ev.span[1]}, horizon {ev.horizon}, "
              f"origins every {ev.every} step(s), from the true history (no refit)"]
@@ -65,7 +66,7 @@ def write_reports(run_dir: Path, ev: Evaluation, model: str, target: str, extra:
         notes.append(f"- {100 * (hi - lo):.0f}% interval ({lo:g}..{hi:g} quantiles) covered {100 * s['coverage']:.1f}% of actual values")
     md = [f"# {title}", "", f"**Verdict: {data['verdict']}.**", "", table(ev), "", *notes, "",
           "## Data cleaning", "", *[f"- {line}" for line in cleaning_lines], ""]
-    (run_dir / "report.md").write_text("\n".join(md))
+    write_text(run_dir / "report.md", "\n".join(md))
     return data
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.errors import RnnkitError
+from rnnkit.files import write_text
 from rnnkit.forecast.baselines import default_baselines
 from rnnkit.forecast.config import ForecastRunConfig, clean_policy
 from rnnkit.forecast.estimator import Forecaster, Split
@@ -62,7 +63,7 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
         log(f"cleaning: {line}")
     est = Forecaster(cfg)
     result, splits = est.fit(data, out, resume=resume, log=log, extra_meta={"csv": cfg.data.csv})
-    (out / "cleaning.json").write_text(json.dumps(cleaning.to_dict(), indent=2) + "\n")
+    write_text(out / "cleaning.json", json.dumps(cleaning.to_dict(), indent=2) + "\n")
     if all(sp.val_end >= sp.n for sp in splits):
         log("no test part (data.test = 0): report skipped")
         return {}
@@ -108,7 +109,5 @@ def predict_run(run: str, csv: str, horizon: int | None, out: str | None) -> pd.
     data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run)
     frame = est.predict(data, horizon)
     if out:
-        from rnnkit.files import write_text
-
         write_text(out, frame.to_csv(index=False))  # atomic: a full disk leaves no 0-byte or partial file
     return frame
