@@ -9,7 +9,7 @@ from rnnkit.series.io import from_dataframe, read_csv
 def test_stock_files_read_clean_with_the_9_11_gap(shared_data):
     for ticker in ("AAPL", "IBM", "SPY", "XOM"):
         data, report = from_dataframe(read_csv(str(shared_data / "stocks" / f"{ticker}.csv")), "Date", "Close",
-                                      ["Volume"], policy=CleanPolicy(fit_fraction=0.7))
+                                      ["Volume"], policy=CleanPolicy(val=0.1, test=0.2))
         s = data.series[0]
         assert len(s) == 5244 and data.freq == "B"
         assert report.duplicates == 0 and report.unsorted == 0 and sum(report.missing.values()) == 0

@@ -31,14 +31,14 @@ def load_data(cfg: ForecastRunConfig, csv: str | None = None, need: list[str] | 
     csv = csv or d.csv
     if not csv:
         raise RnnkitError("no data: give --csv PATH (or a dataset name such as aapl)")
-    raw = read_csv(csv)
+    raw = read_csv(csv, d.sep)
     if need and run:
         lacking = [c for c in need if c not in raw.columns]
         if lacking:
             raise RnnkitError(f"the model in {run} was trained with features {', '.join(need)}; {csv} lacks "
                               f"{', '.join(lacking)}; give a CSV with those columns or train a new model")
     if history:
-        raw = pd.concat([read_csv(history), raw], ignore_index=True)
+        raw = pd.concat([read_csv(history, d.sep), raw], ignore_index=True)
     return from_dataframe(raw, d.date_col, d.target, d.features, d.id_col, clean_policy(d), source=str(csv))
 
 
