@@ -166,7 +166,7 @@ def check_freq(freq: str, index: pd.DatetimeIndex, where: str) -> None:
     session = Session.parse(freq)
     if session is not None:
         tod = index - index.normalize()
-        off = ((tod - session.start).value % session.nanos != 0) | (tod < session.start) | (tod > session.end)
+        off = ((tod - session.start).as_unit("ns").asi8 % session.nanos != 0) | (tod < session.start) | (tod > session.end)
         bad = np.flatnonzero(np.asarray(off))
     elif isinstance(to_offset(freq), pd.offsets.Tick):
         step = int(pd.Timedelta(to_offset(freq)).value)
@@ -234,7 +234,7 @@ def ordinals(index: pd.DatetimeIndex, freq: str | None) -> np.ndarray:
     session = Session.parse(freq)
     days = index.normalize().values.astype("datetime64[D]")
     if session is not None:
-        slot = ((index - index.normalize()) - session.start).value // session.nanos
+        slot = ((index - index.normalize()) - session.start).as_unit("ns").asi8 // session.nanos
         return np.busday_count(np.datetime64("1970-01-01"), days) * session.per_day + np.asarray(slot)
     offset = to_offset(freq)
     code = offset.rule_code.split("-")[0]

@@ -95,7 +95,8 @@ def from_dataframe(
     report.series = len(out)
     report.rows_out = sum(len(s) for s in out)
     report.freq, report.seasons = freq or "", list(seasons(freq))
-    return SeriesSet(out, target, list(features), freq, seasons(freq), date_col, id_col or "unique_id"), report
+    names = (date_col, id_col) if id_col else ("date", "unique_id")  # the long format keeps its names
+    return SeriesSet(out, target, list(features), freq, seasons(freq), *names), report
 
 
 def frequency(columns: list[tuple[str, pd.Series]], given: str | None, source: str) -> str | None:
