@@ -18,6 +18,7 @@ from rnnkit.errors import RnnkitError
 from rnnkit.forecast.config import ForecastRunConfig, check, quantile_levels
 from rnnkit.forecast.fallback import choose as choose_fallback
 from rnnkit.forecast.fallback import forecast as fallback_forecast
+from rnnkit.forecast.fallback import summary as fallback_summary
 from rnnkit.forecast.pipeline import Arrays, Pipeline
 from rnnkit.forecast.task import WindowTask
 from rnnkit.models.forecaster import WindowForecaster
@@ -105,22 +106,23 @@ class Forecaster:
             tr = origins(0, sp.train_end, lb, h, first=self.first)
             va = origins(sp.train_end, sp.val_end, lb, h, first=self.first)
             parts = f"({sp.train_end}/{sp.val_end - sp.train_end}/{sp.n - sp.val_end} rows for train/validation/test)"
+            label = f"series {s.id}" if panel else "the series"
             if len(tr) == 0:
                 if panel:
                     self.fallback[s.id] = choose_fallback(s, sp.train_end, sp.val_end, season, f.horizon)
                     continue
                 fits = sp.train_end - h - self.first
-                raise RnnkitError(f"series {s.id} has {len(s)} rows: too few for --lookback {lb} + --horizon {h} "
+                raise RnnkitError(f"{label} has {len(s)} rows: too few for --lookback {lb} + --horizon {h} "
                                   f"in the training part {parts}; the largest --lookback that fits is {fits}"
-                                  if fits > 0 else f"series {s.id} has {len(s)} rows: too few for --horizon {h} "
+                                  if fits > 0 else f"{label} has {len(s)} rows: too few for --horizon {h} "
                                   f"in the training part {parts}; the largest --horizon that fits is "
                                   f"{max(0, sp.train_end - 1 - self.first)}")
             if len(va) == 0 and not panel:
                 fits = sp.val_end - sp.train_end
-                raise RnnkitError(f"series {s.id}: the validation part is shorter than --horizon {h} {parts}; "
+                raise RnnkitError(f"{label}: the validation part is shorter than --horizon {h} {parts}; "
                                   f"the largest --horizon that fits is {fits}; or give --val more steps")
             if sp.val_end < sp.n and sp.n - sp.val_end < f.horizon and not panel:
-                raise RnnkitError(f"series {s.id}: the test part is shorter than --horizon {f.horizon} {parts}; "
+                raise RnnkitError(f"{label}: the test part is shorter than --horizon {f.horizon} {parts}; "
                                   f"the largest --horizon that fits is {sp.n - sp.val_end}; or give --test more steps")
             train_g.append(tr + start)
             val_g.append(va + start)
@@ -149,6 +151,8 @@ class Forecaster:
         if train_cfg.eval_every == 0:  # 0 = once per epoch
             train_cfg.eval_every = task.batches_per_epoch()
         self.meta = self._meta(data, splits, extra_meta)
+        if self.fallback and log:
+            log(fallback_summary(self.fallback, len(data), f.lookback, f.horizon))
         result = train_fit(self.model, task, train_cfg, run_dir, kind="forecast", config=to_dict(self.cfg),
                            extra=self.extra(), resume=resume, log=log, on_eval=on_eval)
         best = Path(run_dir) / "best.pt"

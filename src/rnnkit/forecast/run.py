@@ -14,6 +14,7 @@ from rnnkit.forecast.baselines import default_baselines
 from rnnkit.forecast.config import ForecastRunConfig, clean_policy
 from rnnkit.forecast.estimator import Forecaster, Split
 from rnnkit.forecast.evaluate import Evaluation, evaluate
+from rnnkit.forecast.fallback import summary as fallback_summary
 from rnnkit.forecast.report import table, write_reports
 from rnnkit.series.clean import CleaningReport
 from rnnkit.series.frame import SeriesSet
@@ -71,9 +72,11 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
     settings = (f"{m.cell} {m.layers}x{m.hidden}, lookback {f.lookback}, target transform {d.target_transform}, "
                 f"scaler {d.scaler} (fit on the training part), normalize {d.normalize}, loss {f.loss}, "
                 f"stopped after {result.summary['epochs']:.0f} epochs ({result.stopped}), best at step {result.summary['best_step']}")
-    extra = {"season_detected": cfg.data.season is None, "train": result.summary, "csv": cfg.data.csv,
-             "settings": settings}
-    report = write_reports(out, ev, est.name, data.target, extra, cleaning.summary_lines())
+    extra = {"season_detected": cfg.data.season is None and data.season is None, "train": result.summary, "csv": cfg.data.csv,
+             "settings": settings, "season": est.pipeline.season, "seasons": list(data.seasons),
+             "fallback": dict(est.fallback)}
+    short = fallback_summary(est.fallback, len(data), cfg.forecast.lookback, cfg.forecast.horizon)
+    report = write_reports(out, ev, est.name, data.target, extra, cleaning.summary_lines() + ([short] if short else []))
     write_figures(out, est, data, ev)
     log("")
     log(table(ev))
