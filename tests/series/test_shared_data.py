@@ -48,3 +48,12 @@ def test_bank_calls_are_a_weekday_session_with_holidays_closed(shared_data):
     data, report = from_dataframe(read_csv(str(shared_data / "seasonal" / "bank_calls.csv")), "ds", "y", [])
     assert data.freq == "5min@07:00-21:00@Mon,Tue,Wed,Thu,Fri" and data.seasons == (169, 845)
     assert len(data.series[0]) == 27716 and report.closed == 6  # e.g. Memorial Day, 4 July, Labor Day
+
+
+def test_the_season_check_shows_which_calendar_seasons_the_data_has(shared_data):
+    def check(name):
+        return from_dataframe(read_csv(str(shared_data / "seasonal" / name)), "ds", "y", [],
+                              policy=CleanPolicy(val=0.1, test=0.2))[1].season_acf
+
+    assert check("airpassengers.csv") > 0.5 and check("taylor.csv") > 0.5
+    assert abs(check("sunspots.csv")) < 0.1  # an 11-year cycle, no calendar season

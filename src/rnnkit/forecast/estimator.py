@@ -270,22 +270,25 @@ class Forecaster:
         """Forecasts past the end of every series, with future dates (business days for daily
         stock data) and one column per quantile."""
         horizon = horizon or self.cfg.forecast.horizon
-        rows, need = [], self.cfg.forecast.lookback + self.first
+        rows, need, short = [], self.cfg.forecast.lookback + self.first, {}
         for s in data.series:
             check_transform(s.y, self.pipeline.transform, f"target of series {s.id}")
-            if len(s) < need:  # too short for the network: its best baseline, as in training
-                self.fallback.setdefault(s.id, choose_fallback(s, len(s), len(s), self.pipeline.season, horizon))
-            levels = self.forecast(s, np.array([len(s)]), horizon)[0]  # (H, Q)
+            if s.id not in self.fallback and len(s) < need:  # too short for the network: a baseline
+                short[s.id] = choose_fallback(s, len(s), len(s), self.pipeline.season, horizon)
+                levels = fallback_forecast(short[s.id], self.pipeline.season, s, np.array([len(s)]), horizon,
+                                           len(self.quantiles))[0]
+            else:
+                levels = self.forecast(s, np.array([len(s)]), horizon)[0]  # (H, Q)
             last = s.index[-1] if s.index is not None else None
             when = future_index(last, self.pipeline.freq, horizon, s.t0 + len(s) - 1)
             frame = pd.DataFrame({data.id_col: s.id, data.date_col: when, "yhat": levels[:, self.point_index]})
-            if self.fallback:
-                frame["model"] = self.fallback.get(s.id, self.name)
+            frame["model"] = {**self.fallback, **short}.get(s.id, self.name)
             for j, q in enumerate(self.quantiles):
                 if q != 0.5:
                     frame[f"q{q * 100:g}"] = levels[:, j]
             rows.append(frame)
         out = pd.concat(rows, ignore_index=True)
+        out = out if self.fallback or short else out.drop(columns="model")  # which model made each row
         return out if len(data.series) > 1 else out.drop(columns=data.id_col)
 
     def attention(self, series: Series, at: np.ndarray) -> np.ndarray:

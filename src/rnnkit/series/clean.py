@@ -68,6 +68,7 @@ class CleaningReport:
     series: int = 0
     freq: str = ""  # the frequency the series were regularised to ("" for positions)
     seasons: list[int] = field(default_factory=list)
+    season_acf: float | None = None  # autocorrelation of the training changes at the main season (a check)
     zones: str = ""  # how UTC offsets were handled
     unsorted: int = 0  # series whose dates were not ascending (now sorted)
     duplicates: int = 0  # duplicate-date rows removed (keep last)
@@ -92,6 +93,7 @@ class CleaningReport:
         lines = [
             f"rows: {self.rows_in} read, {self.rows_out} kept ({self.series} series)",
             f"frequency: {self.freq or 'positions (no dates)'}; seasons {season}"
+            + (f" (autocorrelation at lag {self.seasons[0]}: {self.season_acf:.2f})" if self.season_acf is not None else "")
             + (f"; {self.zones}" if self.zones else ""),
             f"unsorted dates: {'sorted ' + str(self.unsorted) + ' series' if self.unsorted else 'none'}; "
             f"duplicate dates: {self.duplicates} removed (keep last)",
