@@ -93,6 +93,12 @@ def test_business_hours_are_a_session_nights_weekends_and_holidays_closed():
     assert (ordinals(index, data.freq) % 169 == np.tile(np.arange(169), 9)).all()
 
 
+def test_a_day_missing_from_round_the_clock_data_is_inserted_not_closed():
+    index = pd.date_range("2021-03-01", periods=24 * 20, freq="h")
+    data, report = from_dataframe(table(index, drop=range(24 * 5, 24 * 8)), "Date", "Close", [])
+    assert data.freq == "h" and report.inserted == 72 and report.closed == 0 and len(data.series[0]) == 480
+
+
 def test_calendar_positions_agree_across_a_panel():
     a = pd.date_range("2020-01-01", periods=30, freq="MS")
     b = pd.date_range("2021-01-01", periods=18, freq="MS")

@@ -156,6 +156,8 @@ def _session(index: pd.DatetimeIndex, step: int, alias: str) -> Session | None:
     per_day = int((end - start).value // step) + 1
     if len(open_days) < 2 or per_day < 2:
         return None
+    if per_day * step >= DAY and len(days) == 7:
+        return None  # open around the clock every day: missing days are missing, not closed
     if len(index) / (len(open_days) * per_day) < 0.9:
         return None  # not the same window every day
     return Session(alias, start, end, days)
