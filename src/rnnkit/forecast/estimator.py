@@ -63,6 +63,7 @@ class Forecaster:
         self.model: WindowForecaster | None = None
         self.meta: dict = {}
         self.fallback: dict[str, str] = {}  # series too short for the network -> its baseline
+        self.fallback_note = ""  # one line for the log and the report
 
     @property
     def name(self) -> str:
@@ -130,6 +131,8 @@ class Forecaster:
             fits = max(sp.train_end for sp in splits) - h - self.first
             raise RnnkitError(f"every series is too short for --lookback {lb} + --horizon {h} in its training part; "
                               f"the largest --lookback that fits the longest is {max(fits, 0)}")
+        fits_all = min(sp.train_end for sp in splits) - h - self.first
+        self.fallback_note = fallback_summary(self.fallback, len(data), lb, f.horizon, fits_all)
         if not any(len(v) for v in val_g):
             raise RnnkitError(f"no series has a validation part of --horizon {h} steps after --lookback {lb}; "
                               "give --val more steps, or a shorter --lookback or --horizon")
@@ -151,8 +154,8 @@ class Forecaster:
         if train_cfg.eval_every == 0:  # 0 = once per epoch
             train_cfg.eval_every = task.batches_per_epoch()
         self.meta = self._meta(data, splits, extra_meta)
-        if self.fallback and log:
-            log(fallback_summary(self.fallback, len(data), f.lookback, f.horizon))
+        if self.fallback_note and log:
+            log(self.fallback_note)
         result = train_fit(self.model, task, train_cfg, run_dir, kind="forecast", config=to_dict(self.cfg),
                            extra=self.extra(), resume=resume, log=log, on_eval=on_eval)
         best = Path(run_dir) / "best.pt"

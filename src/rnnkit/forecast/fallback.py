@@ -43,7 +43,7 @@ def forecast(name: str, season: int, series: Series, at: np.ndarray, horizon: in
     return np.repeat(point, max(1, n_quantiles), axis=-1)
 
 
-def summary(fallback: dict[str, str], total: int, lookback: int, horizon: int) -> str:
+def summary(fallback: dict[str, str], total: int, lookback: int, horizon: int, fits_all: int = 0) -> str:
     """One line for the log and the report."""
     if not fallback:
         return ""
@@ -53,4 +53,6 @@ def summary(fallback: dict[str, str], total: int, lookback: int, horizon: int) -
     names = ", ".join(list(fallback)[:5]) + (", ..." if len(fallback) > 5 else "")
     kinds = ", ".join(f"{k} for {v}" for k, v in sorted(by.items()))
     return (f"{len(fallback)} of {total} series are too short for --lookback {lookback} + --horizon {horizon} "
-            f"in their training part ({names}): forecast by their best baseline ({kinds})")
+            f"in their training part ({names}): forecast by their best baseline ({kinds})"
+            + (f"; --lookback {fits_all} would fit every series" if fits_all > 0 else
+               "; no --lookback fits every series"))

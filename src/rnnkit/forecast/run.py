@@ -14,7 +14,6 @@ from rnnkit.forecast.baselines import default_baselines
 from rnnkit.forecast.config import ForecastRunConfig, clean_policy
 from rnnkit.forecast.estimator import Forecaster, Split
 from rnnkit.forecast.evaluate import Evaluation, evaluate
-from rnnkit.forecast.fallback import summary as fallback_summary
 from rnnkit.forecast.report import table, write_reports
 from rnnkit.series.clean import CleaningReport
 from rnnkit.series.frame import SeriesSet
@@ -75,8 +74,8 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
     extra = {"season_detected": cfg.data.season is None and data.season is None, "train": result.summary, "csv": cfg.data.csv,
              "settings": settings, "season": est.pipeline.season, "seasons": list(data.seasons),
              "fallback": dict(est.fallback)}
-    short = fallback_summary(est.fallback, len(data), cfg.forecast.lookback, cfg.forecast.horizon)
-    report = write_reports(out, ev, est.name, data.target, extra, cleaning.summary_lines() + ([short] if short else []))
+    short = [est.fallback_note] if est.fallback_note else []
+    report = write_reports(out, ev, est.name, data.target, extra, cleaning.summary_lines() + short)
     write_figures(out, est, data, ev)
     log("")
     log(table(ev))
