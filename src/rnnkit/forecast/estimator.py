@@ -25,7 +25,6 @@ from rnnkit.models.forecaster import WindowForecaster
 from rnnkit.series.clean import when
 from rnnkit.series.frame import Series, SeriesSet, future_index
 from rnnkit.series.split import split_bounds
-from rnnkit.series.transforms import check_transform
 from rnnkit.series.windows import calendar_features, detect_season, origins
 
 
@@ -275,7 +274,7 @@ class Forecaster:
         horizon = horizon or self.cfg.forecast.horizon
         rows, need, short = [], self.cfg.forecast.lookback + self.first, {}
         for s in data.series:
-            check_transform(s.y, self.pipeline.transform, f"target of series {s.id}")
+            self._check_positive(s)
             if s.id not in self.fallback and len(s) < need:  # too short for the network: a baseline
                 short[s.id] = choose_fallback(s, len(s), len(s), self.pipeline.season, horizon)
                 levels = fallback_forecast(short[s.id], self.pipeline.season, s, np.array([len(s)]), horizon,
@@ -293,6 +292,16 @@ class Forecaster:
         out = pd.concat(rows, ignore_index=True)
         out = out if self.fallback or short else out.drop(columns="model")  # which model made each row
         return out if len(data.series) > 1 else out.drop(columns=data.id_col)
+
+    def _check_positive(self, s: Series) -> None:
+        """A model that reads ratios or logs of the target (pct, logret, window-normalised levels)
+        refuses a value at or below zero at predict time, as training does."""
+        p = self.pipeline
+        if (p.transform in ("pct", "logret") or p.by_level) and not (s.y > 0).all():
+            i = int(np.flatnonzero(~(s.y > 0))[0])
+            raise RnnkitError(f"series {s.id}: the target is {s.y[i]:g} at {_stamp(s, i)}, but this model needs "
+                              f"values above zero everywhere ({'log levels' if p.by_level else p.transform}); "
+                              "fix the value or train a model on differences (--target-transform diff)")
 
     def attention(self, series: Series, at: np.ndarray) -> np.ndarray:
         """(N, T) attention weights over each window (attention encoder only; else (N, 0))."""
