@@ -144,7 +144,7 @@ def _inf(df):
     (_irregular, [], "set it with --freq"),
     (None, ["--freq", "W-MON"], "not on the frequency 'W-MON'"),
     (None, ["--horizon", "100"], "the largest --horizon that fits is 30"),
-    (None, ["--lookback", "250"], "the largest --lookback that fits is 208"),
+    (None, ["--lookback", "250", "--target-transform", "logret"], "the largest --lookback that fits is 208"),
     (_inf, [], "non-finite or out-of-range value 'inf' at row 41"),
 ])
 def test_bad_data_input(edit, args, message, tmp_path, capsys):
