@@ -39,7 +39,7 @@ def test_a_german_export_trains_and_predicts_with_its_own_flags(tmp_path, capsys
     code, stdout, err = run(["train", "--csv", str(csv), "--sep", ";", "--decimal", ",", "--date-col", "Datum",
                              "--target", "Umsatz", "--horizon", "3", "--out", str(out), *TINY], capsys)
     assert code == 0, err
-    assert "frequency: D; seasons 7" in stdout
+    assert "frequency: D; seasons 7" in stdout + err  # the log, wherever it goes
     code, stdout, err = run(["predict", "--run", str(out), "--csv", str(csv)], capsys)  # the run keeps the flags
     assert code == 0, err
     lines = stdout.splitlines()
@@ -90,7 +90,8 @@ def test_a_short_series_in_a_panel_falls_back_to_a_baseline(tmp_path, capsys):
     out = tmp_path / "run"
     code, stdout, err = run(["train", "--csv", str(csv), "--horizon", "3", "--out", str(out), *TINY], capsys)
     assert code == 0, err
-    assert "1 of 3 series are too short for --lookback 10 + --horizon 3" in stdout and "(S2)" in stdout
+    log = stdout + err
+    assert "1 of 3 series are too short for --lookback 10 + --horizon 3" in log and "(S2)" in log
     assert "S2" in json.loads((out / "report.json").read_text())["fallback"]
     assert "1 of 3 series are too short" in (out / "report.md").read_text()
     code, stdout, err = run(["predict", "--run", str(out), "--csv", str(csv)], capsys)
