@@ -119,3 +119,9 @@ def test_a_given_frequency_is_checked_against_the_dates():
     data, _ = from_dataframe(table(pd.date_range("2021-01-01", periods=3, freq="MS")), "Date", "Close", [],
                              policy=CleanPolicy(freq="MS"))  # too few rows to infer: --freq says it
     assert data.freq == "MS"
+
+
+def test_a_frequency_for_positions_is_an_error():
+    df = pd.DataFrame({"Date": ["1", "2", "3"], "Close": ["1.0", "2.0", "3.0"]})
+    with pytest.raises(RnnkitError, match="--freq h needs dates"):
+        from_dataframe(df, "Date", "Close", [], policy=CleanPolicy(freq="h"))

@@ -120,6 +120,8 @@ def frequency(columns: list[tuple[str, pd.Series]], given: str | None, source: s
     dated = [(sid, pd.DatetimeIndex(t).sort_values().unique()) for sid, t in columns
              if not pd.api.types.is_integer_dtype(t)]
     if not dated:
+        if given:
+            raise RnnkitError(f"{source}: --freq {given} needs dates, but the date column holds integer positions")
         return None
     freq = given
     if freq is None:
