@@ -18,7 +18,8 @@ def table(index, drop=(), values=None):
 
 
 FREQS = [("min", "min"), ("30min", "30min"), ("h", "h"), ("D", "D"), ("B", "B"), ("W-MON", "W-MON"),
-         ("W-SUN", "W-SUN"), ("MS", "MS"), ("ME", "ME"), ("QS-JAN", "QS"), ("QE-DEC", "QE"), ("YS-JAN", "YS")]
+         ("W-SUN", "W-SUN"), ("MS", "MS"), ("ME", "ME"), ("QS-JAN", "QS"), ("QS-APR", "QS"), ("QE-DEC", "QE"),
+         ("QE-MAR", "QE"), ("YS-JAN", "YS"), ("YS-JUL", "YS"), ("YE-DEC", "YE"), ("2h", "2h"), ("3D", "3D")]
 
 
 @pytest.mark.parametrize("alias,family", FREQS)

@@ -139,11 +139,13 @@ def _alias_for(index: pd.DatetimeIndex, step: int) -> str | None:
         return f"W-{DAYS[first.day_of_week].upper()}"
     if 28 <= days <= 31:
         return "MS" if index.is_month_start.all() else "ME" if index.is_month_end.all() else None
-    anchor = MONTHS[(first.month - 1) % 3] if 89 <= days <= 92 else MONTHS[first.month - 1]
-    if 89 <= days <= 92 or 365 <= days <= 366:
-        kind = "Q" if days < 100 else "Y"
-        return f"{kind}S-{anchor}" if index.is_month_start.all() else \
-            f"{kind}E-{MONTHS[(first.month - 1) % 12]}" if index.is_month_end.all() else None
+    kind = "Q" if 89 <= days <= 92 else "Y" if 365 <= days <= 366 else None
+    if kind is None:
+        return None
+    if index.is_month_start.all():  # QS-JAN: quarters starting in Jan/Apr/Jul/Oct; YS-JUL: years from July
+        return f"{kind}S-{MONTHS[(first.month - 1) % 3 if kind == 'Q' else first.month - 1]}"
+    if index.is_month_end.all():  # QE-MAR == QE-DEC: quarters ending in Mar/Jun/Sep/Dec
+        return f"{kind}E-{MONTHS[first.month - 1]}"
     return None
 
 
