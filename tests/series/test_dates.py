@@ -64,6 +64,14 @@ def test_time_zones_one_offset_keeps_wall_clock_mixed_offsets_go_to_utc():
     assert got == [T("2021-03-28 00:00"), T("2021-03-28 01:00")]
 
 
+def test_zoned_datetime_columns_one_offset_or_a_named_zone():
+    fixed = pd.Series(pd.date_range("2021-06-01 10:00", periods=2, freq="h", tz="+02:00"))
+    assert list(parse_dates(fixed, 2, "x", "ds")) == [T("2021-06-01 10:00"), T("2021-06-01 11:00")]
+    berlin = pd.Series(pd.date_range("2021-03-28 00:00", periods=3, freq="h", tz="Europe/Berlin"))
+    # 00:00 CET, 01:00 CET, then the clocks jump to 03:00 CEST: in UTC three regular hours
+    assert list(parse_dates(berlin, 2, "x", "ds")) == [T("2021-03-27 23:00"), T("2021-03-28 00:00"), T("2021-03-28 01:00")]
+
+
 def test_integers_are_positions_not_dates():
     assert list(parse_dates(pd.Series(["3", "4", "5"]), 2, "x", "ds")) == [3, 4, 5]
 

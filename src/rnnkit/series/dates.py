@@ -11,7 +11,8 @@ refused unless `--dayfirst` / `--no-dayfirst` or `--date-format` says which. Dot
 (`04.03.2021`) are the day-first notation (DIN 5008 and most of Europe) and are read day-first.
 
 Time zones: offsets that are all equal are dropped (the wall-clock time is kept); different offsets
-(daylight saving) are converted to UTC, which is regular where local time is not.
+(daylight saving), or a datetime column in a named zone, are converted to UTC, which is regular
+where local time is not.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def parse_dates(values: pd.Series, line_offset: int, where: str, column: str,
     if pd.api.types.is_integer_dtype(values):
         return values.astype("int64")
     if pd.api.types.is_datetime64_any_dtype(values):
+        tz = getattr(values.dt, "tz", None)
+        if tz is not None and tz.utcoffset(None) is None:  # a named zone with daylight saving: to UTC
+            values = values.dt.tz_convert("UTC")
         return _drop_zone(values)
     text = values.astype(str).str.strip()
     if date_format is None and text.str.fullmatch(r"-?\d+").all():
