@@ -33,7 +33,8 @@ def write(tmp_path, df, name="data.csv", **kw):
 
 def test_a_german_export_trains_and_predicts_with_its_own_flags(tmp_path, capsys):
     df = daily(200)
-    german = pd.DataFrame({"Datum": df["Date"].dt.strftime("%d.%m.%Y"), "Umsatz": df["Close"].map(lambda v: f"{v:.4f}".replace(".", ","))})
+    german = pd.DataFrame({"Datum": df["Date"].dt.strftime("%d.%m.%Y"),
+                           "Umsatz": df["Close"].map(lambda v: f"{v:.4f}".replace(".", ","))})
     csv = write(tmp_path, german, sep=";")
     out = tmp_path / "run"
     code, stdout, err = run(["train", "--csv", str(csv), "--sep", ";", "--decimal", ",", "--date-col", "Datum",
@@ -43,7 +44,8 @@ def test_a_german_export_trains_and_predicts_with_its_own_flags(tmp_path, capsys
     code, stdout, err = run(["predict", "--run", str(out), "--csv", str(csv)], capsys)  # the run keeps the flags
     assert code == 0, err
     lines = stdout.splitlines()
-    assert lines[0].startswith("date,yhat") and lines[1].startswith(str((df["Date"].iloc[-1] + pd.Timedelta(days=1)).date()))
+    next_day = str((df["Date"].iloc[-1] + pd.Timedelta(days=1)).date())
+    assert lines[0].startswith("date,yhat") and lines[1].startswith(next_day)
 
 
 def test_monthly_data_gets_month_starts_and_season_12(tmp_path, capsys):
@@ -129,7 +131,8 @@ def _ambiguous(df):
 
 def _irregular(df):
     rng = np.random.default_rng(0)
-    df["Date"] = pd.Timestamp("2021-01-01") + pd.to_timedelta(np.sort(rng.choice(10**6, len(df), replace=False)), unit="min")
+    minutes = np.sort(rng.choice(10**6, len(df), replace=False))
+    df["Date"] = pd.Timestamp("2021-01-01") + pd.to_timedelta(minutes, unit="min")
     return df
 
 

@@ -53,7 +53,8 @@ def test_flags_decide_ambiguous_dates_and_a_contradiction_is_an_error():
 
 
 def test_a_date_format_that_does_not_match_names_the_row():
-    with pytest.raises(RnnkitError, match=r"does not match --date-format '%d\.%m\.%Y': '2021-01-05' at row 2 \(line 3\)"):
+    with pytest.raises(RnnkitError,
+                       match=r"does not match --date-format '%d\.%m\.%Y': '2021-01-05' at row 2 \(line 3\)"):
         read("04.01.2021", "2021-01-05", date_format="%d.%m.%Y")
 
 
@@ -69,7 +70,8 @@ def test_zoned_datetime_columns_one_offset_or_a_named_zone():
     assert list(parse_dates(fixed, 2, "x", "ds")) == [T("2021-06-01 10:00"), T("2021-06-01 11:00")]
     berlin = pd.Series(pd.date_range("2021-03-28 00:00", periods=3, freq="h", tz="Europe/Berlin"))
     # 00:00 CET, 01:00 CET, then the clocks jump to 03:00 CEST: in UTC three regular hours
-    assert list(parse_dates(berlin, 2, "x", "ds")) == [T("2021-03-27 23:00"), T("2021-03-28 00:00"), T("2021-03-28 01:00")]
+    utc = [T("2021-03-27 23:00"), T("2021-03-28 00:00"), T("2021-03-28 01:00")]
+    assert list(parse_dates(berlin, 2, "x", "ds")) == utc
 
 
 def test_integers_are_positions_not_dates():
@@ -95,5 +97,6 @@ def test_a_german_spreadsheet_export(tmp_path):
 def test_non_finite_or_huge_values_are_refused_with_row_and_column(cell):
     df = pd.DataFrame({"Date": [str(d.date()) for d in pd.date_range("2021-01-01", periods=5)],
                        "Close": ["1", "2", cell, "4", "5"]})
-    with pytest.raises(RnnkitError, match=rf"column 'Close' has a non-finite or out-of-range value '{cell}' at row 3 \(line 4\)"):
+    with pytest.raises(RnnkitError,
+                       match=rf"column 'Close' has a non-finite or out-of-range value '{cell}' at row 3 \(line 4\)"):
         from_dataframe(df, "Date", "Close", [])

@@ -20,7 +20,8 @@ SPLITS = {
 
 
 def frame(y):
-    return pd.DataFrame({"Date": [str(d.date()) for d in DATES], "Close": [None if np.isnan(v) else repr(float(v)) for v in y]})
+    values = [None if np.isnan(v) else repr(float(v)) for v in y]
+    return pd.DataFrame({"Date": [str(d.date()) for d in DATES], "Close": values})
 
 
 def base():

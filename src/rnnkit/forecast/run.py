@@ -71,8 +71,8 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
     settings = (f"{m.cell} {m.layers}x{m.hidden}, lookback {f.lookback}, target transform {d.target_transform}, "
                 f"scaler {d.scaler} (fit on the training part), normalize {d.normalize}, loss {f.loss}, "
                 f"stopped after {result.summary['epochs']:.0f} epochs ({result.stopped}), best at step {result.summary['best_step']}")
-    extra = {"season_detected": cfg.data.season is None and data.season is None, "train": result.summary, "csv": cfg.data.csv,
-             "settings": settings, "season": est.pipeline.season, "seasons": list(data.seasons),
+    extra = {"season_detected": cfg.data.season is None and data.season is None, "train": result.summary,
+             "csv": cfg.data.csv, "settings": settings, "season": est.pipeline.season, "seasons": list(data.seasons),
              "fallback": dict(est.fallback)}
     short = [est.fallback_note] if est.fallback_note else []
     report = write_reports(out, ev, est.name, data.target, extra, cleaning.summary_lines() + short)

@@ -170,7 +170,8 @@ def check_freq(freq: str, index: pd.DatetimeIndex, where: str) -> None:
     session = Session.parse(freq)
     if session is not None:
         tod = index - index.normalize()
-        off = ((tod - session.start).as_unit("ns").asi8 % session.nanos != 0) | (tod < session.start) | (tod > session.end)
+        off = ((tod - session.start).as_unit("ns").asi8 % session.nanos != 0) \
+            | (tod < session.start) | (tod > session.end)
         bad = np.flatnonzero(np.asarray(off))
     elif isinstance(to_offset(freq), pd.offsets.Tick):
         step = int(pd.Timedelta(to_offset(freq)).value)

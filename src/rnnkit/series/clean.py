@@ -93,7 +93,8 @@ class CleaningReport:
         lines = [
             f"rows: {self.rows_in} read, {self.rows_out} kept ({self.series} series)",
             f"frequency: {self.freq or 'positions (no dates)'}; seasons {season}"
-            + (f" (autocorrelation at lag {self.seasons[0]}: {self.season_acf:.2f})" if self.season_acf is not None else "")
+            + (f" (autocorrelation at lag {self.seasons[0]}: {self.season_acf:.2f})"
+               if self.season_acf is not None else "")
             + (f"; {self.zones}" if self.zones else ""),
             f"unsorted dates: {'sorted ' + str(self.unsorted) + ' series' if self.unsorted else 'none'}; "
             f"duplicate dates: {self.duplicates} removed (keep last)",
@@ -136,7 +137,8 @@ def parse_numeric(df: pd.DataFrame, columns: list[str], line_offset: int, where:
         bad = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            hint = " (decimal commas? give --sep ';' --decimal ',')" if "," in str(raw.iloc[i]) and decimal == "." else ""
+            commas = "," in str(raw.iloc[i]) and decimal == "."
+            hint = " (decimal commas? give --sep ';' --decimal ',')" if commas else ""
             raise RnnkitError(
                 f"{where}: column {col!r} has a non-numeric value {str(raw.iloc[i])!r} at row {i + 1} "
                 f"(line {i + line_offset}){hint}; fix or remove it"
