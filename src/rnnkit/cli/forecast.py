@@ -53,7 +53,7 @@ def _data_flags(p: argparse.ArgumentParser, need_csv: bool) -> None:
     g = p.add_argument_group("data")
     g.add_argument("--csv", required=need_csv, metavar="PATH", help="CSV file, or a dataset name (aapl)")
     g.add_argument("--sep", help="column separator (default ','; ';' for European spreadsheet exports)")
-    g.add_argument("--decimal", choices=[".", ","], help="decimal mark of the numbers (default '.'; ',' reads 1.234,5)")
+    g.add_argument("--decimal", choices=[".", ","], metavar="MARK", help="decimal mark of the numbers (default '.'; ',' reads 1.234,5)")
     g.add_argument("--date-format", metavar="FORMAT",
                    help="strftime form of the dates, e.g. %%d.%%m.%%Y (default: ISO, d/m/y, m/d/y, week and quarter "
                    "strings are recognised; ambiguous day/month dates are refused)")
