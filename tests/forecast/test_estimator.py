@@ -73,7 +73,7 @@ def test_global_model_over_long_format(tiny_cfg, tmp_path):
     assert est.model.encoder.rnn.input_size == 24 * 3  # a day of (value, sin, cos) per recurrent step
     out = est.predict(data)
     assert list(out["unique_id"].unique()) == ["S0", "S1", "S2"]
-    assert list(out.loc[out.unique_id == "S0", "date"]) == list(range(201, 225))
+    assert list(out.loc[out.unique_id == "S0", "ds"]) == list(range(201, 225))  # the input's names are kept
     # per-window normalisation: forecasts track each series' own level
     means = out.groupby("unique_id")["yhat"].mean().to_numpy()
     assert np.all(np.abs(means - np.array([50, 60, 70])) < 5)

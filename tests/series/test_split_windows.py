@@ -56,3 +56,17 @@ def test_future_business_days_skip_weekends():
     when = future_index(pd.Timestamp("2021-01-08"), "B", 3, 0)  # a Friday
     assert [d.strftime("%a %d") for d in when] == ["Mon 11", "Tue 12", "Wed 13"]
     assert list(future_index(None, None, 2, 9)) == [10, 11]
+
+
+def test_season_detection_sees_long_seasons_on_a_panel_with_short_series():
+    rng = np.random.default_rng(1)
+    long = [10 + np.sin(2 * np.pi * np.arange(n) / 52) + rng.normal(0, 0.01, n) for n in (1500, 1200)]
+    short = [rng.normal(0, 1, 60) for _ in range(3)]  # too short to show lag 52 at all
+    assert detect_season(long + short) == 52
+
+
+def test_season_detection_prefers_the_season_to_its_multiples():
+    rng = np.random.default_rng(2)
+    t = np.arange(52 * 20)
+    y = np.sin(2 * np.pi * t / 52) + 0.5 * np.sin(6 * np.pi * t / 52) + rng.normal(0, 0.05, len(t))
+    assert detect_season([y]) == 52

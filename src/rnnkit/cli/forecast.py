@@ -52,8 +52,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _data_flags(p: argparse.ArgumentParser, need_csv: bool) -> None:
     g = p.add_argument_group("data")
     g.add_argument("--csv", required=need_csv, metavar="PATH", help="CSV file, or a dataset name (aapl)")
-    g.add_argument("--date-col", help="date column (long format: ds)")
-    g.add_argument("--target", help="column to forecast")
+    g.add_argument("--sep", help="column separator (default ','; ';' for European spreadsheet exports)")
+    g.add_argument("--decimal", choices=[".", ","], metavar="MARK",
+                   help="decimal mark of the numbers (default '.'; ',' reads 1.234,5)")
+    g.add_argument("--date-format", metavar="FORMAT",
+                   help="strftime form of the dates, e.g. %%d.%%m.%%Y (default: ISO, d/m/y, m/d/y, week and quarter "
+                   "strings are recognised; ambiguous day/month dates are refused)")
+    g.add_argument("--dayfirst", action=argparse.BooleanOptionalAction, default=None,
+                   help="read 01/02/2021 as 1 February (--no-dayfirst: as January 2) (default: decided by the data)")
+    g.add_argument("--freq", help="pandas frequency of the dates (h, 30min, D, B, W-MON, MS, QS, ...), or a session "
+                   "such as 5min@07:00-21:00@Mon,Tue,Wed,Thu,Fri (default: inferred)")
+    g.add_argument("--date-col", help="date column (default Date; long format: ds)")
+    g.add_argument("--target", help="column to forecast (default Close)")
     g.add_argument("--id-col", help="series id column for the long format (unique_id, ds, y is detected)")
     g.add_argument("--features", help="comma-separated input columns, e.g. Open,High,Low,Volume")
     g.add_argument("--target-transform", choices=["level", "diff", "pct", "logret"],
@@ -63,7 +73,8 @@ def _data_flags(p: argparse.ArgumentParser, need_csv: bool) -> None:
     g.add_argument("--normalize", choices=["none", "window"],
                    help="forecast inputs, per window: 'window' rescales each input window by its own recent level "
                    "(levels) or RMS (changes), so one model fits series of any scale; 'none': the --scaler alone")
-    g.add_argument("--season", type=int, help="seasonal period (default: detected)")
+    g.add_argument("--season", type=int, help="seasonal period (default: the calendar's: hourly 24, half-hourly 48, "
+                   "daily 7, weekly 52, monthly 12, quarterly 4; detected from the autocorrelation for positions)")
     g.add_argument("--no-calendar", action="store_true", help="no calendar / seasonal-phase inputs")
     g.add_argument("--val", type=float, help="validation share (<1) or steps (>=1)")
     g.add_argument("--test", type=float, help="test share (<1) or steps (>=1)")
@@ -114,7 +125,9 @@ def _overrides(a: argparse.Namespace) -> dict:
     return {
         "model": {"cell": a.model, "hidden": a.hidden, "layers": a.layers, "dropout": a.dropout},
         "train": train_overrides(a),
-        "data": {"csv": a.csv, "date_col": a.date_col, "target": a.target, "id_col": a.id_col, "features": feats,
+        "data": {"csv": a.csv, "sep": a.sep, "decimal": a.decimal, "date_format": a.date_format,
+                 "dayfirst": a.dayfirst, "freq": a.freq, "date_col": a.date_col, "target": a.target,
+                 "id_col": a.id_col, "features": feats,
                  "target_transform": a.target_transform, "scaler": a.scaler, "normalize": a.normalize,
                  "season": a.season, "calendar": False if a.no_calendar else None, "val": a.val, "test": a.test,
                  "val_start": a.val_start, "test_start": a.test_start, "duplicates": a.duplicates,

@@ -83,7 +83,7 @@ def load_for_export(run: str | Path) -> tuple[nn.Module, dict[str, Any], bool, i
         d, f = est.cfg.data, est.cfg.forecast
         meta.update(
             model=est.cfg.model.cell, pipeline=est.pipeline.state_dict(), meta=est.meta,
-            data={"date_col": d.date_col, "target": d.target, "features": list(d.features), "id_col": d.id_col,
+            data={"date_col": d.date_col, "sep": d.sep, "target": d.target, "features": list(d.features), "id_col": d.id_col,
                   "policy": asdict(clean_policy(d))},
             forecast={"horizon": f.horizon, "lookback": f.lookback, "strategy": f.strategy},
             first=est.first, quantiles=est.quantiles, point_index=est.point_index)

@@ -148,7 +148,7 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
         raise RnnkitError("the ONNX runner forecasts direct-strategy models only; use `rnnkit forecast predict`")
     if not 1 <= horizon <= f["horizon"]:
         raise RnnkitError(f"--horizon must be between 1 and {f['horizon']} (the trained horizon), got {horizon}")
-    raw = read_csv(csv)
+    raw = read_csv(csv, d.get("sep", ","))
     lacking = [c for c in d["features"] if c not in raw.columns]
     if lacking:
         raise RnnkitError(f"the model was trained with features {', '.join(d['features'])}; "
@@ -168,14 +168,14 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
         out = out + p.base(a, g, out.shape[1])[:, :, None]
         levels = np.sort(p.decode(a, g, out)[0, :horizon], axis=-1)  # (horizon, Q)
         last = s.index[-1] if s.index is not None else None
-        frame = pd.DataFrame({"unique_id": s.id, "date": future_index(last, p.freq, horizon, s.t0 + len(s) - 1),
+        frame = pd.DataFrame({data.id_col: s.id, data.date_col: future_index(last, p.freq, horizon, s.t0 + len(s) - 1),
                               "yhat": levels[:, point]})
         for j, q in enumerate(quantiles):
             if q != 0.5:
                 frame[f"q{q * 100:g}"] = levels[:, j]
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
-    return out if len(data.series) > 1 else out.drop(columns="unique_id")
+    return out if len(data.series) > 1 else out.drop(columns=data.id_col)
 
 
 # -- classify ----------------------------------------------------------------------------------

@@ -21,6 +21,11 @@ class DataConfig:
     """Where the data comes from, how it is cleaned and split, and how windows are encoded."""
 
     csv: str | None = None
+    sep: str = ","  # column separator (";" for most European spreadsheet exports)
+    decimal: str = "."  # "," for decimal commas
+    date_format: str | None = None  # strftime form of the dates, e.g. %d.%m.%Y; None = read by rnnkit.series.dates
+    dayfirst: bool | None = None  # None: day/month order from the data; ambiguous dates are refused
+    freq: str | None = None  # pandas offset alias (h, D, B, W-MON, MS, QS, ...); None = inferred
     date_col: str = "Date"
     target: str = "Close"
     id_col: str | None = None  # long format: "unique_id" (detected when the table has unique_id, ds, y)
@@ -39,7 +44,8 @@ class DataConfig:
     normalize: str = "window"  # none | window: per window, log(y / its last season's mean) for levels,
     # changes / their RMS over the window otherwise
     calendar: bool = True  # day-of-week / month / hour, or seasonal phase, as inputs
-    season: int | None = None  # seasonal period; None = detected from the autocorrelation
+    season: int | None = None  # seasonal period; None = the calendar's (hourly 24, daily 7, weekly 52,
+    # monthly 12, quarterly 4, ...), detected from the autocorrelation for positions
 
 
 @dataclass
@@ -66,9 +72,10 @@ class ForecastRunConfig:
 
 
 def clean_policy(data: DataConfig) -> CleanPolicy:
-    fit_fraction = 1.0 - data.val - data.test if data.val < 1 and data.test < 1 else 1.0
-    return CleanPolicy(data.duplicates, data.missing, data.outliers, data.outlier_method,
-                       data.outlier_threshold, max(fit_fraction, 0.1))
+    """Cleaning that knows the split, so no statistic or fill reads a later part."""
+    return CleanPolicy(data.duplicates, data.missing, data.outliers, data.outlier_method, data.outlier_threshold,
+                       data.val, data.test, data.val_start, data.test_start,
+                       data.date_format, data.dayfirst, data.decimal, data.freq)
 
 
 def check(cfg: ForecastRunConfig) -> None:

@@ -16,6 +16,9 @@ import torch
 from rnnkit.config import from_dict, to_dict
 from rnnkit.errors import RnnkitError
 from rnnkit.forecast.config import ForecastRunConfig, check, quantile_levels
+from rnnkit.forecast.fallback import choose as choose_fallback
+from rnnkit.forecast.fallback import forecast as fallback_forecast
+from rnnkit.forecast.fallback import summary as fallback_summary
 from rnnkit.forecast.pipeline import Arrays, Pipeline
 from rnnkit.forecast.task import WindowTask
 from rnnkit.models.forecaster import WindowForecaster
@@ -35,10 +38,17 @@ class Split:
 
 
 def make_splits(data: SeriesSet, cfg: ForecastRunConfig) -> list[Split]:
+    """The split each series was cleaned with (rnnkit.series.clean), else one made now. In a panel a
+    series too short to split is all training (it is then forecast by a baseline, not scored)."""
     d = cfg.data
     out = []
     for s in data.series:
-        tr, va = split_bounds(len(s), d.val, d.test, s.index, d.val_start, d.test_start)
+        try:
+            tr, va = s.split or split_bounds(len(s), d.val, d.test, s.index, d.val_start, d.test_start)
+        except RnnkitError:
+            if len(data) == 1:
+                raise
+            tr, va = len(s), len(s)
         out.append(Split(tr, va, len(s)))
     return out
 
@@ -51,6 +61,8 @@ class Forecaster:
         self.pipeline: Pipeline | None = None
         self.model: WindowForecaster | None = None
         self.meta: dict = {}
+        self.fallback: dict[str, str] = {}  # series too short for the network -> its baseline
+        self.fallback_note = ""  # one line for the log and the report
 
     @property
     def name(self) -> str:
@@ -77,7 +89,8 @@ class Forecaster:
     def prepare(self, data: SeriesSet, splits: list[Split]) -> tuple[Arrays, np.ndarray, np.ndarray]:
         """Fit the season and the pipeline on the training parts; the training and validation origins."""
         d, f = self.cfg.data, self.cfg.forecast
-        season = d.season or detect_season([_seasonal_view(s.y[:sp.train_end]) for s, sp in zip(data.series, splits)])
+        season = d.season or data.season or detect_season(
+            [_seasonal_view(s.y[:sp.train_end]) for s, sp in zip(data.series, splits)])
         if f.residual == "seasonal" and season > f.lookback:
             raise RnnkitError(f"residual = \"seasonal\" needs --lookback >= the season ({season})")
         self.pipeline = Pipeline(d.target_transform, d.scaler, d.normalize, d.calendar, season, f.lookback,
@@ -87,21 +100,41 @@ class Forecaster:
         arrays = self.pipeline.arrays(data.series)
         h, lb = self.train_horizon(), f.lookback
         train_g, val_g = [], []
+        self.fallback = {}
+        panel = len(data) > 1  # in a panel one short series falls back to a baseline, it stops nothing
         for s, sp, start in zip(data.series, splits, arrays.starts):
             tr = origins(0, sp.train_end, lb, h, first=self.first)
             va = origins(sp.train_end, sp.val_end, lb, h, first=self.first)
             parts = f"({sp.train_end}/{sp.val_end - sp.train_end}/{sp.n - sp.val_end} rows for train/validation/test)"
+            label = f"series {s.id}" if panel else "the series"
             if len(tr) == 0:
-                raise RnnkitError(f"series {s.id} has {len(s)} rows: too few for --lookback {lb} + --horizon {h} "
-                                  f"in the training part {parts}; use a shorter --lookback or more data")
-            if len(va) == 0:
-                raise RnnkitError(f"series {s.id}: the validation part is shorter than --horizon {h} {parts}; "
-                                  "give --val more steps or use more data")
-            if sp.val_end < sp.n and sp.n - sp.val_end < f.horizon:
-                raise RnnkitError(f"series {s.id}: the test part is shorter than --horizon {f.horizon} {parts}; "
-                                  "give --test more steps or use more data")
+                if panel:
+                    self.fallback[s.id] = choose_fallback(s, sp.train_end, sp.val_end, season, f.horizon)
+                    continue
+                fits = sp.train_end - h - self.first
+                raise RnnkitError(f"{label} has {len(s)} rows: too few for --lookback {lb} + --horizon {h} "
+                                  f"in the training part {parts}; the largest --lookback that fits is {fits}"
+                                  if fits > 0 else f"{label} has {len(s)} rows: too few for --horizon {h} "
+                                  f"in the training part {parts}; the largest --horizon that fits is "
+                                  f"{max(0, sp.train_end - 1 - self.first)}")
+            if len(va) == 0 and not panel:
+                fits = sp.val_end - sp.train_end
+                raise RnnkitError(f"{label}: the validation part is shorter than --horizon {h} {parts}; "
+                                  f"the largest --horizon that fits is {fits}; or give --val more steps")
+            if sp.val_end < sp.n and sp.n - sp.val_end < f.horizon and not panel:
+                raise RnnkitError(f"{label}: the test part is shorter than --horizon {f.horizon} {parts}; "
+                                  f"the largest --horizon that fits is {sp.n - sp.val_end}; or give --test more steps")
             train_g.append(tr + start)
             val_g.append(va + start)
+        if not train_g:
+            fits = max(sp.train_end for sp in splits) - h - self.first
+            raise RnnkitError(f"every series is too short for --lookback {lb} + --horizon {h} in its training part; "
+                              f"the largest --lookback that fits the longest is {max(fits, 0)}")
+        fits_all = min(sp.train_end for sp in splits) - h - self.first
+        self.fallback_note = fallback_summary(self.fallback, len(data), lb, f.horizon, fits_all)
+        if not any(len(v) for v in val_g):
+            raise RnnkitError(f"no series has a validation part of --horizon {h} steps after --lookback {lb}; "
+                              "give --val more steps, or a shorter --lookback or --horizon")
         return arrays, np.concatenate(train_g), np.concatenate(val_g)
 
     def fit(self, data: SeriesSet, run_dir: str | Path, resume: bool = False,
@@ -121,6 +154,8 @@ class Forecaster:
         if train_cfg.eval_every == 0:  # 0 = once per epoch
             train_cfg.eval_every = task.batches_per_epoch()
         self.meta = self._meta(data, splits, extra_meta)
+        if self.fallback_note and log:
+            log(self.fallback_note)
         result = train_fit(self.model, task, train_cfg, run_dir, kind="forecast", config=to_dict(self.cfg),
                            extra=self.extra(), data_fingerprint=data_fingerprint(data), resume=resume, log=log, on_eval=on_eval)
         best = Path(run_dir) / "best.pt"
@@ -134,7 +169,8 @@ class Forecaster:
     def _meta(self, data: SeriesSet, splits: list[Split], extra_meta: dict | None) -> dict:
         return {
             "target": data.target, "features": list(data.features), "freq": data.freq,
-            "quantiles": self.quantiles, "season": self.pipeline.season,
+            "quantiles": self.quantiles, "season": self.pipeline.season, "seasons": list(data.seasons),
+            "fallback": dict(self.fallback),
             "series": [s.id for s in data.series],
             "splits": [[sp.train_end, sp.val_end, sp.n] for sp in splits],
             "data_end": [_stamp(s, len(s) - 1) for s in data.series],
@@ -152,6 +188,7 @@ class Forecaster:
         est = cls(from_dict(ForecastRunConfig, ckpt["config"]))
         est.pipeline = Pipeline.from_state(ckpt["extra"]["pipeline"])
         est.meta = ckpt["extra"]["meta"]
+        est.fallback = dict(est.meta.get("fallback", {}))
         est.model = est.build_model(est.pipeline.n_inputs)
         from rnnkit.train.int8 import load_weights  # int8 runs (rnnkit quantize) too
 
@@ -165,6 +202,9 @@ class Forecaster:
         horizon = horizon or self.cfg.forecast.horizon
         if horizon <= 0:
             raise RnnkitError(f"--horizon must be >= 1, got {horizon}")
+        if series.id in self.fallback:  # too short for the network when it was trained
+            return fallback_forecast(self.fallback[series.id], self.pipeline.season, series, at, horizon,
+                                     len(self.quantiles))
         if self.cfg.forecast.strategy == "direct" and horizon > self.cfg.forecast.horizon:
             raise RnnkitError(f"this model was trained for --horizon {self.cfg.forecast.horizon}; retrain with "
                               f"--horizon {horizon} or use --strategy recursive")
@@ -233,18 +273,36 @@ class Forecaster:
         """Forecasts past the end of every series, with future dates (business days for daily
         stock data) and one column per quantile."""
         horizon = horizon or self.cfg.forecast.horizon
-        rows = []
+        rows, need, short = [], self.cfg.forecast.lookback + self.first, {}
         for s in data.series:
-            levels = self.forecast(s, np.array([len(s)]), horizon)[0]  # (H, Q)
+            self._check_positive(s)
+            if s.id not in self.fallback and len(s) < need:  # too short for the network: a baseline
+                short[s.id] = choose_fallback(s, len(s), len(s), self.pipeline.season, horizon)
+                levels = fallback_forecast(short[s.id], self.pipeline.season, s, np.array([len(s)]), horizon,
+                                           len(self.quantiles))[0]
+            else:
+                levels = self.forecast(s, np.array([len(s)]), horizon)[0]  # (H, Q)
             last = s.index[-1] if s.index is not None else None
             when = future_index(last, self.pipeline.freq, horizon, s.t0 + len(s) - 1)
-            frame = pd.DataFrame({"unique_id": s.id, "date": when, "yhat": levels[:, self.point_index]})
+            frame = pd.DataFrame({data.id_col: s.id, data.date_col: when, "yhat": levels[:, self.point_index]})
+            frame["model"] = {**self.fallback, **short}.get(s.id, self.name)
             for j, q in enumerate(self.quantiles):
                 if q != 0.5:
                     frame[f"q{q * 100:g}"] = levels[:, j]
             rows.append(frame)
         out = pd.concat(rows, ignore_index=True)
-        return out if len(data.series) > 1 else out.drop(columns="unique_id")
+        out = out if self.fallback or short else out.drop(columns="model")  # which model made each row
+        return out if len(data.series) > 1 else out.drop(columns=data.id_col)
+
+    def _check_positive(self, s: Series) -> None:
+        """A model that reads ratios or logs of the target (pct, logret, window-normalised levels)
+        refuses a value at or below zero at predict time, as training does."""
+        p = self.pipeline
+        if (p.transform in ("pct", "logret") or p.by_level) and not (s.y > 0).all():
+            i = int(np.flatnonzero(~(s.y > 0))[0])
+            raise RnnkitError(f"series {s.id}: the target is {s.y[i]:g} at {_stamp(s, i)}, but this model needs "
+                              f"values above zero everywhere ({'log levels' if p.by_level else p.transform}); "
+                              "fix the value or train a model on differences (--target-transform diff)")
 
     def attention(self, series: Series, at: np.ndarray) -> np.ndarray:
         """(N, T) attention weights over each window (attention encoder only; else (N, 0))."""

@@ -173,6 +173,6 @@ class Pipeline:
 
 
 def _probe_index(freq: str, n: int):
-    import pandas as pd
+    from rnnkit.series.calendar import probe_index  # sessions (business hours) too
 
-    return pd.date_range("2000-01-03", periods=n, freq=freq)
+    return probe_index(freq, n)

@@ -32,14 +32,14 @@ def load_data(cfg: ForecastRunConfig, csv: str | None = None, need: list[str] | 
     csv = csv or d.csv
     if not csv:
         raise RnnkitError("no data: give --csv PATH (or a dataset name such as aapl)")
-    raw = read_csv(csv)
+    raw = read_csv(csv, d.sep)
     if need and run:
         lacking = [c for c in need if c not in raw.columns]
         if lacking:
             raise RnnkitError(f"the model in {run} was trained with features {', '.join(need)}; {csv} lacks "
                               f"{', '.join(lacking)}; give a CSV with those columns or train a new model")
     if history:
-        raw = pd.concat([read_csv(history), raw], ignore_index=True)
+        raw = pd.concat([read_csv(history, d.sep), raw], ignore_index=True)
     return from_dataframe(raw, d.date_col, d.target, d.features, d.id_col, clean_policy(d), source=str(csv))
 
 
@@ -72,9 +72,11 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
     settings = (f"{m.cell} {m.layers}x{m.hidden}, lookback {f.lookback}, target transform {d.target_transform}, "
                 f"scaler {d.scaler} (fit on the training part), normalize {d.normalize}, loss {f.loss}, "
                 f"stopped after {result.summary['epochs']:.0f} epochs ({result.stopped}), best at step {result.summary['best_step']}")
-    extra = {"season_detected": cfg.data.season is None, "train": result.summary, "csv": cfg.data.csv,
-             "settings": settings}
-    report = write_reports(out, ev, est.name, data.target, extra, cleaning.summary_lines())
+    extra = {"season_detected": cfg.data.season is None and data.season is None, "train": result.summary,
+             "csv": cfg.data.csv, "settings": settings, "season": est.pipeline.season, "seasons": list(data.seasons),
+             "fallback": dict(est.fallback)}
+    short = [est.fallback_note] if est.fallback_note else []
+    report = write_reports(out, ev, est.name, data.target, extra, cleaning.summary_lines() + short)
     write_figures(out, est, data, ev)
     log("")
     log(table(ev))

@@ -1,8 +1,10 @@
 """Cleaning with a report: every change to the user's data is counted, nothing is silent.
 
-Per series: dates parsed (errors name the line), unsorted dates sorted, duplicate dates kept-last or
-refused, non-numeric cells refused (naming row and column), missing values forward-filled /
-interpolated / dropped, outliers in the one-step changes flagged or clipped, calendar gaps counted.
+Per series: dates parsed (rnnkit.series.dates; errors name the line), unsorted dates sorted,
+duplicate dates kept-last or refused, non-numeric or non-finite cells refused (naming row and
+column), the series put on its regular grid (missing time stamps inserted, rnnkit.series.calendar),
+then split, and inside each part missing values forward-filled / interpolated / dropped and outliers
+in the one-step changes flagged or clipped with statistics of the training part only.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.errors import RnnkitError
+from rnnkit.series.calendar import grid
+from rnnkit.series.dates import parse_dates  # noqa: F401  (re-exported)
+from rnnkit.series.split import split_bounds
 
 DUPLICATES = ("keep_last", "error")
 MISSING = ("ffill", "interpolate", "drop")
@@ -23,18 +28,37 @@ OUTLIER_METHODS = ("robust_z", "iqr")
 
 @dataclass
 class CleanPolicy:
+    """How a table is read and cleaned. Cleaning never reads a later part: the split below is made
+    on the regular grid first, then missing values are filled and outlier statistics fitted inside
+    the training part, and `clip` rewrites training rows only (validation and test stay as read)."""
+
     duplicates: str = "keep_last"
     missing: str = "ffill"
     outliers: str = "flag"
     outlier_method: str = "robust_z"
     outlier_threshold: float = 8.0  # robust z-score, or IQR multiples beyond the quartiles
-    fit_fraction: float = 1.0  # outlier statistics use only this leading share of rows (the train part)
+    # the split (as DataConfig's): below 1 a fraction, from 1 up steps; dates take precedence
+    val: float = 0.0
+    test: float = 0.0
+    val_start: str | None = None
+    test_start: str | None = None
+    # reading
+    date_format: str | None = None  # strftime form of the date column, e.g. %d.%m.%Y
+    dayfirst: bool | None = None  # None: day/month order from the data, ambiguous dates refused
+    decimal: str = "."  # "," for decimal commas (1.234,5 reads as 1234.5)
+    freq: str | None = None  # None: inferred
 
     def check(self) -> None:
         for name, allowed in (("duplicates", DUPLICATES), ("missing", MISSING), ("outliers", OUTLIERS),
                               ("outlier_method", OUTLIER_METHODS)):
             if getattr(self, name) not in allowed:
                 raise RnnkitError(f"data.{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
+        if self.decimal not in (".", ","):
+            raise RnnkitError(f"--decimal must be '.' or ',', got {self.decimal!r}")
+
+    @property
+    def splits(self) -> bool:
+        return bool(self.val or self.test or self.val_start or self.test_start)
 
 
 @dataclass
@@ -42,15 +66,21 @@ class CleaningReport:
     rows_in: int = 0
     rows_out: int = 0
     series: int = 0
+    freq: str = ""  # the frequency the series were regularised to ("" for positions)
+    seasons: list[int] = field(default_factory=list)
+    season_acf: float | None = None  # autocorrelation of the training changes at the main season (a check)
+    zones: str = ""  # how UTC offsets were handled
     unsorted: int = 0  # series whose dates were not ascending (now sorted)
     duplicates: int = 0  # duplicate-date rows removed (keep last)
-    missing: dict[str, int] = field(default_factory=dict)  # column -> missing cells found
+    inserted: int = 0  # missing time stamps inserted by the regularisation, then filled by the policy
+    missing: dict[str, int] = field(default_factory=dict)  # column -> missing cells found (before inserting)
     missing_policy: str = ""
     rows_dropped: int = 0  # by the missing-value policy (incl. leading gaps ffill cannot fill)
     outliers: int = 0
     outlier_action: str = ""
     outlier_examples: list[str] = field(default_factory=list)
-    gaps: int = 0  # calendar steps missing between consecutive rows (e.g. holidays)
+    gaps: int = 0  # calendar steps missing between consecutive rows (inserted, or closed days of a trading calendar)
+    closed: int = 0  # of those, closed periods not inserted (holidays of business-day or business-hour data)
     largest_gap: int = 0  # in steps of the series' frequency
     largest_gap_at: str = ""
 
@@ -59,10 +89,17 @@ class CleaningReport:
 
     def summary_lines(self) -> list[str]:
         miss = ", ".join(f"{k} {v}" for k, v in self.missing.items() if v) or "none"
+        season = "/".join(map(str, self.seasons)) or "none from the calendar"
         lines = [
             f"rows: {self.rows_in} read, {self.rows_out} kept ({self.series} series)",
+            f"frequency: {self.freq or 'positions (no dates)'}; seasons {season}"
+            + (f" (autocorrelation at lag {self.seasons[0]}: {self.season_acf:.2f})"
+               if self.season_acf is not None else "")
+            + (f"; {self.zones}" if self.zones else ""),
             f"unsorted dates: {'sorted ' + str(self.unsorted) + ' series' if self.unsorted else 'none'}; "
             f"duplicate dates: {self.duplicates} removed (keep last)",
+            f"missing time stamps: {self.inserted} inserted and filled ({self.missing_policy})"
+            + (f"; {self.closed} closed periods (holidays) not inserted" if self.closed else ""),
             f"missing values: {miss} ({self.missing_policy}; {self.rows_dropped} rows dropped)",
             f"outliers in one-step (log) changes: {self.outliers} ({self.outlier_action})"
             + (f", e.g. {', '.join(self.outlier_examples[:3])}" if self.outlier_examples else ""),
@@ -80,46 +117,47 @@ def when(t) -> str:
     return str(t.date()) if t == t.normalize() else str(t)
 
 
-def parse_numeric(df: pd.DataFrame, columns: list[str], line_offset: int, where: str) -> pd.DataFrame:
-    """Columns to float; a cell that is present but not a number is an error naming row and column."""
+LARGEST = 1e30  # beyond this a value overflows the squares and products of training (float32 ends at 3e38)
+_THOUSANDS = r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$"
+
+
+def parse_numeric(df: pd.DataFrame, columns: list[str], line_offset: int, where: str,
+                  decimal: str = ".") -> pd.DataFrame:
+    """Columns to float; a cell that is present but not a finite number is an error naming row and column."""
     out = df.copy()
     for col in columns:
         raw = out[col]
-        values = pd.to_numeric(raw, errors="coerce")
+        text = raw
+        if decimal == "," and not pd.api.types.is_numeric_dtype(raw):
+            text = raw.astype(str).str.strip()
+            grouped = text.str.match(_THOUSANDS)  # 1.234,5: the dots group thousands
+            text = text.where(~grouped, text.str.replace(".", "", regex=False))
+            text = text.str.replace(",", ".", regex=False).where(raw.notna())
+        values = pd.to_numeric(text, errors="coerce")
         bad = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
+            commas = "," in str(raw.iloc[i]) and decimal == "."
+            hint = " (decimal commas? give --sep ';' --decimal ',')" if commas else ""
             raise RnnkitError(
                 f"{where}: column {col!r} has a non-numeric value {str(raw.iloc[i])!r} at row {i + 1} "
-                f"(line {i + line_offset}); fix or remove it"
+                f"(line {i + line_offset}){hint}; fix or remove it"
             )
-        out[col] = values.astype(float)
+        values = values.astype(float)
+        huge = np.flatnonzero(values.notna().to_numpy() & ~(np.abs(values.to_numpy()) < LARGEST))
+        if len(huge):
+            i = int(huge[0])
+            raise RnnkitError(f"{where}: column {col!r} has a non-finite or out-of-range value {str(raw.iloc[i])!r} "
+                              f"at row {i + 1} (line {i + line_offset}); values must be finite and below {LARGEST:g}")
+        out[col] = values
     return out
 
 
-def parse_dates(values: pd.Series, line_offset: int, where: str, column: str) -> pd.Series:
-    """Datetimes, or int64 positions when the column is integer (e.g. M4's hour numbers)."""
-    if pd.api.types.is_integer_dtype(values):
-        return values.astype("int64")
-    text = values.astype(str).str.strip()
-    if text.str.fullmatch(r"-?\d+").all():
-        return text.astype("int64")
-    parsed = pd.to_datetime(values, errors="coerce", format="mixed")
-    bad = parsed.isna()
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise RnnkitError(
-            f"{where}: date column {column!r} has a value that does not parse as a date: "
-            f"{values.iloc[i]!r} at row {i + 1} (line {i + line_offset})"
-        )
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
-    return parsed
-
-
 def clean_one(df: pd.DataFrame, time_col: str, value_cols: list[str], policy: CleanPolicy,
-              report: CleaningReport, label: str) -> pd.DataFrame:
-    """Sort, de-duplicate, fill and screen one series (df holds parsed time and float values)."""
+              report: CleaningReport, label: str, freq: str | None = None
+              ) -> tuple[pd.DataFrame, tuple[int, int] | None]:
+    """Sort, de-duplicate, regularise, split, fill and screen one series (df holds parsed time and
+    float values). Returns the cleaned rows and, when the policy has a split, (train_end, val_end)."""
     t = df[time_col]
     if not t.is_monotonic_increasing:
         report.unsorted += 1
@@ -138,35 +176,67 @@ def clean_one(df: pd.DataFrame, time_col: str, value_cols: list[str], policy: Cl
         raise RnnkitError(f"{label}: the target column {target!r} has no values (all missing)")
     for col in value_cols:
         report.missing[col] = report.missing.get(col, 0) + int(df[col].isna().sum())
+    _count_gaps(df[time_col], freq, report)
+    if freq is not None and not pd.api.types.is_integer_dtype(df[time_col]):
+        df = _regularise(df, time_col, freq, report)
     n = len(df)
+    bounds = _bounds(df, time_col, policy)
+    tr, va = bounds or (n, n)
     if policy.missing == "drop":
-        df = df.dropna(subset=value_cols)
+        keep = df[value_cols].notna().all(axis=1).to_numpy()
     else:
-        if policy.missing == "interpolate":
-            df[value_cols] = df[value_cols].interpolate(method="linear", limit_area="inside")
-        df[value_cols] = df[value_cols].ffill()
-        df = df.dropna(subset=value_cols)  # leading gaps: nothing before them to fill from
+        if policy.missing == "interpolate":  # inside each part: no value is read across a boundary
+            for a, b in ((0, tr), (tr, va), (va, n)):
+                if b > a:
+                    df.loc[a:b - 1, value_cols] = df.loc[a:b - 1, value_cols].interpolate(
+                        method="linear", limit_area="inside").to_numpy()
+        df[value_cols] = df[value_cols].ffill()  # reads only the past
+        keep = df[value_cols].notna().all(axis=1).to_numpy()  # leading gaps: nothing to fill from
+    df = df.loc[keep].reset_index(drop=True)
+    tr, va = int(keep[:tr].sum()), int(keep[:va].sum())
     report.rows_dropped += n - len(df)
-    df = df.reset_index(drop=True)
     if len(df) == 0:
         raise RnnkitError(f"{label}: no complete rows remain after removing missing values")
     y = df[target].to_numpy()
     if np.nanstd(y) == 0:
         raise RnnkitError(f"{label}: the target column {target!r} is constant ({y[0]:g}); there is nothing to forecast")
     if policy.outliers != "none":
-        df = _screen_outliers(df, time_col, target, policy, report)
-    _count_gaps(df[time_col], report)
-    return df
+        df = _screen_outliers(df, time_col, target, policy, report, tr)
+    return df, ((tr, va) if bounds is not None else None)
+
+
+def _bounds(df: pd.DataFrame, time_col: str, policy: CleanPolicy) -> tuple[int, int] | None:
+    """The split on the regular grid; None without a split, or when this series is too short for it
+    (the estimator then decides what a series without training data gets)."""
+    if not policy.splits:
+        return None
+    t = df[time_col]
+    index = None if pd.api.types.is_integer_dtype(t) else pd.DatetimeIndex(t)
+    try:
+        return split_bounds(len(df), policy.val, policy.test, index, policy.val_start, policy.test_start)
+    except RnnkitError:
+        return None
+
+
+def _regularise(df: pd.DataFrame, time_col: str, freq: str, report: CleaningReport) -> pd.DataFrame:
+    index = pd.DatetimeIndex(df[time_col])
+    full = grid(index, freq)
+    if len(full) == len(index):
+        return df
+    out = df.set_index(time_col).reindex(full)
+    out.index.name = time_col
+    report.inserted += len(full) - len(index)
+    return out.reset_index()
 
 
 def _screen_outliers(df: pd.DataFrame, time_col: str, target: str, policy: CleanPolicy,
-                     report: CleaningReport) -> pd.DataFrame:
+                     report: CleaningReport, train_end: int) -> pd.DataFrame:
     y = df[target].to_numpy(dtype=float)
     if len(y) < 10:
         return df
     positive = bool((y > 0).all())
     d = np.diff(np.log(y)) if positive else np.diff(y)  # log changes: a price's moves scale with it
-    fit = d[: max(5, int(len(d) * policy.fit_fraction))]  # statistics from the training rows only
+    fit = d[: max(5, train_end - 1)]  # statistics from the steps inside the training part only
     if policy.outlier_method == "robust_z":
         med = np.median(fit)
         mad = np.median(np.abs(fit - med)) / 0.6745
@@ -181,12 +251,13 @@ def _screen_outliers(df: pd.DataFrame, time_col: str, target: str, policy: Clean
         lo, hi = q1 - policy.outlier_threshold * iqr, q3 + policy.outlier_threshold * iqr
     flagged = np.flatnonzero((d < lo) | (d > hi)) + 1  # row index of the step's end
     report.outliers += len(flagged)
-    report.outlier_action = {"flag": "flagged, kept", "clip": "clipped"}[policy.outliers]
+    report.outlier_action = {"flag": "flagged, kept", "clip": "clipped in the training part"}[policy.outliers]
     for i in flagged[: max(0, 5 - len(report.outlier_examples))]:
         report.outlier_examples.append(when(df[time_col].iloc[i]))
-    if policy.outliers == "clip" and len(flagged):
+    clip = flagged[flagged < train_end]  # validation and test targets are scored as they are
+    if policy.outliers == "clip" and len(clip):
         y = y.copy()
-        for i in flagged:  # rebuild the level so the step is clipped to the fitted range
+        for i in clip:  # rebuild the level so the step is clipped to the fitted range
             if positive:
                 y[i] = y[i - 1] * np.exp(np.clip(np.log(y[i] / y[i - 1]), lo, hi))
             else:
@@ -196,19 +267,27 @@ def _screen_outliers(df: pd.DataFrame, time_col: str, target: str, policy: Clean
     return df
 
 
-def _count_gaps(t: pd.Series, report: CleaningReport) -> None:
-    if len(t) < 3:
+def _count_gaps(t: pd.Series, freq: str | None, report: CleaningReport) -> None:
+    """Steps missing between consecutive rows, on the frequency's calendar."""
+    if len(t) < 2:
         return
     if pd.api.types.is_integer_dtype(t):
         steps = np.diff(t.to_numpy())
+    elif freq is None:
+        return
     else:
-        days = t.to_numpy().astype("datetime64[D]")
-        if (t.dt.day_of_week < 5).all() and np.median(np.diff(days).astype(int)) == 1:
+        index = pd.DatetimeIndex(t)
+        full = grid(index, freq)
+        if freq == "B":
+            days = index.values.astype("datetime64[D]")
             steps = np.busday_count(days[:-1], days[1:])  # business days: weekends are not gaps
+            report.closed += int(np.clip(steps - 1, 0, None).sum())
         else:
-            delta = np.diff(t.to_numpy().astype("datetime64[ns]").astype(np.int64))
-            step = np.median(delta)
-            steps = np.rint(delta / step).astype(int) if step > 0 else np.ones_like(delta)
+            pos = full.get_indexer(index)
+            steps = np.diff(pos)
+            if "@" in freq:  # a session: whole weekdays without data are closed (holidays)
+                days = index.normalize().unique().values.astype("datetime64[D]")
+                report.closed += int(np.clip(np.busday_count(days[:-1], days[1:]) - 1, 0, None).sum())
     missing = np.clip(steps - 1, 0, None)
     report.gaps += int(missing.sum())
     if missing.size and missing.max() > report.largest_gap:

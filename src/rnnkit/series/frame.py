@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from rnnkit.series.calendar import future_index, infer_freq  # noqa: F401  (re-exported)
 
 
 @dataclass
@@ -17,7 +19,8 @@ class Series:
     y: np.ndarray
     X: np.ndarray
     index: pd.DatetimeIndex | None
-    t0: int = 0  # position of the first step when index is None (e.g. the long format's integer ds)
+    t0: int = 0  # position of the first step: the integer ds, or the calendar period number of a date
+    split: tuple[int, int] | None = None  # (train_end, val_end) the data was cleaned with
 
     def __len__(self) -> int:
         return len(self.y)
@@ -32,31 +35,16 @@ class SeriesSet:
     series: list[Series]
     target: str
     features: list[str]
-    freq: str | None  # "B" (business days), "D", or a pandas offset alias; None for positions
+    freq: str | None  # a pandas offset alias ("h", "D", "B", "W-MON", "MS", ...), a session, or None for positions
+    seasons: tuple[int, ...] = ()  # the seasonal periods the calendar implies, the main one first
+    date_col: str = "date"  # the input's column names, kept in the output
+    id_col: str = "unique_id"
+    notes: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.series)
 
-
-def infer_freq(index: pd.DatetimeIndex) -> str | None:
-    """'B' when every date is a weekday and steps are mostly one day (stock data with holidays),
-    else the pandas alias of the most common step."""
-    if len(index) < 3:
-        return None
-    deltas = np.diff(index.values.astype("datetime64[ns]").astype(np.int64))
-    step = pd.Timedelta(int(np.median(deltas)), unit="ns")
-    if step == pd.Timedelta(days=1):
-        return "B" if (index.day_of_week < 5).all() else "D"
-    try:
-        return pd.tseries.frequencies.to_offset(step).freqstr
-    except ValueError:
-        return None
-
-
-def future_index(last: pd.Timestamp | None, freq: str | None, horizon: int, last_position: int) -> pd.Index:
-    """The `horizon` time stamps after `last`: business days for 'B' (weekends skipped), positions
-    last_position+1.. when the series has no dates."""
-    if last is None or freq is None:
-        return pd.RangeIndex(last_position + 1, last_position + 1 + horizon)
-    offset = pd.tseries.frequencies.to_offset(freq)
-    return pd.date_range(last + offset, periods=horizon, freq=offset)
+    @property
+    def season(self) -> int | None:
+        """The calendar's main season (None when the calendar implies none: positions, yearly data)."""
+        return self.seasons[0] if self.seasons else None

@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.errors import RnnkitError
-from rnnkit.series.clean import CleaningReport, CleanPolicy, clean_one, parse_dates, parse_numeric
-from rnnkit.series.frame import Series, SeriesSet, infer_freq
+from rnnkit.series.calendar import check_freq, infer_freq, ordinals, seasons
+from rnnkit.series.clean import CleaningReport, CleanPolicy, clean_one, parse_numeric
+from rnnkit.series.dates import parse_dates, zone_note
+from rnnkit.series.frame import Series, SeriesSet
 
 LONG_COLUMNS = ("unique_id", "ds", "y")
 
@@ -28,21 +30,30 @@ def resolve_csv(path_or_name: str) -> Path:
     return path
 
 
-def read_csv(path_or_name: str) -> pd.DataFrame:
-    """The raw table, every cell as text (so non-numeric cells can be reported exactly)."""
+def read_csv(path_or_name: str, sep: str = ",") -> pd.DataFrame:
+    """The raw table, every cell as text (so non-numeric cells can be reported exactly). Decimal
+    commas are read by `from_dataframe` (CleanPolicy.decimal), as text cells stay text here."""
     path = resolve_csv(path_or_name)
+    if not sep:
+        raise RnnkitError("--sep must be a character such as ',' or ';'")
     try:
-        return pd.read_csv(path, dtype=str, skipinitialspace=True)
+        df = pd.read_csv(path, dtype=str, skipinitialspace=True, sep=sep)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise RnnkitError(f"{path} is not a readable CSV ({first[:160]})") from None
+        raise RnnkitError(f"{path} is not a readable CSV with --sep {sep!r} ({first[:160]})") from None
+    if len(df.columns) == 1:
+        header = str(df.columns[0])
+        other = [c for c in (";", ",", "\t", "|") if c != sep and c in header]
+        hint = f"; it looks {other[0]!r}-separated: give --sep {other[0]!r}" if other else "; give it with --sep"
+        raise RnnkitError(f"{path}: the separator {sep!r} leaves one column ({header[:60]!r}){hint}")
+    return df
 
 
 def detect_layout(df: pd.DataFrame, date_col: str, target: str, id_col: str | None) -> tuple[str, str, str | None]:
-    """(date_col, target, id_col); a table with unique_id/ds/y columns and none of the given names
-    is read as the long format."""
-    if id_col is None and date_col not in df.columns and target not in df.columns \
-            and all(c in df.columns for c in LONG_COLUMNS):
+    """(date_col, target, id_col); a table with unique_id/ds/y columns is read as the long format
+    when it has none of the given names, or they are ds and y."""
+    given = (date_col, target) == ("ds", "y") or (date_col not in df.columns and target not in df.columns)
+    if id_col is None and given and all(c in df.columns for c in LONG_COLUMNS):
         return "ds", "y", "unique_id"
     return date_col, target, id_col
 
@@ -65,23 +76,67 @@ def from_dataframe(
     if len(df) == 0:
         raise RnnkitError(f"{source}: the table has no rows")
     values = [target, *features]
-    table = parse_numeric(df[needed].reset_index(drop=True), values, line_offset, source)
-    table[date_col] = parse_dates(table[date_col], line_offset, source, date_col)
-    report = CleaningReport(rows_in=len(table), missing_policy=policy.missing, outlier_action="not checked")
+    table = parse_numeric(df[needed].reset_index(drop=True), values, line_offset, source, policy.decimal)
+    zones = zone_note(table[date_col]) if not pd.api.types.is_numeric_dtype(table[date_col]) else ""
+    table[date_col] = parse_dates(table[date_col], line_offset, source, date_col, policy.date_format, policy.dayfirst)
+    report = CleaningReport(rows_in=len(table), missing_policy=policy.missing, outlier_action="not checked",
+                            zones=zones)
     groups = [(str(k), g) for k, g in table.groupby(id_col, sort=False)] if id_col else [("series", table)]
+    freq = frequency([(sid, g[date_col]) for sid, g in groups], policy.freq, source)
     out = []
     for sid, group in groups:
         label = f"{source} (series {sid})" if id_col else source
-        g = clean_one(group.reset_index(drop=True), date_col, values, policy, report, label)
+        g, split = clean_one(group.reset_index(drop=True), date_col, values, policy, report, label, freq)
         t = g[date_col]
         index = None if pd.api.types.is_integer_dtype(t) else pd.DatetimeIndex(t)
         X = g[features].to_numpy(dtype=np.float64) if features else np.zeros((len(g), 0))
-        t0 = int(t.iloc[0]) if index is None else 0
-        out.append(Series(sid, g[target].to_numpy(dtype=np.float64), X, index, t0))
+        t0 = int(t.iloc[0]) if index is None else int(ordinals(index[:1], freq)[0]) if freq else 0
+        out.append(Series(sid, g[target].to_numpy(dtype=np.float64), X, index, t0, split))
     report.series = len(out)
     report.rows_out = sum(len(s) for s in out)
-    freq = infer_freq(out[0].index) if out[0].index is not None else None
-    return SeriesSet(out, target, list(features), freq), report
+    report.freq, report.seasons = freq or "", list(seasons(freq))
+    if report.seasons:
+        report.season_acf = season_check([x.y[: x.split[0] if x.split else len(x)] for x in out], report.seasons[0])
+    names = (date_col, id_col) if id_col else ("date", "unique_id")  # the long format keeps its names
+    return SeriesSet(out, target, list(features), freq, seasons(freq), *names), report
+
+
+def season_check(train_parts: list[np.ndarray], m: int) -> float | None:
+    """The mean autocorrelation at lag m of the training parts' one-step (log) changes: how much of
+    the calendar's season the data shows (a check reported beside it, not a choice)."""
+    from rnnkit.series.windows import acf
+
+    values = []
+    for y in train_parts[:200]:
+        if len(y) > 3 * m + 1:
+            z = np.diff(np.log(y) if (y > 0).all() else y)
+            values.append(acf(z, m)[m])
+    return round(float(np.mean(values)), 3) if values else None
+
+
+def frequency(columns: list[tuple[str, pd.Series]], given: str | None, source: str) -> str | None:
+    """The frequency of every series' dates: `given` (checked against the dates), else inferred on
+    the longest series and checked on the others; None for integer positions."""
+    dated = [(sid, pd.DatetimeIndex(t).sort_values().unique()) for sid, t in columns
+             if not pd.api.types.is_integer_dtype(t)]
+    if not dated:
+        if given:
+            raise RnnkitError(f"{source}: --freq {given} needs dates, but the date column holds integer positions")
+        return None
+    freq = given
+    if freq is None:
+        sid, longest = max(dated, key=lambda p: len(p[1]))
+        if len(longest) < 3:
+            return None
+        freq = infer_freq(longest)
+        if freq is None:
+            steps = pd.Series(np.diff(longest.as_unit("ns").asi8)).value_counts().index[:3]
+            shown = ", ".join(str(pd.Timedelta(int(v), unit="ns")) for v in steps)
+            raise RnnkitError(f"{source}: the frequency of the dates cannot be inferred (most common steps "
+                              f"{shown}); set it with --freq (e.g. D, h, W-MON, MS)")
+    for sid, index in dated:
+        check_freq(freq, index, f"{source} (series {sid})" if len(dated) > 1 else source)
+    return freq
 
 
 def from_arrays(y, X=None, dates=None, ids: list[str] | None = None, target: str = "y",
@@ -104,4 +159,7 @@ def from_arrays(y, X=None, dates=None, ids: list[str] | None = None, target: str
     n_feat = series[0].X.shape[1]
     names = features or [f"x{j}" for j in range(n_feat)]
     freq = infer_freq(series[0].index) if series[0].index is not None else None
-    return SeriesSet(series, target, names, freq)
+    if freq is not None:
+        for s in series:
+            s.t0 = int(ordinals(s.index[:1], freq)[0])
+    return SeriesSet(series, target, names, freq, seasons(freq))

@@ -11,7 +11,8 @@ into earlier parts, the true history a user would have at that time.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+
+from rnnkit.series.calendar import DAY, Session, seasons, to_offset
 
 
 def origins(start: int, end: int, lookback: int, horizon: int, every: int = 1, first: int = 0) -> np.ndarray:
@@ -30,10 +31,11 @@ def gather(values: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
     return values[idx]
 
 
-def calendar_features(index: pd.DatetimeIndex | None, positions: np.ndarray, freq: str | None,
-                      season: int) -> np.ndarray:
-    """(T, C) sin/cos encodings: day of week and month for daily data, hour of day for sub-daily
-    data; for series without dates, the phase of the position within the seasonal period."""
+def calendar_features(index, positions: np.ndarray, freq: str | None, season: int) -> np.ndarray:
+    """(T, C) sin/cos encodings: day of week and month for dated data, time of day for sub-daily
+    data; the phase of the position within the seasonal period for series without dates, and for
+    dated series whose season is not one the calendar already encodes (a `--season` of the user's).
+    Positions of dated series are calendar period numbers, so the phase agrees across a panel."""
     cols: list[np.ndarray] = []
 
     def cyclic(value: np.ndarray, period: float) -> None:
@@ -42,9 +44,11 @@ def calendar_features(index: pd.DatetimeIndex | None, positions: np.ndarray, fre
 
     if index is not None:
         if _sub_daily(freq):
-            cyclic(index.hour, 24)
+            cyclic(index.hour + index.minute / 60, 24)
         cyclic(index.day_of_week, 7)
         cyclic(index.month - 1, 12)
+        if season > 1 and season not in seasons(freq):
+            cyclic(positions % season, season)
     elif season > 1:
         cyclic(positions % season, season)
     if not cols:
@@ -55,8 +59,10 @@ def calendar_features(index: pd.DatetimeIndex | None, positions: np.ndarray, fre
 def _sub_daily(freq: str | None) -> bool:
     if freq in (None, "B"):
         return False
+    if Session.parse(freq) is not None:
+        return True
     try:
-        return pd.tseries.frequencies.to_offset(freq).nanos < 86_400 * 10**9
+        return to_offset(freq).nanos < DAY
     except ValueError:  # calendar frequencies (months, ...) have no fixed length
         return False
 
@@ -71,16 +77,33 @@ def acf(x: np.ndarray, max_lag: int) -> np.ndarray:
 
 
 def detect_season(train_parts: list[np.ndarray], max_lag: int = 400, threshold: float = 0.3) -> int:
-    """The seasonal period from the mean autocorrelation of the first differences over the given
-    training parts: the highest local peak (>= threshold) after the autocorrelation first turns
-    negative, so a smooth series' slow decay is not mistaken for a season; 1 when there is none."""
+    """The seasonal period from the autocorrelation of the first differences over the given training
+    parts (used for series without a calendar season): the first local peak (>= threshold, within 90%
+    of the highest) after the autocorrelation first turns negative, so a smooth series' slow decay is
+    not mistaken for a season and a multiple of the season (156 for 52) does not win over it; 1 when
+    there is none. Lag k averages the series at least 3k long, so a panel's short series do not hide
+    the long seasons of its long ones."""
     usable = [np.diff(p) for p in train_parts if len(p) > 12]
     if not usable:
         return 1
-    lag = min(max_lag, min(len(d) for d in usable) // 3)
+    usable = sorted(usable, key=len, reverse=True)[:50]
+    lag = min(max_lag, len(usable[0]) // 3)
     if lag < 3:
         return 1
-    r = np.mean([acf(d, lag) for d in usable[:50]], axis=0)
+    total, count = np.zeros(lag + 1), np.zeros(lag + 1)
+    for d in usable:
+        k = min(lag, len(d) // 3)
+        total[: k + 1] += acf(d, k)
+        count[: k + 1] += 1
+    r = total / np.maximum(count, 1)
     trough = next((k for k in range(1, lag) if r[k] < 0), lag)  # past the initial decay
     peaks = [k for k in range(max(2, trough), lag) if r[k] >= r[k - 1] and r[k] >= r[k + 1] and r[k] >= threshold]
-    return max(peaks, key=lambda k: r[k]) if peaks else 1
+    if not peaks:
+        return 1
+    best = max(r[k] for k in peaks)
+    return next(k for k in peaks if r[k] >= 0.9 * best)
+
+
+def lookback_that_fits(lengths: list[int], horizon: int, first: int = 0) -> int:
+    """The largest lookback for which a series of each length still has one training window."""
+    return max(0, min(lengths) - horizon - first)

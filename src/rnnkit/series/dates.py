@@ -1,0 +1,127 @@
+"""Reading a date column without guessing.
+
+Supported forms: ISO dates and times (`2021-03-04`, `2021-03-04 13:30`, `2021-03-04T13:30:00+01:00`),
+day/month/year with `/`, `-` or `.` (`04/03/2021`, `04.03.2021`), month/day/year (`03/04/2021`), ISO
+week strings (`2021-W09`, `2021 W09`: the Monday of that week), quarters (`2021Q1`, `2021 Q1`: the
+quarter's first day), integer positions (read as positions, not dates), and any `--date-format`.
+
+Day/month order is decided by the data, never guessed: a value with a first part above 12 proves
+day-first, a second part above 12 proves month-first. When no value proves either, the dates are
+refused unless `--dayfirst` / `--no-dayfirst` or `--date-format` says which. Dotted dates
+(`04.03.2021`) are the day-first notation (DIN 5008 and most of Europe) and are read day-first.
+
+Time zones: offsets that are all equal are dropped (the wall-clock time is kept); different offsets
+(daylight saving), or a datetime column in a named zone, are converted to UTC, which is regular
+where local time is not.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from rnnkit.errors import RnnkitError
+
+_DMY = re.compile(r"^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})(?=$|[ T])")
+_WEEK = re.compile(r"^\s*(\d{4})[- ]?W(\d{1,2})\s*$", re.IGNORECASE)
+_QUARTER = re.compile(r"^\s*(\d{4})[- ]?Q([1-4])\s*$", re.IGNORECASE)
+_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})\s*$")
+
+
+def parse_dates(values: pd.Series, line_offset: int, where: str, column: str,
+                date_format: str | None = None, dayfirst: bool | None = None) -> pd.Series:
+    """Datetimes (naive), or int64 positions when the column is integer (e.g. M4's hour numbers)."""
+    if pd.api.types.is_integer_dtype(values):
+        return values.astype("int64")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        tz = getattr(values.dt, "tz", None)
+        if tz is not None and tz.utcoffset(None) is None:  # a named zone with daylight saving: to UTC
+            values = values.dt.tz_convert("UTC")
+        return _drop_zone(values)
+    text = values.astype(str).str.strip()
+    if date_format is None and text.str.fullmatch(r"-?\d+").all():
+        return text.astype("int64")
+
+    def fail(i: int, why: str) -> RnnkitError:
+        hint = "; say which with --dayfirst (or --no-dayfirst) or --date-format (e.g. %d/%m/%Y)" \
+            if "ambiguous" in why else ""
+        return RnnkitError(f"{where}: date column {column!r} {why}: {values.iloc[i]!r} at row {i + 1} "
+                           f"(line {i + line_offset}){hint}")
+
+    if date_format is not None:
+        parsed = pd.to_datetime(text, format=date_format, errors="coerce", utc=_zoned(text))
+        bad = np.flatnonzero(parsed.isna().to_numpy())
+        if len(bad):
+            raise fail(int(bad[0]), f"has a value that does not match --date-format {date_format!r}")
+        return _drop_zone(parsed)
+    if text.str.match(_WEEK).all():
+        parts = text.str.extract(_WEEK)
+        iso = parts[0] + "-W" + parts[1].str.zfill(2) + "-1"
+        parsed = pd.to_datetime(iso, format="%G-W%V-%u", errors="coerce")
+    elif text.str.match(_QUARTER).all():
+        parts = text.str.extract(_QUARTER)
+        parsed = pd.PeriodIndex.from_fields(year=parts[0].astype(int), quarter=parts[1].astype(int),
+                                            freq="Q").to_timestamp()
+        parsed = pd.Series(parsed, index=text.index)
+    else:
+        first = _day_first(text, dayfirst, fail)
+        parsed = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=bool(first), utc=_zoned(text))
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if len(bad):
+        raise fail(int(bad[0]), "has a value that does not parse as a date (give its form with --date-format)")
+    return _drop_zone(parsed)
+
+
+def _day_first(text: pd.Series, dayfirst: bool | None, fail) -> bool | None:
+    """True / False for numeric d/m/y or m/d/y dates, None when the dates are year-first (ISO)."""
+    parts = text.str.extract(_DMY)
+    numeric = parts[0].notna().to_numpy()
+    if not numeric.any():
+        return None
+    a = parts[0].astype(float).to_numpy()
+    b = parts[2].astype(float).to_numpy()
+    day_proof = np.flatnonzero(numeric & (a > 12) & (b <= 12))  # 13/01/2021: the first part is a day
+    month_proof = np.flatnonzero(numeric & (b > 12) & (a <= 12))  # 01/13/2021: the second part is a day
+    if len(day_proof) and len(month_proof):
+        raise fail(int(month_proof[0]), f"mixes day-first ({text.iloc[day_proof[0]]!r}) and month-first dates")
+    if dayfirst is True and len(month_proof):
+        raise fail(int(month_proof[0]), "is month-first, but --dayfirst was given")
+    if dayfirst is False and len(day_proof):
+        raise fail(int(day_proof[0]), "is day-first, but --no-dayfirst was given")
+    if len(day_proof):
+        return True
+    if len(month_proof):
+        return False
+    if dayfirst is not None:
+        return dayfirst
+    ambiguous = np.flatnonzero(numeric & (a <= 12) & (b <= 12) & (a != b))  # 01/01/2021 reads the same
+    if not len(ambiguous):
+        return False
+    first = int(ambiguous[0])
+    if parts[1].iloc[first] == ".":
+        return True  # dotted dates are the day-first notation
+    raise fail(first, "has ambiguous dates (day/month or month/day, and no value decides it), the first")
+
+
+def _zoned(text: pd.Series) -> bool:
+    """True when the values carry different UTC offsets (parse in UTC, so they can be compared)."""
+    return text.str.extract(_OFFSET)[0].dropna().nunique() > 1
+
+
+def _drop_zone(parsed: pd.Series) -> pd.Series:
+    parsed = pd.Series(parsed)
+    if getattr(parsed.dt, "tz", None) is None:
+        return parsed
+    return parsed.dt.tz_localize(None)  # UTC after a UTC parse, else the one offset's wall clock
+
+
+def zone_note(text: pd.Series) -> str:
+    """'' or how time zones were handled (for the cleaning report)."""
+    offsets = text.astype(str).str.extract(_OFFSET)[0].dropna().unique()
+    if len(offsets) == 0:
+        return ""
+    if len(offsets) == 1:
+        return f"UTC offset {offsets[0]} on every row: wall-clock times kept"
+    return f"UTC offsets {', '.join(sorted(map(str, offsets))[:4])}: converted to UTC"

@@ -1,0 +1,102 @@
+"""Dates in every supported form are read right, or refused with one line naming the value and the flags."""
+
+import pandas as pd
+import pytest
+
+from rnnkit.errors import RnnkitError
+from rnnkit.series.clean import CleanPolicy
+from rnnkit.series.dates import parse_dates
+from rnnkit.series.io import from_dataframe, read_csv
+
+
+def read(*values, **kw):
+    return list(parse_dates(pd.Series(list(values)), 2, "data.csv", "Date", **kw))
+
+
+T = pd.Timestamp
+
+
+@pytest.mark.parametrize("values,expected", [
+    (("2021-03-04", "2021-03-05"), [T("2021-03-04"), T("2021-03-05")]),  # ISO
+    (("2021-03-04 13:30", "2021-03-04T14:00:00"), [T("2021-03-04 13:30"), T("2021-03-04 14:00")]),
+    (("13/01/2021", "01/02/2021"), [T("2021-01-13"), T("2021-02-01")]),  # day-first, proven by 13
+    (("01/13/2021", "02/01/2021"), [T("2021-01-13"), T("2021-02-01")]),  # US month-first, proven by 13
+    (("01.02.2021", "03.02.2021"), [T("2021-02-01"), T("2021-02-03")]),  # German dotted: day-first
+    (("2021-W05", "2021 W6"), [T("2021-02-01"), T("2021-02-08")]),  # ISO weeks: their Mondays
+    (("2021Q1", "2021 Q2"), [T("2021-01-01"), T("2021-04-01")]),  # quarters: their first days
+    (("01/01/2021", "02/02/2021"), [T("2021-01-01"), T("2021-02-02")]),  # the same read either way
+])
+def test_supported_forms(values, expected):
+    assert read(*values) == expected
+
+
+def test_unambiguous_dates_are_read_right_whatever_their_order_in_the_file():
+    # the proving value comes last: the earlier, ambiguous-looking ones still read day-first
+    assert read("04/03/2021", "05/03/2021", "25/03/2021") == [T("2021-03-04"), T("2021-03-05"), T("2021-03-25")]
+
+
+def test_ambiguous_dates_are_refused_naming_the_first_value_and_both_flags():
+    with pytest.raises(RnnkitError) as e:
+        read("2021-01-01", "04/03/2021", "05/03/2021")
+    msg = str(e.value)
+    assert "'04/03/2021'" in msg and "--dayfirst" in msg and "--date-format" in msg and "\n" not in msg
+
+
+def test_flags_decide_ambiguous_dates_and_a_contradiction_is_an_error():
+    assert read("04/03/2021", "05/03/2021", dayfirst=True) == [T("2021-03-04"), T("2021-03-05")]
+    assert read("04/03/2021", "05/03/2021", dayfirst=False) == [T("2021-04-03"), T("2021-05-03")]
+    assert read("04/03/2021", date_format="%m/%d/%Y") == [T("2021-04-03")]
+    with pytest.raises(RnnkitError, match="day-first, but --no-dayfirst was given: '13/03/2021'"):
+        read("04/03/2021", "13/03/2021", dayfirst=False)
+    with pytest.raises(RnnkitError, match="mixes day-first"):
+        read("13/01/2021", "01/13/2021")
+
+
+def test_a_date_format_that_does_not_match_names_the_row():
+    with pytest.raises(RnnkitError,
+                       match=r"does not match --date-format '%d\.%m\.%Y': '2021-01-05' at row 2 \(line 3\)"):
+        read("04.01.2021", "2021-01-05", date_format="%d.%m.%Y")
+
+
+def test_time_zones_one_offset_keeps_wall_clock_mixed_offsets_go_to_utc():
+    assert read("2021-06-01T10:00+02:00", "2021-06-01T11:00+02:00") == [T("2021-06-01 10:00"), T("2021-06-01 11:00")]
+    # a daylight-saving change: local clocks jump, UTC stays regular (one hour apart)
+    got = read("2021-03-28T01:00+01:00", "2021-03-28T03:00+02:00")
+    assert got == [T("2021-03-28 00:00"), T("2021-03-28 01:00")]
+
+
+def test_zoned_datetime_columns_one_offset_or_a_named_zone():
+    fixed = pd.Series(pd.date_range("2021-06-01 10:00", periods=2, freq="h", tz="+02:00"))
+    assert list(parse_dates(fixed, 2, "x", "ds")) == [T("2021-06-01 10:00"), T("2021-06-01 11:00")]
+    berlin = pd.Series(pd.date_range("2021-03-28 00:00", periods=3, freq="h", tz="Europe/Berlin"))
+    # 00:00 CET, 01:00 CET, then the clocks jump to 03:00 CEST: in UTC three regular hours
+    utc = [T("2021-03-27 23:00"), T("2021-03-28 00:00"), T("2021-03-28 01:00")]
+    assert list(parse_dates(berlin, 2, "x", "ds")) == utc
+
+
+def test_integers_are_positions_not_dates():
+    assert list(parse_dates(pd.Series(["3", "4", "5"]), 2, "x", "ds")) == [3, 4, 5]
+
+
+def test_a_german_spreadsheet_export(tmp_path):
+    path = tmp_path / "umsatz.csv"
+    rows = ["Datum;Umsatz;Menge"] + [f"{d:02d}.02.2021;1.{d:03d},5;{d},25" for d in range(1, 13)]
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(RnnkitError, match=r"separator ',' leaves one column .*--sep ';'"):
+        read_csv(str(path))
+    data, report = from_dataframe(read_csv(str(path), sep=";"), "Datum", "Umsatz", ["Menge"],
+                                  policy=CleanPolicy(decimal=","))
+    s = data.series[0]
+    assert s.y[0] == 1001.5 and s.y[11] == 1012.5 and s.X[0, 0] == 1.25
+    assert s.index[0] == T("2021-02-01") and data.freq == "D"
+    with pytest.raises(RnnkitError, match=r"non-numeric value '1\.001,5'.*--decimal ','"):
+        from_dataframe(read_csv(str(path), sep=";"), "Datum", "Umsatz", [])
+
+
+@pytest.mark.parametrize("cell", ["inf", "-inf", "1e300"])
+def test_non_finite_or_huge_values_are_refused_with_row_and_column(cell):
+    df = pd.DataFrame({"Date": [str(d.date()) for d in pd.date_range("2021-01-01", periods=5)],
+                       "Close": ["1", "2", cell, "4", "5"]})
+    with pytest.raises(RnnkitError,
+                       match=rf"column 'Close' has a non-finite or out-of-range value '{cell}' at row 3 \(line 4\)"):
+        from_dataframe(df, "Date", "Close", [])
