@@ -42,7 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--temperature", type=float, default=0.8, help="> 0; lower is more conservative (default 0.8)")
     p.add_argument("--top-k", type=int, help="sample only among the k most likely characters")
     p.add_argument("--top-p", type=float, help="nucleus sampling: the smallest set with this much probability")
-    p.add_argument("--seed", type=int, help="for reproducible samples")
+    p.add_argument("--seed", type=int, help="for reproducible samples (0 .. 2**63-1); sample i of --batch uses seed+i")
+    p.add_argument("--batch", type=int, default=1, metavar="N",
+                   help="N samples at once, stepped together (default 1: streamed as sampled)")
+    p.add_argument("--precision", choices=["fp32", "bf16", "int8"], default="fp32",
+                   help="weights the sampler multiplies by: fp32 is the model's own distribution (default); "
+                   "bf16 and int8 are faster, see BENCHMARKS.md")
     p.set_defaults(handler=_generate)
 
     p = cmds.add_parser("score", help="bits per character of a text under a trained model")
@@ -76,12 +81,38 @@ def _train(args: argparse.Namespace) -> int:
     return 130 if result.stopped == "interrupted" else 0
 
 
-def _generate(args: argparse.Namespace) -> int:
-    from rnnkit.sample import generate
+def _load_text_run(run: str):
+    import zipfile
+    from pathlib import Path
+
+    from rnnkit.errors import RnnkitError
     from rnnkit.text.task import load_text_model
 
-    model, tokenizer, _ = load_text_model(args.run)
-    chars = generate(model, tokenizer, args.prompt, args.length, args.temperature, args.top_k, args.top_p, args.seed)
+    if Path(run).is_file() and not zipfile.is_zipfile(run):  # torch.save writes zip archives
+        raise RnnkitError(f"{run} is not a checkpoint; give a run folder (rnnkit text train --out) or its best.pt")
+    return load_text_model(run)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from rnnkit.errors import RnnkitError
+    from rnnkit.sample import generate, generate_batch
+    from rnnkit.sample.streams import check_request
+
+    if args.batch < 1:
+        raise RnnkitError(f"--batch must be >= 1, got {args.batch}")
+    model, tokenizer, _ = _load_text_run(args.run)
+    check_request(tokenizer, args.prompt, args.length, args.temperature, args.top_k, args.top_p, args.seed)
+    if args.batch > 1:
+        texts = generate_batch(model, tokenizer, args.prompt, args.batch, args.length, args.temperature, args.top_k,
+                               args.top_p, args.seed, args.precision)
+        for i, text in enumerate(texts):
+            if i:
+                sys.stdout.write("\n---\n")
+            sys.stdout.write(args.prompt + text)
+        sys.stdout.write("\n")
+        return 0
+    chars = generate(model, tokenizer, args.prompt, args.length, args.temperature, args.top_k, args.top_p, args.seed,
+                     args.precision)
     first = next(chars, None)  # validates the arguments before anything is printed
     sys.stdout.write(args.prompt)
     if first is not None:
