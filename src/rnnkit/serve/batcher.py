@@ -2,7 +2,7 @@
 
 One thread per loaded text model runs the batch loop (sample/streams.py): a request's prompt is
 read into its own state in the request's thread, then the stream joins the batch before the loop's
-next advance (at most `steps` characters later) and leaves when its length is reached. Every row of
+next advance (at most `steps` = 16 characters later, a millisecond or two) and leaves when its length is reached. Every row of
 the kernel is computed bitwise the same whatever else is in the batch, and each stream samples with
 its own seeded uniforms, so a request returns exactly the text it gets alone.
 
@@ -22,7 +22,7 @@ from rnnkit.sample.streams import Batch, Stream
 
 
 class TextBatcher:
-    def __init__(self, model, tokenizer, steps: int = 4, flush_s: float = 0.05):
+    def __init__(self, model, tokenizer, steps: int = 16, flush_s: float = 0.05):
         self.stepper = make_stepper(model)
         self.tokenizer, self.steps, self.flush_s = tokenizer, steps, flush_s
         self._cond = threading.Condition()
