@@ -114,3 +114,30 @@ def test_backends_sample_the_same_text():
     texts = {b: "".join(generate(model, tok, "abc", 60, 1.0, seed=3, stepper=make_stepper(model, "fp32", b)))
              for b in BACKENDS + ["module"]}
     assert len(set(texts.values())) == 1, texts
+
+
+def test_without_the_kernel_sampling_falls_back_to_numpy(monkeypatch, tmp_path):
+    from rnnkit.sample.batch import NumpyStepper
+
+    model, tok = _lm()
+    want = "".join(generate(model, tok, "abc", 40, 1.0, seed=5))
+    monkeypatch.setenv("RNNKIT_NATIVE", "0")
+    native.load.cache_clear()
+    try:
+        assert isinstance(make_stepper(model), NumpyStepper)
+        assert "".join(generate(model, tok, "abc", 40, 1.0, seed=5)) == want
+        with pytest.raises(RuntimeError, match="not available"):
+            make_stepper(model, backend="native")
+    finally:
+        monkeypatch.delenv("RNNKIT_NATIVE")
+        native.load.cache_clear()
+
+
+@pytest.mark.skipif("native" not in BACKENDS, reason="no C compiler")
+def test_the_kernel_builds_into_a_fresh_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("RNNKIT_CACHE_DIR", str(tmp_path / "cache"))
+    native.load.cache_clear()
+    try:
+        assert native.load() is not None and len(list((tmp_path / "cache").glob("rnnkit_step_*.so"))) == 1
+    finally:
+        native.load.cache_clear()

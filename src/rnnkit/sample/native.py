@@ -55,7 +55,10 @@ def load() -> ctypes.CDLL | None:
     cc = _compiler()
     if cc is None:
         return None
-    source = SOURCE.read_bytes()
+    try:
+        source = SOURCE.read_bytes()
+    except OSError:  # an install without the package data
+        return None
     key = hashlib.sha256(source + " ".join([cc, *FLAGS, platform.machine(), platform.node()]).encode()).hexdigest()
     target = _cache_dir() / f"rnnkit_step_{key[:16]}.so"
     if not target.exists():
