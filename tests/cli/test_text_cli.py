@@ -103,6 +103,11 @@ def test_generate_batch_equals_single_seeded_samples(run, capsys):
 def test_generate_run_that_is_a_text_file(capsys, tmp_path):
     text = write_corpus(tmp_path, CORPUS[:100], "notes.txt")
     _fails(capsys, ["text", "generate", "--run", str(text)], "is not a checkpoint")
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "best.pt").write_text("not a checkpoint\n")
+    _fails(capsys, ["text", "generate", "--run", str(folder)], "best.pt is not a checkpoint")
+    _fails(capsys, ["text", "score", "--run", str(folder), "--file", str(text)], "best.pt is not a checkpoint")
 
 
 def test_bad_run_folders(run, capsys, tmp_path):

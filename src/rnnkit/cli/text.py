@@ -82,14 +82,15 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _load_text_run(run: str):
-    import zipfile
-    from pathlib import Path
-
     from rnnkit.errors import RnnkitError
     from rnnkit.text.task import load_text_model
+    from rnnkit.train.checkpoint import resolve_checkpoint
 
-    if Path(run).is_file() and not zipfile.is_zipfile(run):  # torch.save writes zip archives
-        raise RnnkitError(f"{run} is not a checkpoint; give a run folder (rnnkit text train --out) or its best.pt")
+    path = resolve_checkpoint(run)
+    with open(path, "rb") as f:  # torch.save writes zip archives; anything else would be unpickled
+        is_zip = f.read(4) == b"PK\x03\x04"
+    if not is_zip:
+        raise RnnkitError(f"{path} is not a checkpoint; give a run folder (rnnkit text train --out) or its best.pt")
     return load_text_model(run)
 
 
@@ -128,9 +129,9 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _score(args: argparse.Namespace) -> int:
     from rnnkit.text.corpus import read_text
-    from rnnkit.text.task import load_text_model, score_text
+    from rnnkit.text.task import score_text
 
-    model, tokenizer, _ = load_text_model(args.run)
+    model, tokenizer, _ = _load_text_run(args.run)
     scores = score_text(model, tokenizer, read_text(args.file, args.encoding))
     if args.json:
         print(json.dumps(scores))
