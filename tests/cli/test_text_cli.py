@@ -74,11 +74,40 @@ def test_bad_corpora(capsys, tmp_path):
 
 def test_bad_sampling_flags(run, capsys):
     base = ["text", "generate", "--run", str(run), "--length", "5"]
-    _fails(capsys, [*base, "--temperature", "0"], "--temperature must be > 0")
+    _fails(capsys, [*base, "--temperature", "0"], "--temperature must be a finite number > 0")
+    _fails(capsys, [*base, "--temperature", "inf"], "--temperature must be a finite number > 0, got inf")
+    _fails(capsys, [*base, "--temperature", "nan"], "--temperature must be a finite number > 0, got nan")
+    _fails(capsys, [*base, "--seed", str(2**63)], "--seed must be in [0, 2**63 - 1]")
+    _fails(capsys, [*base, "--seed", "-1"], "--seed must be in [0, 2**63 - 1]")
+    _fails(capsys, [*base, "--batch", "0"], "--batch must be >= 1")
+    _fails(capsys, [*base, "--batch", "3", "--seed", str(2**63 - 2)], "--seed must be in [0, 2**63 - 1]")
     _fails(capsys, [*base, "--top-p", "0"], "--top-p must be in (0, 1]")
     _fails(capsys, [*base, "--top-p", "1.1"], "--top-p")
     _fails(capsys, [*base, "--top-k", "0"], "--top-k must be >= 1")
     _fails(capsys, [*base, "--prompt", "Zebra#"], "never saw: 'Z', 'b', '#'")
+
+
+def test_generate_batch_equals_single_seeded_samples(run, capsys):
+    base = ["text", "generate", "--run", str(run), "--prompt", "Fir", "--length", "30"]
+    assert main([*base, "--batch", "3", "--seed", "5"]) == 0
+    samples = capsys.readouterr().out[:-1].split("\n---\n")
+    assert len(samples) == 3 and all(s.startswith("Fir") and len(s) == 33 for s in samples)
+    for i, sample in enumerate(samples):
+        assert main([*base, "--seed", str(5 + i)]) == 0
+        assert capsys.readouterr().out == sample + "\n"
+    assert len(set(samples)) == 3
+    assert main([*base, "--seed", "5", "--precision", "int8"]) == 0
+    assert capsys.readouterr().out.startswith("Fir")
+
+
+def test_generate_run_that_is_a_text_file(capsys, tmp_path):
+    text = write_corpus(tmp_path, CORPUS[:100], "notes.txt")
+    _fails(capsys, ["text", "generate", "--run", str(text)], "is not a checkpoint")
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "best.pt").write_text("not a checkpoint\n")
+    _fails(capsys, ["text", "generate", "--run", str(folder)], "best.pt is not a checkpoint")
+    _fails(capsys, ["text", "score", "--run", str(folder), "--file", str(text)], "best.pt is not a checkpoint")
 
 
 def test_bad_run_folders(run, capsys, tmp_path):

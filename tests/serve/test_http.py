@@ -70,6 +70,33 @@ def test_concurrent_requests_equal_sequential_ones(client):
     assert concurrent == sequential and sequential[0] != sequential[1]
 
 
+def test_concurrent_requests_are_batched_and_each_equals_its_alone_text(client, trained):
+    from rnnkit.serve.registry import load_run
+
+    settings = [{"temperature": 0.7}, {"temperature": 1.3, "top_k": 5}, {"top_p": 0.8}, {"top_k": 2, "top_p": 0.9}]
+    bodies = [{"prompt": ("First", "All:", "\n", "Speak, speak")[i % 4], "length": 40 + 21 * i, "seed": 100 + i,
+               **settings[i % 4]} for i in range(12)]
+    alone = [_generate(client, b)[0] for b in bodies]  # one request at a time: a batch of one
+    with ThreadPoolExecutor(len(bodies)) as pool:  # lengths differ: streams leave and join mid-way
+        together = list(pool.map(lambda b: _generate(client, b)[0], bodies))
+    assert together == alone and [len(t) for t in alone] == [b["length"] for b in bodies]
+    assert len(set(alone)) == len(alone)
+    entry = load_run(trained["text"])  # a fresh server-side batcher, driven directly
+    batcher = entry.objects["batcher"]
+    streams = [batcher.submit(b["prompt"], b["length"], b.get("temperature", 0.8), b.get("top_k"), b.get("top_p"),
+                              b["seed"]) for b in bodies]
+    assert ["".join(s) for s in streams] == alone and batcher.max_batch > 1
+
+
+def test_chunked_body_over_the_limit_is_413(client):
+    def chunks():  # no Content-Length: the server counts what arrives
+        for _ in range(32):
+            yield b" " * 65536
+
+    r = client.post("/v1/generate", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "larger than" in r.json()["error"], r.text
+
+
 BAD_GENERATE = [
     ({"temperature": 0}, 422), ({"temperature": -1}, 422), ({"top_k": 0}, 422), ({"top_p": 0}, 422),
     ({"top_p": 1.5}, 422), ({"length": -1}, 422), ({"length": 301}, 400), ({"seed": -3}, 422),
@@ -145,6 +172,9 @@ def test_classify(client, trained):
 def test_cli_serve_bad_input(tmp_path, trained, capsys):
     assert main(["serve", "--run", str(tmp_path)]) == 2
     assert "has no checkpoint" in capsys.readouterr().err
+    assert main(["serve", "--run", str(trained["text"]), "--port", "70000"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "rnnkit: error: --port must be in 0 .. 65535, got 70000"
     busy = socket.socket()
     busy.bind(("127.0.0.1", 0))
     busy.listen()

@@ -22,8 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from rnnkit.errors import RnnkitError
     from rnnkit.serve.server import build, serve
 
+    if not 0 <= args.port <= 65535:
+        raise RnnkitError(f"--port must be in 0 .. 65535, got {args.port}")
     app, entries = build(args.run, args.max_length, args.max_body)
     for e in entries:
         print(f"loaded {e.name}: {e.kind} {e.info.get('model')}{' (int8)' if e.info.get('quantized') else ''}")

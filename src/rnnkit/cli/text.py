@@ -42,7 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--temperature", type=float, default=0.8, help="> 0; lower is more conservative (default 0.8)")
     p.add_argument("--top-k", type=int, help="sample only among the k most likely characters")
     p.add_argument("--top-p", type=float, help="nucleus sampling: the smallest set with this much probability")
-    p.add_argument("--seed", type=int, help="for reproducible samples")
+    p.add_argument("--seed", type=int, help="for reproducible samples (0 .. 2**63-1); sample i of --batch uses seed+i")
+    p.add_argument("--batch", type=int, default=1, metavar="N",
+                   help="N samples at once, stepped together (default 1: streamed as sampled)")
+    p.add_argument("--precision", choices=["fp32", "bf16", "int8"], default="fp32",
+                   help="weights the sampler multiplies by: fp32 is the model's own distribution (default); "
+                   "bf16 and int8 are faster, see BENCHMARKS.md")
     p.set_defaults(handler=_generate)
 
     p = cmds.add_parser("score", help="bits per character of a text under a trained model")
@@ -84,12 +89,39 @@ def _train(args: argparse.Namespace) -> int:
     return 0  # a NaN loss (exit 2) and Ctrl-C / SIGTERM (exit 130) are raised by fit()
 
 
-def _generate(args: argparse.Namespace) -> int:
-    from rnnkit.sample import generate
+def _load_text_run(run: str):
+    from rnnkit.errors import RnnkitError
     from rnnkit.text.task import load_text_model
+    from rnnkit.train.checkpoint import resolve_checkpoint
 
-    model, tokenizer, _ = load_text_model(args.run)
-    chars = generate(model, tokenizer, args.prompt, args.length, args.temperature, args.top_k, args.top_p, args.seed)
+    path = resolve_checkpoint(run)
+    with open(path, "rb") as f:  # torch.save writes zip archives; anything else would be unpickled
+        is_zip = f.read(4) == b"PK\x03\x04"
+    if not is_zip:
+        raise RnnkitError(f"{path} is not a checkpoint; give a run folder (rnnkit text train --out) or its best.pt")
+    return load_text_model(run)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from rnnkit.errors import RnnkitError
+    from rnnkit.sample import generate, generate_batch
+    from rnnkit.sample.streams import check_request
+
+    if args.batch < 1:
+        raise RnnkitError(f"--batch must be >= 1, got {args.batch}")
+    model, tokenizer, _ = _load_text_run(args.run)
+    check_request(tokenizer, args.prompt, args.length, args.temperature, args.top_k, args.top_p, args.seed)
+    if args.batch > 1:
+        texts = generate_batch(model, tokenizer, args.prompt, args.batch, args.length, args.temperature, args.top_k,
+                               args.top_p, args.seed, args.precision)
+        for i, text in enumerate(texts):
+            if i:
+                sys.stdout.write("\n---\n")
+            sys.stdout.write(args.prompt + text)
+        sys.stdout.write("\n")
+        return 0
+    chars = generate(model, tokenizer, args.prompt, args.length, args.temperature, args.top_k, args.top_p, args.seed,
+                     args.precision)
     first = next(chars, None)  # validates the arguments before anything is printed
     sys.stdout.write(args.prompt)
     if first is not None:
@@ -105,9 +137,9 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _score(args: argparse.Namespace) -> int:
     from rnnkit.text.corpus import read_text
-    from rnnkit.text.task import load_text_model, score_text
+    from rnnkit.text.task import score_text
 
-    model, tokenizer, _ = load_text_model(args.run)
+    model, tokenizer, _ = _load_text_run(args.run)
     scores = score_text(model, tokenizer, read_text(args.file, args.encoding))
     if args.json:
         print(json.dumps(scores))

@@ -1,4 +1,5 @@
-"""A hand-stepped copy of a CharLM for batch-1 sampling.
+"""The previous batch-1 stepper, in torch ops: kept as the reference point of bench/text_sampling.py.
+`generate()` now steps with batch.py (the native kernel, or its NumPy fallback).
 
 At batch 1 the cost of a step is per-call overhead, not arithmetic: `nn.LSTM` goes through the
 oneDNN RNN primitive for every single character. Stepping the cell with a few plain tensor ops on

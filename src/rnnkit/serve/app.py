@@ -3,7 +3,9 @@
 Bad input never reaches a 500: pydantic bounds -> 422, `RnnkitError` from the task code -> 400,
 unknown model -> 404, a body over the limit -> 413; each as `{"error": "...", ...}` JSON.
 Model calls are plain (sync) functions, so FastAPI runs them in its thread pool; each request
-builds its own recurrent state, so concurrent requests cannot see each other's.
+builds its own recurrent state, so concurrent requests cannot see each other's. Generate requests
+of one model are stepped together in one batch (serve/batcher.py), each with its own state,
+settings and seed, so each returns the text it would get alone.
 """
 
 from __future__ import annotations
@@ -37,7 +39,10 @@ def _error(status: int, message: str, detail: Any = None) -> JSONResponse:
 
 
 class BodyLimit:
-    """413 for a body over `limit` bytes, whether or not the client sent Content-Length."""
+    """413 for a body over `limit` bytes, whether or not the client sent Content-Length.
+
+    The body is read here first (it is at most `limit` bytes), then replayed to the app: an error
+    raised from inside the app's own body parsing would come out as FastAPI's 400 instead."""
 
     def __init__(self, app, limit: int):
         self.app, self.limit = app, limit
@@ -48,38 +53,29 @@ class BodyLimit:
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             return await self._reject(send)
-        seen = 0
-        started = False
-
-        async def counted():
-            nonlocal seen
+        messages, seen = [], 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return message
+            messages.append(message)
+            if message["type"] != "http.request":
+                break  # a disconnect: let the app see it
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                return await self._reject(send)
+            if not message.get("more_body", False):
+                break
+        replay = iter(messages)
 
-        async def tracked(message):
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        async def replayed():
+            return next(replay, None) or await receive()
 
-        try:
-            await self.app(scope, counted, tracked)
-        except _TooLarge:
-            if not started:
-                await self._reject(send)
+        await self.app(scope, replayed, send)
 
     async def _reject(self, send):
         body = json.dumps({"error": f"request body larger than {self.limit} bytes"}).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def create_app(entries: list[registry.Loaded], max_length: int = MAX_LENGTH, max_body: int = MAX_BODY) -> FastAPI:
@@ -137,7 +133,7 @@ def create_app(entries: list[registry.Loaded], max_length: int = MAX_LENGTH, max
         return {"models": [{"name": e.name, "kind": e.kind, "path": e.path, **e.info} for e in entries],
                 "limits": {"max_length": max_length, "max_body_bytes": max_body}}
 
-    @app.post("/v1/generate", summary="stream generated text (text/plain: first character at once, then every 50 ms)")
+    @app.post("/v1/generate", summary="stream generated text (text/plain: first characters at once, then every 50 ms)")
     def generate(req: GenerateRequest):
         """The continuation of `prompt` (not the prompt itself) as text/plain, sent while it is
         sampled. Same seed, same text. 400 for characters the model never saw or a length over

@@ -1,13 +1,13 @@
 """The run folders a server has loaded, and the three things it does with them.
 
 Every request carries its own recurrent state (models never keep state on `self`), so one loaded
-model serves any number of concurrent requests. Functions here raise `RnnkitError` for bad input;
+model serves any number of concurrent requests; generate requests of one model are stepped together
+in one batch (batcher.py). Functions here raise `RnnkitError` for bad input;
 the app turns that into a 400 JSON answer.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -15,8 +15,6 @@ from typing import Any, Iterator
 import numpy as np
 
 from rnnkit.errors import RnnkitError
-
-FLUSH_S = 0.05  # generated text is sent at least this often (the first character at once)
 
 
 @dataclass
@@ -41,9 +39,12 @@ def load_run(run: str | Path, name: str | None = None) -> Loaded:
     if kind == "text":
         from rnnkit.text.task import load_text_model
 
+        from rnnkit.serve.batcher import TextBatcher
+
         model, tokenizer, cfg = load_text_model(path)
-        info.update(model=cfg.model.cell, vocab=tokenizer.vocab_size)
-        return Loaded(name, kind, str(path), info, {"model": model, "tokenizer": tokenizer})
+        batcher = TextBatcher(model, tokenizer)
+        info.update(model=cfg.model.cell, vocab=tokenizer.vocab_size, stepper=type(batcher.stepper).__name__)
+        return Loaded(name, kind, str(path), info, {"model": model, "tokenizer": tokenizer, "batcher": batcher})
     if kind == "forecast":
         from rnnkit.forecast.estimator import Forecaster
 
@@ -79,30 +80,10 @@ def _stored_context(est) -> Any:
 
 
 def generate(entry: Loaded, prompt: str, length: int, temperature: float, top_k: int | None,
-             top_p: float | None, seed: int | None, flush_s: float = FLUSH_S) -> Iterator[str]:
-    """Text as it is sampled: the first character at once, then whatever was sampled in each
-    `flush_s` interval. Argument errors are raised before the first character."""
-    from rnnkit.sample import generate as sample
-
-    chars = sample(entry.objects["model"], entry.objects["tokenizer"], prompt, length, temperature, top_k,
-                   top_p, seed)
-    first = next(chars, None)  # runs the checks (prompt characters, ranges) now, not mid-stream
-
-    def chunks() -> Iterator[str]:
-        # one HTTP chunk (and one thread-pool hop) per character would cost more than sampling it
-        if first is None:
-            return
-        yield first
-        buffer, since = [], time.monotonic()
-        for ch in chars:
-            buffer.append(ch)
-            if time.monotonic() - since >= flush_s:
-                yield "".join(buffer)
-                buffer, since = [], time.monotonic()
-        if buffer:
-            yield "".join(buffer)
-
-    return chunks()
+             top_p: float | None, seed: int | None) -> Iterator[str]:
+    """Text as it is sampled, stepped in one batch with the model's other requests (batcher.py).
+    Argument errors are raised here, before the first character."""
+    return entry.objects["batcher"].submit(prompt, length, temperature, top_k, top_p, seed)
 
 
 def forecast(entry: Loaded, horizon: int | None, points: list[dict] | None) -> list[dict]:
