@@ -103,11 +103,11 @@ def infer_freq(index: pd.DatetimeIndex) -> str | None:
         warnings.simplefilter("ignore")
         found = pd.infer_freq(index)
     if found is not None:
-        return getattr(found, "freqstr", found)
+        return _canonical(getattr(found, "freqstr", found))
     ns = _ns(index)
     steps, counts = np.unique(np.diff(ns), return_counts=True)
     step = int(steps[counts.argmax()])
-    alias = _alias_for(index, step)
+    alias = _canonical(_alias_for(index, step))
     if alias is None:
         return None
     if step < DAY:
@@ -124,6 +124,15 @@ def infer_freq(index: pd.DatetimeIndex) -> str | None:
     if alias == "B":
         return alias
     return alias if len(index) / len(pd.date_range(index[0], index[-1], freq=offset)) >= 0.5 else None
+
+
+def _canonical(alias: str | None) -> str | None:
+    """One name for each quarterly calendar: pandas 2 calls quarters starting Jan/Apr/Jul/Oct
+    `QS-OCT` and pandas 3 `QS-JAN`; both are written QS-JAN (QS-FEB, QS-MAR) and QE-DEC (QE-OCT, QE-NOV)."""
+    if alias and alias[:3] in ("QS-", "QE-") and alias[3:] in MONTHS:
+        k = MONTHS.index(alias[3:]) % 3
+        return f"{alias[:3]}{MONTHS[k if alias[1] == 'S' else k + 9]}"
+    return alias
 
 
 def _alias_for(index: pd.DatetimeIndex, step: int) -> str | None:
