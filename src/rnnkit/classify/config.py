@@ -35,6 +35,8 @@ class DataConfig:
     id_col: str | None = None  # long-format csv/tsv: one row per step, grouped by this column
     time_col: str | None = None  # long format: order of the steps within a sequence
     header: bool = True  # csv/tsv: first line names the columns
+    encoding: str = "utf-8"  # of the data files
+    errors: str = "strict"  # strict (an invalid byte is an error naming its offset) | replace | ignore
     # texts
     tokens: str = "word"  # word | char
     lowercase: bool = True
@@ -49,14 +51,17 @@ class DataConfig:
     context: int = 1  # each recurrent step also sees this many neighbouring patches on either side
     mixup: float = 0.4  # augmentation: Beta(a, a) mixup of numeric training pairs (0 = off; texts: never)
     jitter: float = 0.0  # augmentation: std of Gaussian noise added to (scaled) numeric training inputs
+    kernels: int = 0  # ROCKET-style random convolutions whose features feed one more head (0 = off; texts: never)
     # splits and batches
     val_fraction: float = 0.2  # stratified, carved from the training part
     refit: bool = True  # the validation part picks the epoch count; then train again on training + validation
+    ensemble: int = 1  # models trained (seeds seed, seed+1, ...) whose probabilities are averaged
     test_fraction: float = 0.2  # only without --test
     split: str = "stratified"  # stratified | ordered (ordered: the last test_fraction of rows is the test part)
     batch_size: int = 16
     class_weights: bool = False  # weight the loss by inverse class frequency
     monitor: str = "loss"  # loss | accuracy: what picks best.pt and drives early stopping
+    min_val_stopping: int = 30  # early stopping only with this many validation sequences; fewer: the budget rule
 
 
 def _model() -> ModelConfig:
