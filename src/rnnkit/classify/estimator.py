@@ -55,7 +55,7 @@ class Prepared:
 def resolve_config(config_file: str | Path | None, overrides: dict, data_path: str | Path) -> ClassifyRunConfig:
     """The run config for `data_path`: text data gets TEXT_DEFAULTS under the file and the flags."""
     numeric = resolve_run(config_file, overrides, is_text=False)
-    if load(data_path, numeric.data).is_text:
+    if _load(data_path, numeric).is_text:
         return resolve_run(config_file, overrides, is_text=True)
     return numeric
 
@@ -82,7 +82,7 @@ def check_config(cfg: ClassifyRunConfig) -> None:
 
 def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path | None, log: Log) -> Prepared:
     """Load, split, fit the encoder on the training part only, and encode every part."""
-    data = load(data_path, cfg.data)
+    data = _load(data_path, cfg)
     labels = np.array(data.labels, dtype=object)
     if "" in data.labels:
         raise RnnkitError(f"{data_path}: row {data.labels.index('') + 1} has an empty label; "
@@ -91,7 +91,7 @@ def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path
         raise RnnkitError(f"{data_path}: the label column holds a single class ({data.labels[0]!r}); "
                           "a classifier needs two or more")
     if test_path is not None:
-        test = load(test_path, cfg.data)
+        test = _load(test_path, cfg)
         if test.is_text != data.is_text:
             raise RnnkitError(f"{test_path} holds {'texts' if test.is_text else 'numeric sequences'}, "
                               f"{data_path} does not")
@@ -121,7 +121,16 @@ def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path
         log(f"warning: test labels never seen in training: {shown}; those rows count as errors in report.json")
     return Prepared(encoder, *parts, test.inputs, test.labels, train.inputs, train.labels,
                     train.inputs + val.inputs, train.labels + val.labels, unseen, truncated,
-                    {"train": str(data_path), "test": str(test_path) if test_path else "carved from train"})
+                    {"train": _name(data_path), "test": _name(test_path) if test_path is not None else "carved from train"})
+
+
+def _load(source: str | Path | Labelled, cfg: ClassifyRunConfig) -> Labelled:
+    """A file, or labelled sequences already in memory (cross-validation folds in bench/)."""
+    return source if isinstance(source, Labelled) else load(source, cfg.data)
+
+
+def _name(source: str | Path | Labelled) -> str:
+    return source.source if isinstance(source, Labelled) else str(source)
 
 
 def _codes(labels: np.ndarray) -> np.ndarray:
