@@ -39,7 +39,7 @@ OUT = sets.RESULTS / "classify_select.jsonl"
 FOLDS = {"numeric": 2, "text": 2}  # 2 folds: the CPU budget of issue 10 (60 CPU-minutes for every step)
 CANDIDATES = {  # numeric: name -> config overrides on top of the shipped dataclass defaults
     "v3": {},
-    "rocket1000": {"data": {"kernels": 1000}},
+    "rocket500": {"data": {"kernels": 500}},
 }
 TEXT_EPOCHS = 20
 RULES = [(signal, patience) for signal in ("loss", "accuracy") for patience in (3, 5, 10)]
@@ -63,10 +63,14 @@ def _config(name: str, overrides: dict, seed: int, data):
 def select_numeric(names: list[str], candidates: list[str]) -> list[dict]:
     report.score_baselines = lambda *a, **k: []  # CV scores the model only; baselines come in the report step
     rows = []
+    done = {(r["set"], r["candidate"], r["fold"]) for r in _rows()}  # a restarted run skips what it has
     for name in names:
         _, folds = folds_of(name, FOLDS["numeric"])
         for cand in candidates:
             for i, (fit, held) in enumerate(folds):
+                if (name, cand, i) in done:
+                    rows += [r for r in _rows() if (r["set"], r["candidate"], r["fold"]) == (name, cand, i)]
+                    continue
                 cfg = _config(name, {**CANDIDATES[cand], "data": {**CANDIDATES[cand].get("data", {}),
                                                                   "refit": False}}, 0, fit)
                 c0 = time.process_time()
@@ -137,6 +141,10 @@ def replay(curve: list[dict], signal: str, patience: int) -> int:
             if since >= patience:
                 break
     return best
+
+
+def _rows() -> list[dict]:
+    return [json.loads(line) for line in OUT.read_text().splitlines()] if OUT.exists() else []
 
 
 def _append(row: dict) -> None:

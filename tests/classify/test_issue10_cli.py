@@ -153,3 +153,11 @@ def test_ensemble_members_load_and_average(tmp_path, capsys, ucr_pair):
     with torch.no_grad():
         expect = torch.softmax(model(test_x, lengths=test_len)[0].logits, -1).numpy()
     np.testing.assert_allclose(probs, expect, atol=2e-6)
+    from rnnkit.errors import RnnkitError
+    from rnnkit.export.onnx import load_for_export
+
+    try:
+        load_for_export(run)
+        raise AssertionError("export of an ensemble folder must say it takes one model")
+    except RnnkitError as e:
+        assert "holds an ensemble" in str(e) and "members/1/best.pt" in str(e)

@@ -61,6 +61,9 @@ def load_for_export(run: str | Path) -> tuple[nn.Module, dict[str, Any], bool, i
     from rnnkit.export.quantize import is_quantized
     from rnnkit.train.checkpoint import load_checkpoint, resolve_checkpoint
 
+    if Path(run).is_dir() and (Path(run) / "ensemble.json").is_file():  # classify --ensemble N: say which model
+        raise RnnkitError(f"{run} holds an ensemble (ensemble.json); ONNX export takes one model: pass one "
+                          f"member's checkpoint, e.g. {Path(run) / 'best.pt'} or {Path(run) / 'members/1/best.pt'}")
     path = resolve_checkpoint(run)
     ckpt = load_checkpoint(path)
     if is_quantized(ckpt):

@@ -127,8 +127,8 @@ class SequenceClassifier(nn.Module):
     def raw_series(self, x: torch.Tensor, lengths: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(B, S, (2c+1)*p*F) folded input -> ((B, S*p, F) series, (B,) lengths in steps)."""
         p, c, f = self.unpatch
-        b, s = x.shape[0], x.shape[1]
-        raw = x.reshape(b, s, 2 * c + 1, p * f)[:, :, c].reshape(b, s * p, f)
+        own = x[..., c * p * f: (c + 1) * p * f]  # (B, S, p*F): the step's own patch, its neighbours dropped
+        raw = own.unflatten(-1, (p, f)).flatten(1, 2)  # (B, S*p, F); no batch size baked in (ONNX export)
         return raw, None if lengths is None else lengths * p
 
     def fit_features(self, x: torch.Tensor, lengths: torch.Tensor | None) -> None:
@@ -172,7 +172,7 @@ def mean_max(out: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
 
 class RandomConvFeatures(nn.Module):
     """ROCKET-style features (Dempster et al. 2020): `n_kernels` fixed random convolutions of length
-    9 over all input channels, each at a dilation spread log-uniformly up to the series length, with
+    9 over all input channels, each at a power-of-two dilation drawn uniformly in log scale up to the series length, with
     a random bias; per kernel the share of positive outputs (PPV) and the maximum, over real steps.
     Nothing here trains: weights, biases and the feature scaler (fit once on the training part by
     `fit_scale`) are buffers, so they travel in the state_dict.
@@ -184,7 +184,8 @@ class RandomConvFeatures(nn.Module):
         super().__init__()
         g = torch.Generator().manual_seed(seed)
         top = math.log2(max((series_len - 1) / (self.LENGTH - 1), 1.0))
-        dilations = torch.floor(2 ** (torch.rand(n_kernels, generator=g) * top)).long().clamp(min=1)
+        # powers of two (as MiniRocket's fixed set): few distinct dilations, so few conv1d calls
+        dilations = (2 ** torch.floor(torch.rand(n_kernels, generator=g) * (math.floor(top) + 1))).long()
         dilations = torch.sort(dilations).values  # kernels of one dilation are neighbours: one conv1d each
         weight = torch.randn(n_kernels, n_features, self.LENGTH, generator=g)
         weight = weight - weight.mean(dim=(1, 2), keepdim=True)
