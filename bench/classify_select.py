@@ -156,6 +156,10 @@ def _append(row: dict) -> None:
 def numeric_table(rows: list[dict]) -> str:
     rows = list({(r["set"], r["candidate"], r["fold"]): r for r in rows if "cv_accuracy" in r}.values())
     cands = [c for c in CANDIDATES if any(r["candidate"] == c for r in rows)]
+    k = FOLDS["numeric"]  # a set counts only when every candidate has all its folds (a fair mean)
+    complete = {n for n in sets.NUMERIC if all(sum(r["set"] == n and r["candidate"] == c for r in rows) == k
+                                               for c in cands)}
+    rows = [r for r in rows if r["set"] in complete]
     lines = ["| set | " + " | ".join(cands) + " |", "|---|" + "---|" * len(cands)]
     means = {c: [] for c in cands}
     for name in sets.NUMERIC:
