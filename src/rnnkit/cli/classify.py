@@ -47,10 +47,10 @@ def register(subparsers) -> None:
                    help="numeric input: mixup augmentation, Beta(ALPHA, ALPHA); 0 turns it off (default 0.4)")
     d.add_argument("--kernels", type=int, metavar="K",
                    help="numeric input: K ROCKET-style random convolutions whose features feed one more head "
-                   "(0 = off)")
+                   "(default 500; 0 = off, needed for ONNX export)")
     d.add_argument("--ensemble", type=int, metavar="N",
                    help="train N models (seeds SEED..SEED+N-1, members/1.. beside the first) and average "
-                   "their probabilities; predict, explain and export use the average")
+                   "their probabilities (default 1); predict, explain and serve use the average")
     d.add_argument("--val-fraction", type=float, help="stratified validation share of the training part")
     d.add_argument("--no-refit", dest="refit", action="store_const", const=False,
                    help="keep the model chosen on the validation part instead of training again on "
