@@ -93,3 +93,23 @@ def test_mean_max_ignores_padding():
     out = torch.tensor([[[1.0], [3.0], [-50.0]], [[2.0], [100.0], [7.0]]])  # (2, 3, 1)
     pooled = mean_max(out, torch.tensor([2, 3]))
     torch.testing.assert_close(pooled, torch.tensor([[2.0, 3.0], [109 / 3, 100.0]]))
+
+
+@pytest.mark.parametrize("kind", ["bilstm", "attention", "gru"])
+def test_random_features_ignore_padding_and_add_a_head(kind):
+    torch.manual_seed(0)
+    model = SequenceClassifier(kind, 3, input_size=2 * 3, hidden=8, summary="both", kernels=20,
+                               unpatch=(2, 1, 1), series_len=18)
+    x, lengths = torch.randn(3, 9, 6), torch.tensor([9, 4, 6])
+    for i, n in enumerate(lengths):
+        x[i, n:] = 0.0  # the encoder pads with zeros
+    model.fit_features(x, lengths)
+    model.eval()
+    out, _ = model(x, lengths=lengths)
+    assert len(out.heads) == (2 if kind == "attention" else 3)
+    padded = torch.cat([x, torch.zeros(3, 5, 6)], dim=1)
+    torch.testing.assert_close(model(padded, lengths=lengths)[0].logits, out.logits, rtol=1e-5, atol=1e-5)
+    feats = model.features(*model.raw_series(x, lengths))
+    assert feats.shape == (3, 40) and torch.isfinite(feats).all()
+    # the scaler was fit on these rows: standardised features have mean 0 over them
+    torch.testing.assert_close(feats.mean(0), torch.zeros(40), atol=1e-4, rtol=0)

@@ -49,8 +49,11 @@ def test_with_early_stopping_the_refit_repeats_the_chosen_epochs(tmp_path):
     data, test = write_ucr(tmp_path / "a_TRAIN.tsv", n=40), write_ucr(tmp_path / "a_TEST.tsv", n=10, seed=1)
     run = tmp_path / "run"
     lines = []
-    report = train(_cfg(max_epochs=12, patience=2, lr=0.3), data, test, run, log=lines.append)
+    cfg = _cfg(max_epochs=12, patience=2, lr=0.3)
+    cfg.data.min_val_stopping = 8  # the 8 validation series of this tiny set may choose the epochs
+    report = train(cfg, data, test, run, log=lines.append)
     assert any(line.startswith("refit: early stopping on the validation part chose") for line in lines)
+    assert report["epoch_rule"].startswith("early stopping on validation loss")
     selection = json.loads((run / "select" / "summary.json").read_text())
     chosen_epochs = selection["best_step"] // 4
     assert selection["stopped"] == "early_stopping" and chosen_epochs < selection["epochs"]
@@ -64,3 +67,15 @@ def test_no_refit_keeps_the_selected_model_in_the_run_folder(tmp_path):
     cfg.data.refit = False
     report = train(cfg, data, test, tmp_path / "run", log=lambda _: None)
     assert not (tmp_path / "run" / "select").exists() and "selection" not in report
+
+
+def test_a_small_validation_part_never_chooses_the_epochs(tmp_path):
+    """8 validation series (accuracy in steps of 1/8): early stopping is off, the budget rule
+    applies, and the report says so."""
+    data, test = write_ucr(tmp_path / "a_TRAIN.tsv", n=40), write_ucr(tmp_path / "a_TEST.tsv", n=10, seed=1)
+    lines = []
+    report = train(_cfg(max_epochs=3, patience=1), data, test, tmp_path / "run", log=lines.append)
+    assert any("early stopping off: the validation part holds 8 sequences" in line for line in lines)
+    assert "early stopping off" in report["epoch_rule"] and "fixed budget of 3 epochs" in report["epoch_rule"]
+    assert json.loads((tmp_path / "run" / "select" / "summary.json").read_text())["epochs"] == 3
+    assert "early stopping off" in (tmp_path / "run" / "report.md").read_text()

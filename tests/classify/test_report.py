@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rnnkit.classify.estimator import _examples
+from rnnkit.classify.report import _examples
 
 
 def test_attention_view_takes_examples_from_every_class():

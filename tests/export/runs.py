@@ -53,7 +53,7 @@ def classify_run(root: Path, cell: str = "attention", text: bool = True, summary
     cfg = ClassifyRunConfig()
     cfg.model.cell, cfg.model.hidden, cfg.model.summary = cell, 8, summary
     cfg.train.max_epochs, cfg.train.threads, cfg.train.patience = 3, 1, None
-    cfg.data.batch_size = 8
+    cfg.data.batch_size, cfg.data.kernels = 8, 0  # ONNX export has no random-feature head (issue 10)
     data = write_texts(root / "texts.tsv", sep="\t") if text else write_ucr(root / "tiny_TRAIN.tsv")
     out = root / f"classify_{cell}_{summary}_{'text' if text else 'series'}"
     train(cfg, data, None, out, log=lambda _: None)

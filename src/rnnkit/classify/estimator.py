@@ -25,11 +25,11 @@ from rnnkit.classify.preprocess import SequenceEncoder, ordered_split, stratifie
 from rnnkit.classify.task import ClassifyTask, Encoded, predict_proba
 from rnnkit.config import to_dict
 from rnnkit.errors import RnnkitError
+from rnnkit.classify.report import write_report
 from rnnkit.files import write_text
-from rnnkit.models.classifier import SUMMARIES, SequenceClassifier
+from rnnkit.models.classifier import SUMMARIES, EnsembleClassifier, SequenceClassifier
 
 Log = Callable[[str], None]
-VIEW_EXAMPLES = 6  # test examples shown in the attention view
 
 
 def _stderr(msg: str) -> None:
@@ -42,8 +42,12 @@ class Prepared:
     train: Encoded
     val: Encoded
     test: Encoded
-    test_inputs: list  # raw test inputs, for the attention view
+    test_inputs: list  # raw test inputs, for the attention view and the baselines
     test_labels: list[str]
+    train_inputs: list  # raw rows of the training part, and of training + validation (baselines)
+    train_labels: list[str]
+    fit_inputs: list
+    fit_labels: list[str]
     unseen: dict[str, int]  # test labels never seen in training -> rows
     truncated: int  # texts cut to max_len (all parts)
     sources: dict[str, str]
@@ -52,7 +56,7 @@ class Prepared:
 def resolve_config(config_file: str | Path | None, overrides: dict, data_path: str | Path) -> ClassifyRunConfig:
     """The run config for `data_path`: text data gets TEXT_DEFAULTS under the file and the flags."""
     numeric = resolve_run(config_file, overrides, is_text=False)
-    if load(data_path, numeric.data).is_text:
+    if _load(data_path, numeric).is_text:
         return resolve_run(config_file, overrides, is_text=True)
     return numeric
 
@@ -79,13 +83,16 @@ def check_config(cfg: ClassifyRunConfig) -> None:
 
 def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path | None, log: Log) -> Prepared:
     """Load, split, fit the encoder on the training part only, and encode every part."""
-    data = load(data_path, cfg.data)
+    data = _load(data_path, cfg)
     labels = np.array(data.labels, dtype=object)
+    if "" in data.labels:
+        raise RnnkitError(f"{data_path}: row {data.labels.index('') + 1} has an empty label; "
+                          "label every training row or remove the unlabelled ones")
     if len(set(data.labels)) < 2:
         raise RnnkitError(f"{data_path}: the label column holds a single class ({data.labels[0]!r}); "
                           "a classifier needs two or more")
     if test_path is not None:
-        test = load(test_path, cfg.data)
+        test = _load(test_path, cfg)
         if test.is_text != data.is_text:
             raise RnnkitError(f"{test_path} holds {'texts' if test.is_text else 'numeric sequences'}, "
                               f"{data_path} does not")
@@ -113,8 +120,18 @@ def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path
     if unseen:
         shown = ", ".join(f"{k!r} ({v} rows)" for k, v in unseen.items())
         log(f"warning: test labels never seen in training: {shown}; those rows count as errors in report.json")
-    return Prepared(encoder, *parts, test.inputs, test.labels, unseen, truncated,
-                    {"train": str(data_path), "test": str(test_path) if test_path else "carved from train"})
+    return Prepared(encoder, *parts, test.inputs, test.labels, train.inputs, train.labels,
+                    train.inputs + val.inputs, train.labels + val.labels, unseen, truncated,
+                    {"train": _name(data_path), "test": _name(test_path) if test_path is not None else "carved from train"})
+
+
+def _load(source: str | Path | Labelled, cfg: ClassifyRunConfig) -> Labelled:
+    """A file, or labelled sequences already in memory (cross-validation folds in bench/)."""
+    return source if isinstance(source, Labelled) else load(source, cfg.data)
+
+
+def _name(source: str | Path | Labelled) -> str:
+    return source.source if isinstance(source, Labelled) else str(source)
 
 
 def _codes(labels: np.ndarray) -> np.ndarray:
@@ -131,29 +148,36 @@ def build_model(cfg: ClassifyRunConfig, encoder: SequenceEncoder) -> SequenceCla
         m.cell, len(encoder.classes), input_size=0 if encoder.is_text else encoder.input_size,
         vocab_size=encoder.input_size if encoder.is_text else None, hidden=m.hidden, layers=m.layers,
         dropout=m.dropout, embed_dim=m.embed_dim, layer_norm=m.layer_norm, summary=m.summary,
+        kernels=0 if encoder.is_text else cfg.data.kernels,
+        unpatch=(encoder.patch, encoder.context, max(encoder.n_features, 1)), series_len=encoder.length,
     )
 
 
 def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path | None, out: str | Path,
           resume: bool = False, log: Log = _stderr, on_eval: Callable[[int, dict], bool] | None = None,
           score_test: bool = True) -> dict:
-    """Train into run folder `out`; returns the report (also written to out/report.json).
-    `on_eval` goes to `fit()`; `score_test=False` (hyper-parameter search) never scores the test part
-    and returns {"training": fit summary} of the selection run (no refit).
+    """Train into run folder `out`; returns the report (also written to out/report.json and
+    out/report.md). `on_eval` goes to `fit()`; `score_test=False` (hyper-parameter search) never
+    scores the test part and returns {"training": fit summary} of the selection run (no refit).
 
     With `data.refit` (the default) training runs twice. The selection run (out/select/) trains on
     the training part and fixes the number of epochs E: with early stopping (`train.patience`, the
-    text default) the epochs up to its best validation loss, without it (the numeric default) its
-    whole budget. The refit run (out/) then trains a fresh model, same seed and schedule shape, on
-    training + validation for E epochs, and its final weights are out/best.pt: on small sets the
-    validation part is 20% of all labelled data, too much to leave out of the final model. The
-    report's validation figures are the selection run's model at epoch E, the last ones measured on
-    unseen data."""
-    from rnnkit.train import fit, load_checkpoint
-    from rnnkit.train.distributed import NotMainRank
+    text default) the epochs up to its best validation figure, without it (the numeric default)
+    its whole budget. Early stopping is not used when the validation part holds fewer than
+    `data.min_val_stopping` sequences (its accuracy moves in steps of 1/n): the budget rule applies and
+    the report says so. The refit run (out/) then trains a fresh model, same seed and schedule
+    shape, on training + validation for E epochs, and its final weights are out/best.pt. The
+    report's validation figures are the selection run's model at epoch E.
+
+    With `data.ensemble` N > 1, members 1..N-1 train the same way (seeds seed+1, ...) into
+    out/members/<i>/ on the same parts; out/ensemble.json lists them and every figure of the
+    report is the members' averaged probabilities."""
+    from rnnkit.train.distributed import is_distributed
 
     check_config(cfg)
     out = Path(out)
+    if cfg.data.ensemble > 1 and is_distributed():
+        raise RnnkitError("--ensemble trains its members one after another; run it without DDP (--nproc)")
     refit = cfg.data.refit and score_test
     select_dir = out / "select" if refit else out
     if not resume and ((out / "last.pt").exists() or (select_dir / "last.pt").exists()):
@@ -161,22 +185,77 @@ def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path |
                           "or choose another --out")  # before the (possibly slow) data preparation
     torch.manual_seed(cfg.train.seed)
     prep = prepare(cfg, data_path, test_path, log)
+    cfg, rule = epoch_rule(cfg, len(prep.val), log)
     task = _task(cfg, prep.train, prep)
     if cfg.train.eval_every == 0:  # once per epoch; the resolved value goes into config.json
         cfg = replace(cfg, train=replace(cfg.train, eval_every=task.batches_per_epoch()))
+    members = []
+    for i in range(cfg.data.ensemble if score_test else 1):
+        member_cfg = cfg if i == 0 else replace(cfg, train=replace(cfg.train, seed=cfg.train.seed + i))
+        if i > 0:
+            log(f"ensemble member {i + 1}/{cfg.data.ensemble} (seed {member_cfg.train.seed}) -> {out}/members/{i}")
+        member_dir = out if i == 0 else out / "members" / str(i)
+        started = any((member_dir / d / "last.pt").exists() for d in (".", "select"))
+        done = _train_member(member_cfg, prep, member_dir, resume and (i == 0 or started), log,
+                             on_eval if i == 0 else None, score_test)
+        if isinstance(done, dict):  # interrupted, NaN loss, or no test scoring: fit() has said why
+            return done
+        members.append(done)
+    final_cfg = members[0][3]
+    if len(members) == 1:
+        model, selected = members[0][0], members[0][1]
+    else:
+        model = EnsembleClassifier([m[0] for m in members])
+        selected = EnsembleClassifier([m[1] for m in members]) if refit else None
+        write_text(out / "ensemble.json", json.dumps(
+            {"members": ["."] + [f"members/{i}" for i in range(1, len(members))],
+             "seeds": [cfg.train.seed + i for i in range(len(members))]}, indent=2) + "\n")
+    final, selection = members[0][2], members[0][4]
+    report = write_report(model, prep, final_cfg, out, final, selected, selection, rule, len(members))
+    t = report["test"]
+    log(f"test accuracy {t['accuracy']:.4f}  macro-F1 {t['macro_f1']:.4f}  ({t['n']} sequences); "
+        f"the model {report['verdict']} -> {out}/report.md")
+    return report
+
+
+def epoch_rule(cfg: ClassifyRunConfig, n_val: int, log: Log) -> tuple[ClassifyRunConfig, str]:
+    """(config, sentence for the report): early stopping only when the validation part is large
+    enough for its figure to mean something; otherwise the fixed budget."""
+    budget = f"fixed budget of {cfg.train.max_epochs} epochs (a default chosen by cross-validation in bench/)"
+    if cfg.train.patience is None:
+        return cfg, budget
+    small = cfg.data.min_val_stopping
+    if n_val < small:
+        log(f"early stopping off: the validation part holds {n_val} sequences (< min_val_stopping = {small}), too few "
+            f"to choose epochs on; training the whole budget of {cfg.train.max_epochs} epochs")
+        return replace(cfg, train=replace(cfg.train, patience=None)), (
+            budget.replace(" (", f" (early stopping off: {n_val} validation sequences < min_val_stopping = {small}; "))
+    return cfg, (f"early stopping on validation {cfg.data.monitor} (patience {cfg.train.patience} evaluations, "
+                 f"{n_val} validation sequences) chose the epochs")
+
+
+def _train_member(cfg: ClassifyRunConfig, prep: Prepared, out: Path, resume: bool, log: Log,
+                  on_eval: Callable[[int, dict], bool] | None, score_test: bool):
+    """One model: selection run, then (with refit) the refit. Returns a dict to hand back at once
+    (stopped early, or no test scoring), else (model, selection model or None, final summary,
+    final config, selection summary or None)."""
+    from rnnkit.train import fit, load_checkpoint
+    from rnnkit.train.distributed import NotMainRank
+
+    refit = cfg.data.refit and score_test
+    select_dir = out / "select" if refit else out
+    task = _task(cfg, prep.train, prep)
     extra = {"encoder": prep.encoder.state()}
     not_main = None
+    torch.manual_seed(cfg.train.seed)
     try:  # a resumed run whose budget is already spent returns at once
-        selection = fit(build_model(cfg, prep.encoder), task, cfg.train, select_dir, kind="classify",
-                        config=to_dict(cfg), extra=extra, data_fingerprint=_fingerprint(prep), resume=resume,
-                        log=log, on_eval=on_eval).summary
+        selection = fit(_fitted(cfg, prep, prep.train), task, cfg.train, select_dir, kind="classify",
+                        config=to_dict(cfg), extra=extra, data_fingerprint=_fingerprint(prep), resume=resume, log=log, on_eval=on_eval).summary
     except NotMainRank as e:  # another DDP rank: take part in the refit too, then stop
         if not refit:
             raise
         not_main, selection = e, json.loads((select_dir / "summary.json").read_text())
-    if not score_test:
-        return {"training": selection}
-    if selection["stopped"] in ("interrupted", "nan_loss"):  # fit() has said what happened and what to do
+    if not score_test or selection["stopped"] in ("interrupted", "nan_loss"):
         return {"training": selection}
     select_ckpt = selection_checkpoint(cfg, select_dir)  # before the refit config replaces cfg
     if refit:
@@ -194,10 +273,14 @@ def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path |
         selected = build_model(cfg, prep.encoder)
         selected.load_state_dict(load_checkpoint(select_ckpt, kind="classify")["model"])
         selection = {**selection, "checkpoint": f"select/{select_ckpt.name}"}
-    report = write_report(model, prep, cfg, out, final, selected, selection if refit else None)
-    t = report["test"]
-    log(f"test accuracy {t['accuracy']:.4f}  macro-F1 {t['macro_f1']:.4f}  ({t['n']} sequences) -> {out}/report.json")
-    return report
+    return model.eval(), selected, final, cfg, selection if refit else None
+
+
+def _fitted(cfg: ClassifyRunConfig, prep: Prepared, part: Encoded) -> SequenceClassifier:
+    """A fresh model whose random-feature scaler (if any) is fit on the part it will train on."""
+    model = build_model(cfg, prep.encoder)
+    model.fit_features(part.x, part.lengths)
+    return model
 
 
 def _task(cfg: ClassifyRunConfig, part: Encoded, prep: Prepared) -> ClassifyTask:
@@ -230,7 +313,7 @@ def _refit(cfg: ClassifyRunConfig, prep: Prepared, task: ClassifyTask, selection
             f"({len(full)} sequences) for {epochs} epoch(s). Validation figures from here on are not held "
             "out; the report's are the selection run's (select/).")
     torch.manual_seed(cfg.train.seed)
-    result = fit(build_model(cfg, prep.encoder), refit_task, cfg.train, out, kind="classify",
+    result = fit(_fitted(cfg, prep, full), refit_task, cfg.train, out, kind="classify",
                  config=to_dict(cfg), extra=extra, data_fingerprint=_fingerprint(prep), resume=resume, log=log)
     if result.stopped != "interrupted":  # the final weights, not the "best" on data it trained on
         last = load_checkpoint(out / "last.pt", kind="classify")
@@ -264,72 +347,3 @@ def _class_weights(y: torch.Tensor, n_classes: int) -> torch.Tensor:
     return len(y) / (n_classes * counts)  # "balanced": each class contributes equally
 
 
-def write_report(model: SequenceClassifier, prep: Prepared, cfg: ClassifyRunConfig, out: Path, summary: dict,
-                 selected: SequenceClassifier | None = None, selection: dict | None = None) -> dict:
-    """`selected`/`selection`: the selection run's model and summary when the final model was refit
-    on training + validation; the validation figures are then the selection model's."""
-    from rnnkit.classify.plots import plot_confusion
-
-    enc = prep.encoder
-    val_probs, _ = predict_proba(selected if selected is not None else model, prep.val)
-    test_probs, weights = predict_proba(model, prep.test)
-    names = enc.classes + list(prep.unseen)
-    index = {name: i for i, name in enumerate(names)}  # unseen labels get rows after the known classes
-    y_test = np.array([index[label] for label in prep.test_labels], dtype=np.int64)
-    report = {
-        "model": cfg.model.cell,
-        "input": "text" if enc.is_text else "numeric",
-        "classes": enc.classes,
-        "sizes": {"train": len(prep.train), "validation": len(prep.val), "test": len(prep.test)},
-        "data": prep.sources,
-        "test": classification_report(y_test, test_probs.argmax(axis=1), names),
-        "validation": classification_report(prep.val.y.numpy(), val_probs.argmax(axis=1), enc.classes),
-        "unseen_test_classes": prep.unseen,
-        "truncated_texts": prep.truncated,
-        "encoding": ({"tokens": enc.tokens, "vocabulary": len(enc.vocab), "max_len": enc.max_len} if enc.is_text
-                     else {"features": enc.n_features, "patch": enc.patch, "normalize": enc.normalize}),
-        # a refit has no best step: it keeps its final weights (validation was part of its data)
-        "training": {k: summary.get(k) for k in ("stopped", "steps", "epochs", "elapsed_s", "best_step")
-                     if not (selection is not None and k == "best_step")},
-    }
-    if selection is not None:
-        report["validation_model"] = (f"selection run ({selection['checkpoint']}), "
-                                      "before the refit on training + validation")
-        report["selection"] = {k: selection.get(k) for k in ("stopped", "steps", "epochs", "elapsed_s", "best_step")}
-    write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
-    plot_confusion(np.array(report["test"]["confusion_matrix"]), names, out / "confusion.png",
-                   f"{cfg.model.cell}: test accuracy {report['test']['accuracy']:.3f}")
-    if weights is not None:
-        write_attention_view(enc, prep.test_inputs, test_probs, weights, out, prep.test_labels)
-    return report
-
-
-def write_attention_view(enc: SequenceEncoder, inputs: list, probs: np.ndarray, weights: np.ndarray,
-                         out: Path, labels: list | None = None) -> Path:
-    """attention.html (texts) or attention.png (numeric) for a few examples, taken in turn from
-    each true class so that a rare class (spam) is shown too."""
-    from rnnkit.classify.html import attention_html
-    from rnnkit.classify.plots import plot_attention
-
-    rows = _examples(labels if labels is not None else [None] * len(inputs), VIEW_EXAMPLES)
-    titles = []
-    for i in rows:
-        pred = enc.classes[int(probs[i].argmax())]
-        truth = f"true {labels[i]}, " if labels is not None and labels[i] is not None else ""
-        titles.append(f"#{i}: {truth}predicted {pred} (p={probs[i].max():.2f})")
-    picked = [inputs[i] for i in rows]
-    if enc.is_text:
-        return attention_html(enc, picked, weights[rows], titles, out / "attention.html")
-    return plot_attention(picked, weights[rows], enc.patch, titles, out / "attention.png")
-
-
-def _examples(labels: list, n: int) -> list[int]:
-    """Up to n row indices: the first row of each class, then the second of each, ..."""
-    by_class: dict = {}
-    for i, label in enumerate(labels):
-        by_class.setdefault(label, []).append(i)
-    rows, depth = [], 0
-    while len(rows) < min(n, len(labels)):
-        rows += [r[depth] for r in by_class.values() if depth < len(r)][: n - len(rows)]
-        depth += 1
-    return sorted(rows)

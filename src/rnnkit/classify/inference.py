@@ -11,6 +11,7 @@ from typing import Callable
 
 import numpy as np
 import torch
+from torch import nn
 
 from rnnkit.classify.config import ClassifyRunConfig, DataConfig
 from rnnkit.classify.estimator import build_model
@@ -21,7 +22,7 @@ from rnnkit.classify.task import Encoded, predict_proba
 from rnnkit.config import from_dict
 from rnnkit.errors import RnnkitError
 from rnnkit.files import write_text
-from rnnkit.models.classifier import SequenceClassifier
+from rnnkit.models.classifier import EnsembleClassifier, SequenceClassifier
 
 Log = Callable[[str], None]
 
@@ -30,11 +31,28 @@ def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def load_run(run: str | Path) -> tuple[SequenceClassifier, SequenceEncoder, ClassifyRunConfig]:
-    """The model (eval mode, CPU), its encoder and its config from a run folder or checkpoint."""
+def load_run(run: str | Path) -> tuple[nn.Module, SequenceEncoder, ClassifyRunConfig]:
+    """The model (eval mode, CPU), its encoder and its config from a run folder or checkpoint.
+    A run folder trained with --ensemble N (it holds ensemble.json) gives all N members averaged;
+    a checkpoint file gives that one model."""
+    import json
+
+    folder = Path(run)
+    if folder.is_dir() and (folder / "ensemble.json").is_file():
+        members = json.loads((folder / "ensemble.json").read_text())["members"]
+        loaded = [_load_one(folder / m) for m in members]
+        model = EnsembleClassifier([m for m, _, _ in loaded]).eval()
+        return model, loaded[0][1], loaded[0][2]
+    return _load_one(run)
+
+
+def _load_one(run: str | Path) -> tuple[SequenceClassifier, SequenceEncoder, ClassifyRunConfig]:
     from rnnkit.train import load_checkpoint
 
     ckpt = load_checkpoint(run, kind="classify")
+    data = ckpt["config"].get("data", {})
+    if "kernels" not in data:  # a run from before random features existed
+        ckpt["config"]["data"] = {**data, "kernels": 0}
     cfg = from_dict(ClassifyRunConfig, ckpt["config"])
     encoder = SequenceEncoder.from_state(ckpt["extra"]["encoder"])
     model = build_model(cfg, encoder)
@@ -64,22 +82,28 @@ def predict(run: str | Path, data_path: str | Path, out: str | Path | None, data
     predicted = [encoder.classes[i] for i in probs.argmax(axis=1)]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["row", "predicted", *(f"p_{c}" for c in encoder.classes), *(["label"] if data.labels else [])])
+    has_labels = any(lab != "" for lab in data.labels or [])
+    writer.writerow(["row", "predicted", *(f"p_{c}" for c in encoder.classes), *(["label"] if has_labels else [])])
     for i, row in enumerate(probs):
-        writer.writerow([i, predicted[i], *(f"{p:.6f}" for p in row), *([data.labels[i]] if data.labels else [])])
+        writer.writerow([i, predicted[i], *(f"{p:.6f}" for p in row), *([data.labels[i]] if has_labels else [])])
     if out is None:
         sys.stdout.write(buffer.getvalue())
     else:
         write_text(out, buffer.getvalue())  # atomic: a full disk leaves no partial file
         log(f"wrote {len(predicted)} predictions to {out}")
     result = {"n": len(predicted)}
-    if data.labels:
-        names = encoder.classes + sorted(set(data.labels) - set(encoder.classes))
+    labelled = [i for i, lab in enumerate(data.labels or []) if lab != ""]  # an empty cell is no label
+    if labelled:
+        labels = [data.labels[i] for i in labelled]
+        names = encoder.classes + sorted(set(labels) - set(encoder.classes))
         index = {c: i for i, c in enumerate(names)}
-        report = classification_report(np.array([index[lab] for lab in data.labels]),
-                                       probs.argmax(axis=1), names)
-        result.update(accuracy=report["accuracy"], macro_f1=report["macro_f1"])
-        log(f"accuracy {report['accuracy']:.4f}  macro-F1 {report['macro_f1']:.4f} on the labels in {data_path}")
+        report = classification_report(np.array([index[lab] for lab in labels]),
+                                       probs[labelled].argmax(axis=1), names)
+        result.update(accuracy=report["accuracy"], macro_f1=report["macro_f1"], labelled=len(labelled))
+        log(f"accuracy {report['accuracy']:.4f}  macro-F1 {report['macro_f1']:.4f} on the {len(labelled)} "
+            f"labelled row(s) of {data_path}")
+    elif data.labels is not None:
+        log(f"the label column of {data_path} is empty: no accuracy to report")
     return result
 
 
@@ -111,6 +135,19 @@ def read_series(path: str | Path, n_features: int) -> np.ndarray:
     return x
 
 
+def _folder(run: str | Path) -> Path:
+    return Path(run) if Path(run).is_dir() else Path(run).parent
+
+
+def _free(path: Path) -> Path:
+    """`path`, or explain-2.png, explain-3.png, ... when it exists: a default name never overwrites."""
+    n = 2
+    while path.exists():
+        path = path.with_name(f"{path.stem.split('-')[0]}-{n}{path.suffix}")
+        n += 1
+    return path
+
+
 def explain(run: str | Path, text: str | None = None, series: str | Path | None = None,
             out: str | Path | None = None, log: Log = _stderr) -> dict:
     """Predict one input and return/print its attention weights; plot them to `out` (HTML for a
@@ -139,11 +176,11 @@ def explain(run: str | Path, text: str | None = None, series: str | Path | None 
         spans = tokenize(text, encoder.tokens, encoder.lowercase, encoder.keep_digits)[: encoder.max_len]
         tokens = [t for t, _, _ in spans]
         steps = [{"token": t, "weight": float(x)} for t, x in zip(tokens, w)]
-        path = attention_html(encoder, [text], w[None], [title], Path(out or Path(run) / "explain.html"))
+        path = attention_html(encoder, [text], w[None], [title], Path(out) if out else _free(_folder(run) / "explain.html"))
     else:
         p_len = -(-len(item) // encoder.patch)
         steps = [{"steps": [i * encoder.patch, min((i + 1) * encoder.patch, len(item)) - 1], "weight": float(x)}
                  for i, x in enumerate(w[:p_len])]
-        path = plot_attention([item], w[None], encoder.patch, [title], Path(out or Path(run) / "explain.png"))
+        path = plot_attention([item], w[None], encoder.patch, [title], Path(out) if out else _free(_folder(run) / "explain.png"))
     return {"predicted": predicted, "probabilities": dict(zip(encoder.classes, map(float, p))),
             "weights": steps, "plot": str(path)}

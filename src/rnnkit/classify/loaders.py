@@ -7,9 +7,11 @@ as float32 arrays (T, F); texts as strings. Labels stay strings until a label en
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,7 @@ import numpy as np
 from rnnkit.classify.config import FORMATS, DataConfig
 from rnnkit.errors import RnnkitError
 
+ERROR_POLICIES = ("strict", "replace", "ignore")
 _TS_TAGS = {"problemname", "timestamps", "missing", "univariate", "dimensions", "equallength",
             "serieslength", "classlabel", "targetlabel", "data"}
 
@@ -37,14 +40,15 @@ def load(path: str | Path, cfg: DataConfig, need_labels: bool = True) -> Labelle
     fmt = cfg.format
     if fmt not in FORMATS:
         raise RnnkitError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    text = read_decoded(path, cfg.encoding, cfg.errors)
     if fmt == "auto":
-        fmt = _guess_format(path, cfg)
+        fmt = _guess_format(path, cfg, text)
     if fmt == "ucr":
-        data = load_ucr(path)
+        data = load_ucr(path, text)
     elif fmt == "ts":
-        data = load_ts(path)
+        data = load_ts(path, text)
     else:
-        data = load_table(path, cfg, sep="\t" if fmt == "tsv" else ",", need_labels=need_labels)
+        data = load_table(path, cfg, sep="\t" if fmt == "tsv" else ",", need_labels=need_labels, content=text)
     if not data.inputs:
         raise RnnkitError(f"{path} holds no sequences")
     if need_labels and data.labels is None:
@@ -52,24 +56,36 @@ def load(path: str | Path, cfg: DataConfig, need_labels: bool = True) -> Labelle
     return data
 
 
-def _guess_format(path: Path, cfg: DataConfig) -> str:
+def read_decoded(path: Path, encoding: str = "utf-8", errors: str = "strict") -> str:
+    """The file as text; an invalid byte under errors="strict" is a one-line error naming its offset."""
+    if errors not in ERROR_POLICIES:
+        raise RnnkitError(f"--errors must be one of {', '.join(ERROR_POLICIES)}, got {errors!r}")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise RnnkitError(f"unknown --encoding {encoding!r}") from None
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise RnnkitError(f"cannot read {path}: {e.strerror}") from None
+    try:
+        text = raw.decode(encoding, errors=errors)
+    except UnicodeDecodeError as e:
+        raise RnnkitError(f"{path} is not valid {encoding} at byte offset {e.start} (byte 0x{raw[e.start]:02x}); "
+                          "pass --encoding (e.g. latin-1) or --errors replace") from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _guess_format(path: Path, cfg: DataConfig, text: str) -> str:
     suffix = path.suffix.lower()
     if suffix == ".ts":
         return "ts"
     if suffix == ".csv":
         return "csv"
-    first = _first_line(path)
+    first = next((line for line in text.splitlines() if line.strip()), "")
     if cfg.text_col is None and cfg.id_col is None and "\t" in first and _all_numbers(first.split("\t")):
         return "ucr"
     return "tsv" if "\t" in first or suffix == ".tsv" else "csv"
-
-
-def _first_line(path: Path) -> str:
-    with path.open(encoding="utf-8", errors="replace") as f:
-        for line in f:
-            if line.strip():
-                return line.rstrip("\r\n")
-    return ""
 
 
 def _all_numbers(fields: list[str]) -> bool:
@@ -100,11 +116,11 @@ def _label_text(value: str) -> str:
     return str(int(number)) if number.is_integer() else value
 
 
-def load_ucr(path: Path) -> Labelled:
+def load_ucr(path: Path, text: str | None = None) -> Labelled:
     """UCR 2018: one series per line, label in column 0, tab (or comma) separated, no header.
     Trailing NaN values mark the end of a shorter series (the archive's variable-length sets)."""
     inputs, labels, width = [], [], None
-    with path.open(encoding="utf-8") as f:
+    with io.StringIO(read_decoded(path) if text is None else text) as f:
         for n, line in enumerate(f, 1):
             line = line.strip()
             if not line:
@@ -128,12 +144,12 @@ def load_ucr(path: Path) -> Labelled:
     return Labelled(inputs, labels, False, str(path))
 
 
-def load_ts(path: Path) -> Labelled:
+def load_ts(path: Path, text: str | None = None) -> Labelled:
     """The UEA/sktime `.ts` format: `@` header lines, then `dim1:dim2:...:label` per case."""
     header: dict[str, str] = {}
     inputs, labels = [], []
     in_data = False
-    with path.open(encoding="utf-8") as f:
+    with io.StringIO(read_decoded(path) if text is None else text) as f:
         for n, raw in enumerate(f, 1):
             line = raw.strip()
             if not line or line.startswith("#"):
@@ -191,8 +207,8 @@ def _check_ts_header(header: dict[str, str], path: Path, n: int) -> tuple[int | 
     return dims, (classes if flag.lower() == "true" else None)
 
 
-def _read_rows(path: Path, sep: str) -> list[list[str]]:
-    with path.open(encoding="utf-8", newline="") as f:
+def _read_rows(text: str, sep: str) -> list[list[str]]:
+    with io.StringIO(text, newline="") as f:
         if sep == ",":
             return [row for row in csv.reader(f) if row]
         # TSV has no quoting: a '"' inside a text is a character (see the SMS collection's SOURCE.md)
@@ -213,8 +229,9 @@ def _column(spec: str | None, names: list[str], default: tuple[str, ...], what: 
     raise RnnkitError(f"{path}: no {what} column {spec!r}; columns are {', '.join(names)}")
 
 
-def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True) -> Labelled:
-    rows = _read_rows(path, sep)
+def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True,
+               content: str | None = None) -> Labelled:
+    rows = _read_rows(read_decoded(path, cfg.encoding, cfg.errors) if content is None else content, sep)
     if not rows:
         raise RnnkitError(f"{path} is empty")
     if cfg.header:
@@ -223,6 +240,11 @@ def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True) 
         # a text's own tabs may add fields to a line: the first line fixes the width for texts
         width = len(rows[0]) if cfg.text_col is not None else max(len(r) for r in rows)
         names = [str(i) for i in range(width)]
+    if not need_labels and cfg.label_col is not None and cfg.label_col not in names and not (
+            cfg.label_col.isdigit() and int(cfg.label_col) < len(names)):
+        cfg = replace(cfg, label_col=None)  # predict: a file without the training run's label column
+    if not need_labels and not cfg.header and len(names) == 1 and cfg.text_col is not None:
+        cfg = replace(cfg, label_col=None, text_col="0")  # predict: a headerless file of bare texts
     label = _column(cfg.label_col, names, ("label", "class", "target", "y"), "label", path)
     if label is None and need_labels:
         shown = ", ".join(repr(n[:20]) for n in names[:8])

@@ -12,9 +12,16 @@ from rnnkit.plots import new_figure, plt, save_figure
 
 def plot_confusion(matrix: np.ndarray, labels: list[str], path: str | Path, title: str = "") -> Path:
     """Counts in each cell; colour = share of the true class (row), so rare classes stay readable."""
+    return save_figure(confusion_figure(matrix, labels, title), path)
+
+
+def confusion_figure(matrix: np.ndarray, labels: list[str], title: str = ""):
     n = len(labels)
+    longest = max((len(str(x)) for x in labels), default=1)
     size = min(2.5 + 0.55 * n, 12)
-    fig, ax = new_figure(size + 1, size)
+    # room for the tick labels: the figure grows with the longest class name, and long names tilt
+    fig, ax = new_figure(size + 1.5 + 0.08 * min(longest, 40), size + 0.06 * min(longest, 40))
+    fig.get_layout_engine().set(w_pad=0.12, h_pad=0.12)  # inches kept free around the axes' labels
     rows = matrix.sum(axis=1, keepdims=True)
     share = np.divide(matrix, rows, out=np.zeros(matrix.shape, dtype=float), where=rows > 0)
     im = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
@@ -22,13 +29,14 @@ def plot_confusion(matrix: np.ndarray, labels: list[str], path: str | Path, titl
         for j in range(n):
             ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=9 if n < 15 else 6,
                     color="white" if share[i, j] > 0.6 else "black")
-    ax.set_xticks(range(n), labels, rotation=45 if n > 6 else 0, ha="right" if n > 6 else "center")
+    tilt = n > 6 or longest > 4
+    ax.set_xticks(range(n), labels, rotation=45 if tilt else 0, ha="right" if tilt else "center")
     ax.set_yticks(range(n), labels)
     ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
+    ax.set_ylabel("true", labelpad=6)
     ax.set_title(title)
     fig.colorbar(im, ax=ax, fraction=0.046, label="share of the true class")
-    return save_figure(fig, path)
+    return fig
 
 
 def plot_attention(series: list[np.ndarray], weights: np.ndarray, patch: int, titles: list[str],
@@ -48,8 +56,11 @@ def plot_attention(series: list[np.ndarray], weights: np.ndarray, patch: int, ti
         ax.set_title(title, fontsize=9, loc="left")
         ax.tick_params(labelbottom=False)
         strip = fig.add_subplot(grid[2 * i + 1], sharex=ax)
-        strip.imshow(w[None, :], aspect="auto", cmap="Reds", vmin=0, vmax=max(float(w.max()), 1e-9),
-                     extent=(-0.5, steps - 0.5, 0, 1))
+        im = strip.imshow(w[None, :], aspect="auto", cmap="Reds", vmin=0, vmax=max(float(w.max()), 1e-9),
+                          extent=(-0.5, steps - 0.5, 0, 1))
+        bar = fig.colorbar(im, ax=[ax, strip], location="right", fraction=0.025, pad=0.01)
+        bar.set_label("attention weight", fontsize=7)
+        bar.ax.tick_params(labelsize=7)
         strip.set_yticks([])
         strip.xaxis.set_major_locator(MaxNLocator(integer=True))
         strip.set_ylabel("attn", rotation=0, ha="right", va="center", fontsize=8)

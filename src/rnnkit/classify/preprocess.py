@@ -82,6 +82,7 @@ class SequenceEncoder:
     std: list[float] = field(default_factory=list)
     patch: int = 1
     context: int = 0  # neighbouring patches seen on either side of each step (0 in runs from before it existed)
+    length: int = 0  # longest training series (sizes the random features' dilations)
 
     @classmethod
     def fit(cls, inputs: list, labels: list[str], is_text: bool, cfg: DataConfig) -> "SequenceEncoder":
@@ -103,6 +104,7 @@ class SequenceEncoder:
             enc.mean = steps.mean(axis=0).tolist()
             enc.std = np.maximum(steps.std(axis=0), 1e-8).tolist()
         longest = max(len(x) for x in inputs)
+        enc.length = longest
         enc.patch = cfg.patch if cfg.patch > 0 else max(1, math.ceil(longest / max(cfg.max_steps, 1)))
         return enc
 

@@ -46,6 +46,12 @@ def register(subparsers) -> None:
                    help="numeric input: neighbouring patches each recurrent step also sees, per side (default 1)")
     d.add_argument("--mixup", type=float, metavar="ALPHA",
                    help="numeric input: mixup augmentation, Beta(ALPHA, ALPHA); 0 turns it off (default 0.4)")
+    d.add_argument("--kernels", type=int, metavar="K",
+                   help="numeric input: K ROCKET-style random convolutions whose features feed one more head "
+                   "(default 500; 0 = off, needed for ONNX export)")
+    d.add_argument("--ensemble", type=int, metavar="N",
+                   help="train N models (seeds SEED..SEED+N-1, members/1.. beside the first) and average "
+                   "their probabilities (default 1); predict, explain and serve use the average")
     d.add_argument("--val-fraction", type=float, help="stratified validation share of the training part")
     d.add_argument("--no-refit", dest="refit", action="store_const", const=False,
                    help="keep the model chosen on the validation part instead of training again on "
@@ -72,7 +78,8 @@ def register(subparsers) -> None:
     src = e.add_mutually_exclusive_group(required=True)
     src.add_argument("--text", help="the text to classify and explain")
     src.add_argument("--series", metavar="FILE", help="one series: a step per line, features separated by commas")
-    e.add_argument("--out", metavar="FILE", help="plot to write (default: RUN/explain.html or RUN/explain.png)")
+    e.add_argument("--out", metavar="FILE", help="plot to write (default: RUN/explain.html or RUN/explain.png; when that exists, "
+                   "explain-2, explain-3, ...: an earlier plot is never overwritten)")
     e.add_argument("--json", action="store_true", help="print the result as JSON")
     e.set_defaults(handler=_explain)
 
@@ -86,11 +93,15 @@ def _data_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--time-col", metavar="C", help="long format: the step order column")
     g.add_argument("--no-header", dest="header", action="store_const", const=False,
                    help="csv/tsv without a header line (columns are then 0, 1, ...)")
+    g.add_argument("--encoding", help="file encoding (default utf-8)")
+    g.add_argument("--errors", choices=["strict", "replace", "ignore"],
+                   help="what to do with bytes invalid in --encoding (default strict: stop with an error)")
 
 
 def _data_overrides(args: argparse.Namespace) -> dict:
     return {"format": args.format, "label_col": args.label_col, "text_col": args.text_col,
-            "id_col": args.id_col, "time_col": args.time_col, "header": args.header}
+            "id_col": args.id_col, "time_col": args.time_col, "header": args.header,
+            "encoding": args.encoding, "errors": args.errors}
 
 
 def overrides(args: argparse.Namespace) -> dict:

@@ -131,7 +131,8 @@ def build_graph(model: nn.Module, kind: str, is_tokens: bool, n_inputs: int, who
     batch = torch.export.Dim("batch", min=1, max=4096)
     # a classifier's pooled head (mean and max over all steps) needs the whole sequence, like bilstm
     streaming = (rnn is not None and getattr(model, "cell", getattr(model, "kind", "")) not in ("bilstm", "attention")
-                 and getattr(model, "summary", "final") == "final")
+                 and getattr(model, "summary", "final") == "final"
+                 and getattr(model, "features", None) is None)  # random-conv features read the whole series
     # the exporter maps LSTM/GRU to ONNX recurrent nodes that take any length, but unrolls an
     # Elman RNN over the traced steps: that graph is traced at one step and streams one per call
     elman = isinstance(rnn, nn.RNN) and not isinstance(rnn, (nn.LSTM, nn.GRU))

@@ -62,6 +62,9 @@ def load_for_export(run: str | Path) -> tuple[nn.Module, dict[str, Any], bool, i
     from rnnkit.train.int8 import is_quantized
     from rnnkit.train.checkpoint import load_checkpoint, resolve_checkpoint
 
+    if Path(run).is_dir() and (Path(run) / "ensemble.json").is_file():  # classify --ensemble N: say which model
+        raise RnnkitError(f"{run} holds an ensemble (ensemble.json); ONNX export takes one model: pass one "
+                          f"member's checkpoint, e.g. {Path(run) / 'best.pt'} or {Path(run) / 'members/1/best.pt'}")
     path = resolve_checkpoint(run)
     ckpt = load_checkpoint(path)
     if is_quantized(ckpt):
@@ -92,6 +95,9 @@ def load_for_export(run: str | Path) -> tuple[nn.Module, dict[str, Any], bool, i
         from rnnkit.classify.inference import load_run
 
         model, encoder, cfg = load_run(path)
+        if getattr(model, "features", None) is not None:  # the exporter bakes the traced length into them
+            raise RnnkitError(f"{run}: ONNX export does not support the random-convolution features head "
+                              "(--kernels); train with --kernels 0 to export")
         meta.update(model=cfg.model.cell, encoder=encoder.state())
         return model, meta, encoder.is_text, encoder.input_size, 12, True
     raise RnnkitError(f"cannot export a {kind!r} checkpoint; rnnkit exports text, forecast and classify runs")

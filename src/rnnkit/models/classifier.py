@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from rnnkit.models.attention import AttentionLSTM, length_mask
@@ -46,7 +47,8 @@ class SequenceClassifier(nn.Module):
     def __init__(
         self, kind: str, n_classes: int, input_size: int = 0, vocab_size: int | None = None,
         hidden: int = 64, layers: int = 1, dropout: float = 0.0, embed_dim: int | None = None,
-        layer_norm: bool = False, summary: str = "final",
+        layer_norm: bool = False, summary: str = "final", kernels: int = 0,
+        unpatch: tuple[int, int, int] = (1, 0, 1), series_len: int = 0,
     ):
         super().__init__()
         if kind not in CLASSIFIER_KINDS:
@@ -73,17 +75,32 @@ class SequenceClassifier(nn.Module):
         # `head` reads the final (or attention) summary, `pooled_head` the [mean; max] of the step outputs
         self.head = nn.Linear(out_dim, n_classes) if self.summary != "pooled" else None
         self.pooled_head = nn.Linear(2 * out_dim, n_classes) if self.summary != "final" else None
+        # numeric input only: random-convolution features of the raw series feed one more head.
+        # `unpatch` = (patch, context, features) undoes the input's folding: each recurrent step
+        # holds 2 * context + 1 patches of `patch` steps x `features`; the middle one is its own.
+        self.unpatch = unpatch
+        self.features = None
+        if kernels > 0 and vocab_size is None:
+            self.features = RandomConvFeatures(unpatch[2], kernels, max(series_len, RandomConvFeatures.LENGTH))
+            self.feature_head: nn.Module | None = nn.Linear(self.features.out_dim, n_classes)
+        else:
+            self.feature_head = None
 
     def forward(
         self, x: torch.Tensor, state: State = None, lengths: torch.Tensor | None = None
     ) -> tuple[Classified, State]:
+        x0 = x
         if self.embed is not None:
             x = self.drop(self.embed(x))  # (B, T, E)
         weights = None
         if self.kind == "attention":
             attended, state = self.encoder(x, state, lengths)
             summary, weights = attended.context, attended.weights  # (B, 2H), (B, T)
-            return Classified(self.head(self.drop(self.norm(summary))), weights), state
+            logits = self.head(self.drop(self.norm(summary)))
+            if self.features is None:
+                return Classified(logits, weights), state
+            heads = [logits, self.feature_head(self.drop(self.features(*self.raw_series(x0, lengths))))]
+            return Classified(_average(heads), weights, tuple(heads)), state
         if self.kind == "bilstm":
             out, state = self.encoder(x, state, lengths)  # (B, T, 2H)
             summary = BiLSTMEncoder.summary(state)  # (B, 2H)
@@ -101,11 +118,45 @@ class SequenceClassifier(nn.Module):
             heads.append(self.head(self.drop(self.norm(summary))))
         if self.pooled_head is not None:
             heads.append(self.pooled_head(self.drop(mean_max(self.norm(out), lengths))))
+        if self.features is not None:
+            heads.append(self.feature_head(self.drop(self.features(*self.raw_series(x0, lengths)))))
         if len(heads) == 1:
             return Classified(heads[0], weights), state
-        # the prediction averages the heads' probabilities; as logits: log of that mean
-        logits = torch.logsumexp(torch.stack([torch.log_softmax(z.float(), -1) for z in heads]), 0) - math.log(len(heads))
-        return Classified(logits, weights, tuple(heads)), state
+        return Classified(_average(heads), weights, tuple(heads)), state
+
+    def raw_series(self, x: torch.Tensor, lengths: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(B, S, (2c+1)*p*F) folded input -> ((B, S*p, F) series, (B,) lengths in steps)."""
+        p, c, f = self.unpatch
+        own = x[..., c * p * f: (c + 1) * p * f]  # (B, S, p*F): the step's own patch, its neighbours dropped
+        raw = own.unflatten(-1, (p, f)).flatten(1, 2)  # (B, S*p, F); no batch size baked in (ONNX export)
+        return raw, None if lengths is None else lengths * p
+
+    def fit_features(self, x: torch.Tensor, lengths: torch.Tensor | None) -> None:
+        """Fit the random features' scaler on the training inputs (a no-op without features)."""
+        if self.features is not None:
+            self.features.fit_scale(*self.raw_series(x, lengths))
+
+
+class EnsembleClassifier(nn.Module):
+    """Members with the same input and classes; the prediction is their mean probability (as
+    logits, its log) and the attention weights, when members have them, their mean.
+    x, lengths as SequenceClassifier -> (Classified(logits (B, C), weights (B, T) | None), None)."""
+
+    def __init__(self, members: list[SequenceClassifier]):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.kind = members[0].kind
+
+    def forward(self, x: torch.Tensor, state: State = None, lengths: torch.Tensor | None = None
+                ) -> tuple[Classified, State]:
+        outs = [m(x, lengths=lengths)[0] for m in self.members]
+        weights = None if outs[0].weights is None else torch.stack([o.weights for o in outs]).mean(0)
+        return Classified(_average([o.logits for o in outs]), weights), None
+
+
+def _average(heads: list[torch.Tensor]) -> torch.Tensor:
+    """The heads' mean probability, as logits (its log)."""
+    return torch.logsumexp(torch.stack([torch.log_softmax(z.float(), -1) for z in heads]), 0) - math.log(len(heads))
 
 
 def mean_max(out: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
@@ -117,3 +168,62 @@ def mean_max(out: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
     mean = out.masked_fill(~mask, 0.0).sum(1) / count
     peak = out.masked_fill(~mask, float("-inf")).amax(1)
     return torch.cat([mean, peak], dim=-1)
+
+
+class RandomConvFeatures(nn.Module):
+    """ROCKET-style features (Dempster et al. 2020): `n_kernels` fixed random convolutions of length
+    9 over all input channels, each at a power-of-two dilation drawn uniformly in log scale up to the series length, with
+    a random bias; per kernel the share of positive outputs (PPV) and the maximum, over real steps.
+    Nothing here trains: weights, biases and the feature scaler (fit once on the training part by
+    `fit_scale`) are buffers, so they travel in the state_dict.
+    x: (B, T, F) raw (scaled) series, lengths (B,) real steps -> (B, 2 * n_kernels) standardised."""
+
+    LENGTH = 9
+
+    def __init__(self, n_features: int, n_kernels: int, series_len: int, seed: int = 0):
+        super().__init__()
+        g = torch.Generator().manual_seed(seed)
+        top = math.log2(max((series_len - 1) / (self.LENGTH - 1), 1.0))
+        # powers of two (as MiniRocket's fixed set): few distinct dilations, so few conv1d calls
+        dilations = (2 ** torch.floor(torch.rand(n_kernels, generator=g) * (math.floor(top) + 1))).long()
+        dilations = torch.sort(dilations).values  # kernels of one dilation are neighbours: one conv1d each
+        weight = torch.randn(n_kernels, n_features, self.LENGTH, generator=g)
+        weight = weight - weight.mean(dim=(1, 2), keepdim=True)
+        self.register_buffer("weight", weight)
+        self.register_buffer("bias", torch.rand(n_kernels, generator=g) * 2 - 1)
+        self.register_buffer("dilation", dilations)
+        self.register_buffer("mean", torch.zeros(2 * n_kernels))
+        self.register_buffer("std", torch.ones(2 * n_kernels))
+        values, counts = torch.unique_consecutive(dilations, return_counts=True)
+        self.groups = [(int(d), int(c)) for d, c in zip(values, counts)]  # (dilation, kernels)
+        self.out_dim = 2 * n_kernels
+
+    def raw(self, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+        """Unscaled features (B, 2K): [PPV of every kernel; max of every kernel]."""
+        x = x.float().transpose(1, 2)  # (B, F, T)
+        b, _, t = x.shape
+        mask = None if lengths is None else length_mask(lengths, b, t, x.device).unsqueeze(1)  # (B, 1, T)
+        if mask is not None:
+            x = x.masked_fill(~mask, 0.0)
+        count = None if mask is None else mask.sum(-1).float().clamp(min=1)  # (B, 1)
+        ppv, peak, start = [], [], 0
+        for d, k in self.groups:
+            w, bias = self.weight[start: start + k], self.bias[start: start + k]
+            start += k
+            z = F.conv1d(x, w, bias, padding=(self.LENGTH - 1) * d // 2, dilation=d)  # (B, k, T), 'same'
+            if mask is None:
+                ppv.append((z > 0).float().mean(-1))
+                peak.append(z.amax(-1))
+            else:
+                ppv.append(((z > 0) & mask).sum(-1).float() / count)
+                peak.append(z.masked_fill(~mask, float("-inf")).amax(-1))
+        return torch.cat(ppv + peak, dim=1)
+
+    @torch.no_grad()
+    def fit_scale(self, x: torch.Tensor, lengths: torch.Tensor | None) -> None:
+        f = self.raw(x, lengths)
+        self.mean.copy_(f.mean(0))
+        self.std.copy_(f.std(0, unbiased=False).clamp(min=1e-6))
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        return (self.raw(x, lengths) - self.mean) / self.std

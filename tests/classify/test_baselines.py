@@ -1,0 +1,72 @@
+"""The baselines against examples worked out by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnnkit.classify.baselines import (MajorityClass, NearestNeighbour, TfidfLogistic, baselines_for,
+                                       dtw_distances, euclidean_distances, resample, score_baselines, verdict)
+
+
+def _s(*values) -> np.ndarray:
+    return np.array(values, dtype=np.float32)[:, None]
+
+
+def test_majority_class_and_its_tie_rule():
+    assert MajorityClass().fit([0] * 5, np.array([2, 1, 2, 0, 1])).predict([0, 0]).tolist() == [1, 1]
+    assert MajorityClass().fit([0] * 3, np.array([0, 2, 2])).predict([0]).tolist() == [2]
+
+
+def test_euclidean_distances_by_hand():
+    a = np.array([[[0.0], [0.0]], [[1.0], [2.0]]])
+    b = np.array([[[3.0], [4.0]]])
+    assert euclidean_distances(a, b).ravel().tolist() == pytest.approx([25.0, 8.0])  # 9+16, 4+4
+
+
+def test_dtw_by_hand():
+    # [0, 1, 2] against [0, 0, 1, 2]: warping repeats the first 0, distance 0; Euclidean cannot
+    a, b = resample([_s(0, 1, 2)], 4), np.array([[[0.0], [0.0], [1.0], [2.0]]])
+    assert dtw_distances(np.array([[[0.0], [1.0], [2.0], [2.0]]]), b, band=4)[0, 0] == pytest.approx(0.0)
+    # [1, 2, 3] vs [2, 3, 4]: the best path is (1-2)^2 + (2-2)^2 + (3-3)^2 + (3-4)^2 = 2
+    x, y = np.array([[[1.0], [2.0], [3.0]]]), np.array([[[2.0], [3.0], [4.0]]])
+    assert dtw_distances(x, y, band=2)[0, 0] == pytest.approx(2.0)
+    # band 0 allows only the diagonal: the Euclidean (squared) distance, 1 + 1 + 1
+    assert dtw_distances(x, y, band=0)[0, 0] == pytest.approx(3.0)
+    assert a.shape == (1, 4, 1)
+
+
+def test_one_nn_picks_the_nearest_training_series():
+    train = [_s(0, 0, 0, 0), _s(5, 5, 5, 5), _s(0, 0, 5, 5)]
+    y = np.array([0, 1, 2])
+    test = [_s(0.1, 0, 0, 0.2), _s(4, 5, 6, 5), _s(0, 5, 5, 5)]
+    assert NearestNeighbour("euclidean").fit(train, y).predict(test).tolist() == [0, 1, 1]
+    # DTW (band 25% = 1 step) aligns [0, 5, 5, 5] with [0, 0, 5, 5] at cost 0 (Euclidean: 25 vs 25 for class 1)
+    assert NearestNeighbour("dtw", band=0.25).fit(train, y).predict(test).tolist() == [0, 1, 2]
+
+
+def test_resample_stretches_a_shorter_series_linearly():
+    out = resample([_s(0, 2), _s(1, 1, 1)], 3)
+    assert out[0, :, 0].tolist() == pytest.approx([0.0, 1.0, 2.0]) and out[1, :, 0].tolist() == [1, 1, 1]
+
+
+def test_dtw_is_skipped_when_too_large():
+    assert len(baselines_for(False, 30, 100, 50)) == 3
+    assert [type(b).__name__ for b in baselines_for(False, 5000, 5000, 1000)] == ["MajorityClass", "NearestNeighbour"]
+
+
+def test_tfidf_logistic_on_a_separable_toy_set():
+    texts = [f"free prize win {i}" for i in range(6)] + [f"see you at lunch {i}" for i in range(6)]
+    y = np.array([1] * 6 + [0] * 6)
+    model = TfidfLogistic().fit(texts, y)
+    assert model.predict(["win a free prize", "lunch at noon?"]).tolist() == [1, 0]
+
+
+def test_score_and_verdict_count_correct_predictions():
+    rows = score_baselines([_s(0, 0), _s(5, 5)], np.array([0, 1]), [_s(0, 1), _s(5, 4), _s(1, 0)],
+                           np.array([0, 1, 1]), is_text=False)
+    by = {r["name"]: r for r in rows}
+    assert by["majority class"]["correct"] == 1 and by["1-NN Euclidean"]["correct"] == 2
+    assert verdict(3, rows).startswith("beats the best baseline (1-NN Euclidean")
+    assert verdict(2, rows).startswith("ties")
+    assert verdict(1, rows).startswith("does not beat")
