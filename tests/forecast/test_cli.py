@@ -37,12 +37,17 @@ def test_train_writes_reports_and_plots(trained):
     for name in ("report.json", "report.md", "forecast.png", "loss.png", "attention.png", "cleaning.json", "best.pt"):
         assert (out / name).is_file(), name
     report = json.loads((out / "report.json").read_text())
-    assert set(report["models"]) == {"attention", "naive", "drift", "moving_average(5)"}
+    from rnnkit.forecast.stats import available
+
+    stats = {"auto_ets", "auto_arima", "auto_theta"} if available() else set()
+    assert set(report["models"]) == {"attention", "naive", "drift", "moving_average(5)"} | stats
+    assert report["best_reference"] in set(report["models"]) - {"attention"}
+    assert report["outcome"] in ("beats", "tie", "worse") and "Diebold-Mariano" in report["verdict"]
     for key in ("mae", "rmse", "mape", "smape", "mase", "owa", "directional_accuracy", "rel_rmse_vs_naive", "coverage"):
         assert key in report["models"]["attention"]
     assert report["models"]["naive"]["rel_rmse_vs_naive"] == 1.0
     assert report["models"]["naive"]["owa"] == 1.0  # no season: Naive2 is the naive forecast
-    assert "persistence on the test span" in (out / "report.md").read_text()
+    assert "the best reference" in (out / "report.md").read_text()
 
 
 def test_backtest_and_predict(trained, capsys):

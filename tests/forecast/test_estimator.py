@@ -89,7 +89,7 @@ def test_backtest_origins_and_horizons(tiny_cfg, tmp_path):
     res = backtest(est, data, splits)
     assert res["one_step"].points == 60 and res["one_step"].horizon == 1
     assert res["multi_step"].points == 60 and res["multi_step"].every == 5
-    assert set(res["multi_step"].scores) == {"lstm", "naive", "drift", "moving_average(5)"}
+    assert {"lstm", "naive", "drift", "moving_average(5)"} <= set(res["multi_step"].scores)
     naive = res["one_step"].scores["naive"]
     y = data.series[0].y
     assert naive["mae"] == pytest.approx(np.mean(np.abs(y[240:] - y[239:-1])))

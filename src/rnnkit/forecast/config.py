@@ -53,6 +53,8 @@ class ForecastConfig:
     quantiles: list[float] = field(default_factory=lambda: [0.1, 0.5, 0.9])
     batch_size: int = 64
     windows_per_epoch: int | None = None  # sample this many training windows per epoch (global models)
+    # statistical references in every report (rnnkit[stats]): any of ets, arima, theta; [] for none
+    stat_models: list[str] = field(default_factory=lambda: ["ets", "arima", "theta"])
 
 
 @dataclass
@@ -91,6 +93,9 @@ def check(cfg: ForecastRunConfig) -> None:
         raise RnnkitError(f"forecast.batch_size must be >= 1, got {f.batch_size}")
     if any(not 0 < q < 1 for q in f.quantiles):
         raise RnnkitError(f"--quantiles must lie strictly between 0 and 1, got {f.quantiles}")
+    unknown = [k for k in f.stat_models if k not in ("ets", "arima", "theta")]
+    if unknown:
+        raise RnnkitError(f"forecast.stat_models takes ets, arima, theta; got {', '.join(map(repr, unknown))}")
     if d.season is not None and d.season < 1:
         raise RnnkitError(f"--season must be >= 1, got {d.season}")
 

@@ -49,9 +49,44 @@ def evaluate_test(model, data: SeriesSet, splits: list[Split], horizon: int | No
     estimator, or a wrapper with its `forecast()` (a refitting backtest) when `est` is given."""
     est = est or model
     h = horizon or est.cfg.forecast.horizon
-    models = [model] + default_baselines(est.pipeline.season)
-    return evaluate(models, data, [sp.val_end for sp in splits], [sp.train_end for sp in splits], h,
-                    every or h, est.cfg.forecast.lookback + est.first, est.pipeline.season, est.quantiles)
+    refs = references(est.pipeline.season, est.cfg.forecast.stat_models, data, [sp.val_end for sp in splits])
+    ev = evaluate([model] + refs, data, [sp.val_end for sp in splits], [sp.train_end for sp in splits], h,
+                  every or h, est.cfg.forecast.lookback + est.first, est.pipeline.season, est.quantiles)
+    ev.notes += reference_notes(refs, est.cfg.forecast.stat_models)
+    return ev
+
+
+def references(season: int, stat_kinds: list[str], data: SeriesSet, fit_ends: list[int]) -> list:
+    """The baselines and the statistical models, the latter fitted on each series before `fit_ends`
+    (the test start: the data the network saw for training and early stopping)."""
+    from rnnkit.forecast.stats import stat_models
+
+    stats = stat_models(season, stat_kinds)
+    for m in stats:
+        m.fit(data, fit_ends)
+    return default_baselines(season) + stats
+
+
+def reference_notes(refs: list, stat_kinds: list[str]) -> list[str]:
+    from rnnkit.forecast.stats import MAX_NATIVE_SEASON, StatModel, available, missing_note
+
+    stats = [m for m in refs if isinstance(m, StatModel)]
+    if stat_kinds and not available():
+        return [missing_note()]
+    notes = []
+    if stats:
+        m = stats[0]
+        how = (f"season {m.season} inside the models" if m.season <= MAX_NATIVE_SEASON else
+               f"season {m.season} removed first by classical seasonal indices (statsforecast's ETS allows at most "
+               f"{MAX_NATIVE_SEASON}), the models fitted on the adjusted series")
+        notes.append(f"statistical references from statsforecast ({', '.join(s.name for s in stats)}): fitted once per "
+                     f"series on the data before the test part (at most the last {m.max_fit} points), then rolled "
+                     f"forward to each origin with forward() (parameters kept); {how}")
+        for s in stats:
+            if s.failed:
+                notes.append(f"{s.name} could not be fitted on {len(s.failed)} series ({', '.join(s.failed[:5])}); "
+                             "it forecasts persistence there")
+    return notes
 
 
 def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log = print) -> dict:
@@ -95,8 +130,16 @@ def write_figures(out: Path, est: Forecaster, data: SeriesSet, ev: Evaluation, p
         label = f"{100 * (max(est.quantiles) - min(est.quantiles)):.0f}% interval" if q >= 3 else ""
         title = f"{data.target}{' (' + s.id + ')' if len(data) > 1 else ''}: test span, horizon {ev.horizon}, " \
                 f"origins every {ev.every}"
-        plot_forecast(x, s.y[idx], f[..., est.point_index].ravel(), ev.plot_levels["naive"][..., 0].ravel(), band,
-                      out / f"{prefix}forecast.png", title, est.name, label)
+        from rnnkit.forecast.verdict import decide
+
+        best = decide(ev, est.name).best
+        refs = {"naive": ev.plot_levels["naive"][..., 0].ravel()}
+        if best and best != "naive" and best in ev.plot_levels:
+            refs[f"{best} (best reference)"] = ev.plot_levels[best][..., 0].ravel()
+        else:
+            refs = {"naive (persistence, best reference)" if best == "naive" else "naive (persistence)": refs["naive"]}
+        plot_forecast(x, s.y[idx], f[..., est.point_index].ravel(), refs, band, out / f"{prefix}forecast.png",
+                      title, est.name, label, xlabel="date" if s.index is not None else "time step", ylabel=data.target)
         if est.cfg.model.cell == "attention":
             plot_attention(est.attention(s, at), out / f"{prefix}attention.png")
     if not prefix and (out / "metrics.jsonl").exists():
