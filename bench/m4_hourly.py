@@ -104,9 +104,9 @@ def main() -> None:
         shutil.rmtree(run, ignore_errors=True)
         est = Forecaster(cfg)
         t0 = time.time()
-        est.fit(data, run, log=lambda msg: print("  " + msg, flush=True))
+        est.fit_run(data, run, log=lambda msg: print("  " + msg, flush=True))
         train_s = time.time() - t0
-        pred = est.predict(data, H)  # the user's predict(): unique_id, date, yhat, q10, q90
+        pred = est.predict_table(data, H)  # the user's predict(): unique_id, date, yhat, q10, q90
         f_model = {sid: g["yhat"].to_numpy() for sid, g in pred.groupby("unique_id", sort=False)}
         s_smape, s_mase = score(f_model, test, train)
         s_owa = owa(s_smape, s_mase, n2_smape, n2_mase)

@@ -34,7 +34,7 @@ class DataConfig:
     outliers: str = "flag"  # flag | clip | none
     outlier_method: str = "robust_z"  # robust_z | iqr
     outlier_threshold: float = 8.0
-    target_transform: str = "logret"  # level | diff | pct | logret
+    target_transform: str = "auto"  # auto (forecast/design.py: level when seasonal, else logret) | level | diff | pct | logret
     scaler: str = "standard"  # minmax | standard | robust | none (fit on the training part only)
     normalize: str = "window"  # none | window: per window, log(y / its last season's mean) for levels,
     # changes / their RMS over the window otherwise
@@ -44,11 +44,11 @@ class DataConfig:
 
 @dataclass
 class ForecastConfig:
-    lookback: int = 60
-    patch: int = 1  # steps the recurrent cell reads at once (e.g. 24 for hourly data); divides lookback
+    lookback: int | None = None  # None = from the data (forecast/design.py): whole seasons, or 60
+    patch: int | None = None  # steps the recurrent cell reads at once (None: the season when it is >= 24, else 1)
     horizon: int = 1
     strategy: str = "direct"  # direct (H outputs) | recursive (1 output, fed back)
-    residual: str = "none"  # none | naive | seasonal: the network predicts a correction to this baseline
+    residual: str = "auto"  # auto (seasonal when m > 1) | none | naive | seasonal: the network corrects this baseline
     loss: str = "quantile"  # quantile (pinball over the quantiles) | mse | mae | huber
     quantiles: list[float] = field(default_factory=lambda: [0.1, 0.5, 0.9])
     batch_size: int = 64
@@ -76,18 +76,18 @@ def clean_policy(data: DataConfig) -> CleanPolicy:
 def check(cfg: ForecastRunConfig) -> None:
     """Reject bad settings before anything is read or written."""
     f, d = cfg.forecast, cfg.data
-    choices = [("model.cell", cfg.model.cell, ENCODERS), ("data.target_transform", d.target_transform, TRANSFORMS),
+    choices = [("model.cell", cfg.model.cell, ENCODERS), ("data.target_transform", d.target_transform, ("auto",) + TRANSFORMS),
                ("data.scaler", d.scaler, SCALERS), ("data.normalize", d.normalize, NORMALIZE),
                ("forecast.loss", f.loss, LOSSES), ("forecast.strategy", f.strategy, STRATEGIES),
-               ("forecast.residual", f.residual, RESIDUAL)]
+               ("forecast.residual", f.residual, ("auto",) + RESIDUAL)]
     for name, value, allowed in choices:
         if value not in allowed:
             raise RnnkitError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
     if f.horizon <= 0:
         raise RnnkitError(f"--horizon must be >= 1, got {f.horizon}")
-    if f.lookback <= 0:
+    if f.lookback is not None and f.lookback <= 0:
         raise RnnkitError(f"--lookback must be >= 1, got {f.lookback}")
-    if f.patch < 1 or f.lookback % f.patch:
+    if f.patch is not None and f.lookback is not None and (f.patch < 1 or f.lookback % f.patch):
         raise RnnkitError(f"forecast.patch must be >= 1 and divide --lookback ({f.lookback}), got {f.patch}")
     if f.batch_size <= 0:
         raise RnnkitError(f"forecast.batch_size must be >= 1, got {f.batch_size}")

@@ -96,7 +96,7 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
     for line in cleaning.summary_lines():
         log(f"cleaning: {line}")
     est = Forecaster(cfg)
-    result, splits = est.fit(data, out, resume=resume, log=log, extra_meta={"csv": cfg.data.csv})
+    result, splits = est.fit_run(data, out, resume=resume, log=log, extra_meta={"csv": cfg.data.csv})
     (out / "cleaning.json").write_text(json.dumps(cleaning.to_dict(), indent=2) + "\n")
     if all(sp.val_end >= sp.n for sp in splits):
         log("no test part (data.test = 0): report skipped")
@@ -149,7 +149,7 @@ def write_figures(out: Path, est: Forecaster, data: SeriesSet, ev: Evaluation, p
 def predict_run(run: str, csv: str, horizon: int | None, out: str | None) -> pd.DataFrame:
     est = Forecaster.load(run)
     data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run)
-    frame = est.predict(data, horizon)
+    frame = est.predict_table(data, horizon)
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(out, index=False)
