@@ -64,3 +64,17 @@ def test_rolled_horizon_intervals_widen_and_cover():
     assert width[-1] > 2 * width[0]  # a one-step interval held flat would not widen at all
     assert 0.65 <= inside[:, 1:].mean() <= 0.95
     assert np.all(np.diff(width) > 0)
+
+
+def test_the_correction_share_is_chosen_on_validation_and_saved(tiny_cfg, tmp_path):
+    from rnnkit.forecast.baselines import SeasonalNaive
+
+    df = long_frame(series=2, n=200, season=12)
+    tiny_cfg.forecast.horizon, tiny_cfg.data.season, tiny_cfg.forecast.lookback = 6, 12, 24
+    est = Forecaster(tiny_cfg).fit(df, tmp_path / "run")
+    assert est.cfg.forecast.residual == "seasonal" and est.shrink in (0.0, 0.5, 1.0)
+    assert Forecaster.load(tmp_path / "run" / "best.pt").shrink == est.shrink
+    s = est._data.series[0]
+    est.shrink = 0.0  # no correction: the seasonal-naive forecast itself
+    f = est.forecast(s, np.array([150, 162]), 6)[..., est.point_index]
+    assert np.allclose(f, SeasonalNaive(12).forecast(s, np.array([150, 162]), 6)[..., 0])

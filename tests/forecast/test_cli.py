@@ -1,6 +1,7 @@
 """`rnnkit forecast ...`: smoke tests with tiny settings, and every bad input the issue lists
 (one line on stderr, exit status 2, nothing written)."""
 
+import io
 import json
 import subprocess
 import sys
@@ -167,3 +168,13 @@ def test_update_with_only_the_new_rows_reads_the_history_from_the_training_csv(t
     assert code == 0, err
     assert "history comes from the training CSV" in stdout
     assert json.loads((out / "versions" / "v2" / "update.json").read_text())["new_rows"] == 30
+
+
+def test_predict_beyond_the_trained_horizon_rolls_forward(trained, capsys):
+    root, csv, out = trained  # trained for --horizon 2
+    code, stdout, stderr = run(["predict", "--run", str(out), "--csv", str(csv), "--horizon", "5"], capsys)
+    assert code == 0 and "rolled forward" in stderr
+    frame = pd.read_csv(io.StringIO(stdout))
+    assert list(frame.columns) == ["date", "yhat", "q10", "q90"] and len(frame) == 5
+    width = (frame["q90"] - frame["q10"]).to_numpy()
+    assert width[-1] > width[0]  # the simulated paths spread out

@@ -142,6 +142,11 @@ def _predict(a: argparse.Namespace) -> int:
     from rnnkit.forecast.run import predict_run
 
     frame = predict_run(a.run, a.csv, a.horizon, a.out)
+    if frame.attrs.get("rolled"):
+        from rnnkit.forecast.rolling import N_PATHS
+
+        print(f"note: --horizon {a.horizon} is beyond the {frame.attrs['trained_horizon']} step(s) the model was trained "
+              f"for; it was rolled forward on {N_PATHS} simulated paths (intervals from the paths)", file=sys.stderr)
     if a.out:
         print(f"wrote {len(frame)} forecasts to {a.out}")
     else:

@@ -27,6 +27,9 @@ from rnnkit.series.split import split_bounds
 from rnnkit.series.windows import calendar_features, detect_season, origins
 
 
+SHRINK_GRID = (1.0, 0.5, 0.0)  # tried in this order; the first of equal errors wins
+
+
 @dataclass
 class Split:
     """Per series: train = [0, train_end), validation = [train_end, val_end), test = [val_end, n)."""
@@ -55,6 +58,7 @@ class Forecaster:
         self.meta: dict = {}
         self.design: list[str] = []  # the settings forecast/design.py chose from the data
         self._data: SeriesSet | None = None  # what fit() saw (the DataFrame API forecasts past it)
+        self.shrink = 1.0  # share of a residual network's correction applied (chosen on validation)
 
     @property
     def name(self) -> str:
@@ -153,11 +157,32 @@ class Forecaster:
                            extra=self.extra(), resume=resume, log=log, on_eval=on_eval)
         best = Path(run_dir) / "best.pt"
         if best.exists():
-            from rnnkit.train.checkpoint import load_checkpoint
+            from rnnkit.train.checkpoint import load_checkpoint, save_checkpoint
 
-            self.model.load_state_dict(load_checkpoint(best, kind="forecast")["model"])
+            ckpt = load_checkpoint(best, kind="forecast")
+            self.model.load_state_dict(ckpt["model"])
         self.model.to("cpu").eval()
+        if self.pipeline.residual != "none":
+            self.meta["shrink"] = self.shrink = self._choose_shrink(arrays, val_g)
+            if best.exists():  # the checkpoint carries the choice
+                ckpt["extra"]["meta"]["shrink"] = self.shrink
+                save_checkpoint(best, ckpt)
         return result, splits
+
+    def _choose_shrink(self, arrays: Arrays, val_g: np.ndarray) -> float:
+        """How much of its correction a residual network applies (0 = its baseline alone), chosen on
+        the validation windows by the point forecast's squared error: the network moves away from
+        the baseline only as far as validation supports. Ties keep the larger share."""
+        h = self.train_horizon()
+        truth = arrays.Y[val_g[:, None] + np.arange(h)[None, :]]
+        best, best_err = 1.0, np.inf
+        for share in SHRINK_GRID:
+            self.shrink = share
+            point = self._direct(arrays, val_g)[..., self.point_index]
+            err = float(np.mean((point - truth) ** 2))
+            if err < best_err * (1 - 1e-9):
+                best, best_err = share, err
+        return best
 
     def _meta(self, data: SeriesSet, splits: list[Split], extra_meta: dict | None) -> dict:
         return {
@@ -180,6 +205,7 @@ class Forecaster:
         est = cls(from_dict(ForecastRunConfig, ckpt["config"]))
         est.pipeline = Pipeline.from_state(ckpt["extra"]["pipeline"])
         est.meta = ckpt["extra"]["meta"]
+        est.shrink = float(est.meta.get("shrink", 1.0))
         est.model = est.build_model(est.pipeline.n_inputs)
         from rnnkit.export.quantize import load_weights  # int8 runs (rnnkit quantize) too
 
@@ -227,6 +253,8 @@ class Forecaster:
         x = torch.from_numpy(np.ascontiguousarray(self.pipeline.inputs(a, g), dtype=np.float32))
         with torch.no_grad():
             out = self.model(x)[0].numpy().astype(np.float64)  # (N, H, Q)
+        if self.shrink != 1.0:  # the median's correction scaled, the interval's spread around it kept
+            out = out + (self.shrink - 1.0) * out[..., self.point_index:self.point_index + 1]
         out = out + self.pipeline.base(a, g, out.shape[1])[:, :, None]
         return self.pipeline.decode(a, g, out)
 
@@ -313,7 +341,9 @@ class Forecaster:
                     frame[f"q{q * 100:g}"] = levels[:, j]
             rows.append(frame)
         out = pd.concat(rows, ignore_index=True)
-        return out if len(data.series) > 1 else out.drop(columns="unique_id")
+        out = out if len(data.series) > 1 else out.drop(columns="unique_id")
+        out.attrs["rolled"] = self.rolled(horizon)
+        return out
 
     def attention(self, series: Series, at: np.ndarray) -> np.ndarray:
         """(N, T) attention weights over each window (attention encoder only; else (N, 0))."""

@@ -150,6 +150,7 @@ def predict_run(run: str, csv: str, horizon: int | None, out: str | None) -> pd.
     est = Forecaster.load(run)
     data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run)
     frame = est.predict_table(data, horizon)
+    frame.attrs["trained_horizon"] = est.cfg.forecast.horizon
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(out, index=False)
