@@ -178,3 +178,24 @@ def test_predict_beyond_the_trained_horizon_rolls_forward(trained, capsys):
     assert list(frame.columns) == ["date", "yhat", "q10", "q90"] and len(frame) == 5
     width = (frame["q90"] - frame["q10"]).to_numpy()
     assert width[-1] > width[0]  # the simulated paths spread out
+
+
+def test_a_long_format_run_is_scored_against_a_held_out_file(tmp_path, capsys):
+    from synth import long_frame
+
+    full = long_frame(series=3, n=150, season=12)
+    train = full.groupby("unique_id").head(144)
+    train.to_csv(tmp_path / "train.csv", index=False)
+    rows = [[sid, *g["y"].to_numpy()[-6:]] for sid, g in full.groupby("unique_id")]
+    pd.DataFrame(rows, columns=["V1", *[f"V{i}" for i in range(2, 8)]]).to_csv(tmp_path / "test.csv", index=False)
+    args = ["train", "--csv", str(tmp_path / "train.csv"), "--season", "12", "--horizon", "6", "--val", "12",
+            "--test", "0", "--holdout", str(tmp_path / "test.csv"), "--out", str(tmp_path / "run"), *TINY]
+    code, stdout, _ = run(args, capsys)
+    assert code == 0 and "report skipped" not in stdout
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert report["points"] == 3 * 6 and "seasonal_naive(12)" in report["models"]
+    pd.DataFrame(rows[:2]).to_csv(tmp_path / "short.csv", index=False)  # one series lacks its values
+    args[args.index(str(tmp_path / "test.csv"))] = str(tmp_path / "short.csv")
+    args[args.index(str(tmp_path / "run"))] = str(tmp_path / "run2")
+    code, _, stderr = run(args, capsys)
+    assert code == 2 and "has no values for 1 series" in stderr

@@ -65,6 +65,8 @@ def _data_flags(p: argparse.ArgumentParser, need_csv: bool) -> None:
     g.add_argument("--test", type=float, help="test share (<1) or steps (>=1); default 0.2")
     g.add_argument("--val-start", help="first validation date (overrides --val)")
     g.add_argument("--test-start", help="first test date (overrides --test)")
+    g.add_argument("--holdout", metavar="PATH", help="score the next values of each series from this file "
+                   "(M4 layout: id, then values; or unique_id, ds, y) when there is no test part")
     g.add_argument("--duplicates", choices=["keep_last", "error"])
     g.add_argument("--missing", choices=["ffill", "interpolate", "drop"])
     g.add_argument("--outliers", choices=["flag", "clip", "none"])
@@ -106,7 +108,8 @@ def _overrides(a: argparse.Namespace) -> dict:
         "data": {"csv": a.csv, "date_col": a.date_col, "target": a.target, "id_col": a.id_col, "features": feats,
                  "target_transform": a.target_transform, "scaler": a.scaler, "normalize": a.normalize,
                  "season": a.season, "calendar": False if a.no_calendar else None, "val": a.val, "test": a.test,
-                 "val_start": a.val_start, "test_start": a.test_start, "duplicates": a.duplicates,
+                 "val_start": a.val_start, "test_start": a.test_start, "holdout": a.holdout,
+                 "duplicates": a.duplicates,
                  "missing": a.missing, "outliers": a.outliers, "outlier_method": a.outlier_method},
         "forecast": {"lookback": a.lookback, "patch": a.patch, "horizon": a.horizon, "strategy": a.strategy,
                      "residual": a.residual, "loss": a.loss, "quantiles": _floats(a.quantiles, "--quantiles"),

@@ -29,6 +29,8 @@ class DataConfig:
     test: float = 0.2
     val_start: str | None = None  # dates override the fractions
     test_start: str | None = None
+    holdout: str | None = None  # a file with each series' next values, scored after training (M4 layout:
+    # id, then the values; or long unique_id, ds, y); for runs without a test part (data.test = 0)
     duplicates: str = "keep_last"  # keep_last | error
     missing: str = "ffill"  # ffill | interpolate | drop
     outliers: str = "flag"  # flag | clip | none

@@ -14,6 +14,7 @@ config, the checkpoint and the report show.
     seasonal, target not positive           the same on differences (diff), windows scaled by their RMS
     not seasonal (m = 1)                    the stock design: log returns (differences when not
                                             positive), no residual, lookback 60 (less on short data)
+    every design                            at most 32,768 windows sampled per epoch (large panels)
 
 How this was chosen (validation parts only) is recorded in bench/results/forecast_seasonal.md.
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 from rnnkit.errors import RnnkitError
 
 MAX_SEASONS = 14  # two weeks of hourly data, as in the M4 Hourly config
+WINDOWS_PER_EPOCH = 32768  # large panels (M4: 250,000 windows) sample this many windows an epoch
 PATCH_FROM = 24  # seasons this long are read one season per recurrent step
 
 
@@ -52,6 +54,8 @@ def resolve(cfg, season: int, train_lengths: list[int], positive: bool) -> list[
     if f.patch is None:
         f.patch = season if seasonal and season >= PATCH_FROM and f.lookback % season == 0 else 1
         chosen.append(f"patch={f.patch}")
+    if f.windows_per_epoch is None:
+        f.windows_per_epoch = WINDOWS_PER_EPOCH  # a cap: smaller data use all their windows
     if f.residual == "seasonal" and season > f.lookback:
         raise RnnkitError(f"residual = \"seasonal\" needs --lookback >= the season ({season}); the shortest training "
                           f"part has {n} rows")

@@ -99,8 +99,11 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
     result, splits = est.fit_run(data, out, resume=resume, log=log, extra_meta={"csv": cfg.data.csv})
     (out / "cleaning.json").write_text(json.dumps(cleaning.to_dict(), indent=2) + "\n")
     if all(sp.val_end >= sp.n for sp in splits):
-        log("no test part (data.test = 0): report skipped")
-        return {}
+        if not cfg.data.holdout:
+            log("no test part (data.test = 0) and no --holdout file: report skipped")
+            return {}
+        data, splits = with_holdout(data, splits, cfg.data.holdout, cfg.forecast.horizon)
+        log(f"scoring the held-out file {cfg.data.holdout}: the next {cfg.forecast.horizon} values of each series")
     ev = evaluate_test(est, data, splits)
     m, d, f = cfg.model, cfg.data, cfg.forecast
     settings = (f"{m.cell} {m.layers}x{m.hidden}, lookback {f.lookback}, target transform {d.target_transform}, "
@@ -114,6 +117,43 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
     log(table(ev))
     log(f"\nverdict: {report['verdict']}")
     return report
+
+
+def with_holdout(data: SeriesSet, splits: list[Split], path: str, horizon: int) -> tuple[SeriesSet, list[Split]]:
+    """Each series followed by its held-out next values, and splits whose test part is exactly them.
+    The file is the M4 layout (first column the series id, then the next values) or long format."""
+    from rnnkit.series.frame import Series, future_index
+
+    try:
+        raw = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise RnnkitError(f"--holdout {path} is not a readable CSV ({str(e).splitlines()[0][:120]})") from None
+    if {"unique_id", "y"} <= set(raw.columns):
+        order = ["unique_id", "ds"] if "ds" in raw.columns else ["unique_id"]
+        raw = raw.sort_values(order, kind="stable")
+        values = {str(k): g["y"].to_numpy(dtype=float) for k, g in raw.groupby("unique_id", sort=False)}
+    else:
+        values = {str(r.iloc[0]): pd.to_numeric(r.iloc[1:], errors="coerce").dropna().to_numpy(dtype=float)
+                  for _, r in raw.iterrows()}
+    lacking = [s.id for s in data.series if s.id not in values]
+    if lacking:
+        raise RnnkitError(f"--holdout {path} has no values for {len(lacking)} series ({', '.join(lacking[:3])}); "
+                          "it needs a row per series (M4 layout) or unique_id, ds, y rows")
+    short = [s.id for s in data.series if len(values[s.id]) < horizon]
+    if short:
+        raise RnnkitError(f"--holdout {path}: {len(short)} series ({', '.join(short[:3])}) have fewer than "
+                          f"--horizon {horizon} values")
+    if data.features:
+        raise RnnkitError("--holdout scores the target only; train without --features to use it")
+    series, out = [], []
+    for s, sp in zip(data.series, splits):
+        extra = values[s.id][:horizon]
+        index = None
+        if s.index is not None:
+            index = s.index.append(pd.DatetimeIndex(future_index(s.index[-1], data.freq, horizon, 0)))
+        series.append(Series(s.id, np.concatenate([s.y, extra]), np.zeros((len(s) + horizon, 0)), index, s.t0))
+        out.append(Split(sp.train_end, len(s), len(s) + horizon))
+    return SeriesSet(series, data.target, data.features, data.freq), out
 
 
 def write_figures(out: Path, est: Forecaster, data: SeriesSet, ev: Evaluation, prefix: str = "") -> None:
