@@ -7,6 +7,7 @@ with Naive2 and seasonal naive scored by the same code and checked against the p
     select: the last 48 hours of each training series are held out and scored (validation); use
             it with --set to compare ablations. The test file is not read.
     report: trained on the full training series, the test file scored once.
+    long:   only write the long-format training CSV (for the README's CLI command).
 Last line: <mode>: owa=<x> smape=<y> mase=<z> train_cpu_s=<t>.
 
     nice -n 10 .venv/bin/python bench/m4_hourly.py select [--set forecast.residual=none] [--seeds 0]
@@ -75,7 +76,7 @@ def facts_config(seed: int, overrides: dict, config: str | None) -> ForecastRunC
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", nargs="?", choices=["select", "report"], default="report",
+    ap.add_argument("mode", nargs="?", choices=["select", "report", "long"], default="report",
                     help="select: score on the last 48 hours of each training series (validation); "
                          "report: train on the full training series, score the test file once")
     ap.add_argument("--minutes", type=float, default=None, help="training budget per seed (default: none)")
@@ -83,8 +84,13 @@ def main() -> None:
     ap.add_argument("--config", default=None, help="a TOML config instead of the default (for comparisons)")
     ap.add_argument("--out", default=str(ROOT / "runs" / "m4_hourly"))
     ap.add_argument("--set", nargs="*", default=[], help="config overrides, e.g. forecast.residual=none")
+    ap.add_argument("--long-csv", default="m4_long.csv", help="long: where to write the long-format training CSV")
     args = ap.parse_args()
     torch.set_num_threads(1)
+    if args.mode == "long":  # for the README's `rnnkit forecast train --csv m4_long.csv ... --holdout`
+        wide_to_long(DATA / "Hourly-train.csv", Path(args.long_csv))
+        print(f"wrote {args.long_csv} (unique_id, ds, y)")
+        return
 
     tmp = Path(tempfile.mkdtemp(prefix="rnnkit_m4_"))
     long_csv = tmp / "m4_hourly_long.csv"

@@ -57,7 +57,7 @@ def test_rolled_horizon_intervals_widen_and_cover():
     cfg.data.season, cfg.data.calendar = 1, False
     est = Forecaster(cfg).fit(from_arrays(y))
     at = np.arange(1100, n - 10, 20)
-    f = est.forecast(est._data.series[0], at, 10)
+    f = est.forecast(est.data.series[0], at, 10)
     truth = y[at[:, None] + np.arange(10)]
     inside = (truth >= f[..., 0]) & (truth <= f[..., -1])
     width = (f[..., -1] - f[..., 0]).mean(axis=0)
@@ -74,7 +74,7 @@ def test_the_correction_share_is_chosen_on_validation_and_saved(tiny_cfg, tmp_pa
     est = Forecaster(tiny_cfg).fit(df, tmp_path / "run")
     assert est.cfg.forecast.residual == "seasonal" and est.shrink in (0.0, 0.5, 1.0)
     assert Forecaster.load(tmp_path / "run" / "best.pt").shrink == est.shrink
-    s = est._data.series[0]
+    s = est.data.series[0]
     est.shrink = 0.0  # no correction: the seasonal-naive forecast itself
     f = est.forecast(s, np.array([150, 162]), 6)[..., est.point_index]
     assert np.allclose(f, SeasonalNaive(12).forecast(s, np.array([150, 162]), 6)[..., 0])

@@ -297,6 +297,11 @@ class Forecaster:
         return calendar_features(index, series.t0 + np.arange(len(series) + horizon), p.freq, p.season)
 
     # -- the DataFrame API (forecast/frames.py) ----------------------------------------------------
+    @property
+    def data(self) -> SeriesSet | None:
+        """The series `fit()` trained on (None for a loaded run)."""
+        return self._data
+
     def _frame_data(self, df) -> SeriesSet:
         from rnnkit.forecast.frames import to_series
 
