@@ -171,14 +171,15 @@ class Forecaster:
 
     def _choose_shrink(self, arrays: Arrays, val_g: np.ndarray) -> float:
         """How much of its correction a residual network applies (0 = its baseline alone), chosen on
-        the validation windows by the point forecast's squared error: the network moves away from
+        the validation windows by the point forecast's squared error in model space (each window
+        normalised, so a panel's largest series do not decide for all): the network moves away from
         the baseline only as far as validation supports. Ties keep the larger share."""
         h = self.train_horizon()
-        truth = arrays.Y[val_g[:, None] + np.arange(h)[None, :]]
+        truth = self.pipeline.encode(arrays, val_g, arrays.Y[val_g[:, None] + np.arange(h)[None, :]])
         best, best_err = 1.0, np.inf
         for share in SHRINK_GRID:
             self.shrink = share
-            point = self._direct(arrays, val_g)[..., self.point_index]
+            point = self.pipeline.encode(arrays, val_g, self._direct(arrays, val_g)[..., self.point_index])
             err = float(np.mean((point - truth) ** 2))
             if err < best_err * (1 - 1e-9):
                 best, best_err = share, err
