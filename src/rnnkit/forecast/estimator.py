@@ -226,6 +226,11 @@ class Forecaster:
         if self.rolled(horizon):
             from rnnkit.forecast.rolling import roll_forward
 
+            limit = self.cfg.forecast.lookback + self.cfg.forecast.horizon
+            if horizon > limit:  # further out, the window would hold only simulated values
+                raise RnnkitError(f"--horizon {horizon} is too far for this model: rolled forward it reaches at most "
+                                  f"{limit} steps (--lookback {self.cfg.forecast.lookback} + the trained horizon "
+                                  f"{self.cfg.forecast.horizon}); retrain with --horizon {horizon}")
             self._check_history(series, at)
             return roll_forward(self, series, at, horizon, seed=self.cfg.train.seed)
         self._check_history(series, at)

@@ -10,7 +10,8 @@ paths, so the intervals widen as uncertainty compounds.
     steps > H:                quantiles (and the median point) across the paths
 
 Exogenous features are held at their last value; calendar inputs follow the future dates. A point
-model (no quantiles) rolls its point forecast forward and has no interval.
+model (no quantiles) rolls its point forecast forward and has no interval. The estimator refuses
+horizons beyond lookback + H (the window would then hold only simulated values).
 """
 
 from __future__ import annotations
