@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from rnnkit.config import resolve
 from rnnkit.forecast.config import ForecastRunConfig
@@ -36,6 +37,7 @@ def main() -> None:
     ap.add_argument("--set", nargs="*", default=[], help="overrides such as data.normalize=window")
     ap.add_argument("--out", default=str(ROOT / "runs" / "stocks"))
     args = ap.parse_args()
+    torch.set_num_threads(1)
     rows = []
     for ticker in args.tickers.split(","):
         per_seed = []
@@ -53,7 +55,10 @@ def main() -> None:
             per_seed.append((m["rel_rmse_vs_naive"], m["coverage"], m["directional_accuracy"], report["up_share"],
                              report["train"]["elapsed_s"], elapsed))
             print(f"{ticker} seed {seed}: rel_rmse={per_seed[-1][0]:.4f} coverage={per_seed[-1][1]:.3f} "
-                  f"dir={per_seed[-1][2]:.3f} up={per_seed[-1][3]:.3f} train_s={per_seed[-1][4]:.0f}", flush=True)
+                  f"dir={per_seed[-1][2]:.3f} up={per_seed[-1][3]:.3f} train_s={per_seed[-1][4]:.0f} "
+                  f"outcome={report['outcome']} best_reference={report['best_reference']} "
+                  f"dm_p={report['dm_p_value'] if report['dm_p_value'] is not None else float('nan'):.3g}", flush=True)
+            print(f"  verdict: {report['verdict']}", flush=True)
         med = [float(np.median([r[i] for r in per_seed])) for i in range(6)]
         rows.append((ticker, *med))
     print("\n| ticker | RMSE / persistence | 80% coverage | directional accuracy | up-day share | train s |")

@@ -1,6 +1,7 @@
 """`rnnkit forecast ...`: smoke tests with tiny settings, and every bad input the issue lists
 (one line on stderr, exit status 2, nothing written)."""
 
+import io
 import json
 import subprocess
 import sys
@@ -37,12 +38,17 @@ def test_train_writes_reports_and_plots(trained):
     for name in ("report.json", "report.md", "forecast.png", "loss.png", "attention.png", "cleaning.json", "best.pt"):
         assert (out / name).is_file(), name
     report = json.loads((out / "report.json").read_text())
-    assert set(report["models"]) == {"attention", "naive", "drift", "moving_average(5)"}
+    from rnnkit.forecast.stats import available
+
+    stats = {"auto_ets", "auto_arima", "auto_theta"} if available() else set()
+    assert set(report["models"]) == {"attention", "naive", "drift", "moving_average(5)"} | stats
+    assert report["best_reference"] in set(report["models"]) - {"attention"}
+    assert report["outcome"] in ("beats", "tie", "worse") and "Diebold-Mariano" in report["verdict"]
     for key in ("mae", "rmse", "mape", "smape", "mase", "owa", "directional_accuracy", "rel_rmse_vs_naive", "coverage"):
         assert key in report["models"]["attention"]
     assert report["models"]["naive"]["rel_rmse_vs_naive"] == 1.0
     assert report["models"]["naive"]["owa"] == 1.0  # no season: Naive2 is the naive forecast
-    assert "persistence on the test span" in (out / "report.md").read_text()
+    assert "the best reference" in (out / "report.md").read_text()
 
 
 def test_backtest_and_predict(trained, capsys):
@@ -163,3 +169,34 @@ def test_update_with_only_the_new_rows_reads_the_history_from_the_training_csv(t
     assert code == 0, err
     assert "history comes from the training CSV" in stdout
     assert json.loads((out / "versions" / "v2" / "update.json").read_text())["new_rows"] == 30
+
+
+def test_predict_beyond_the_trained_horizon_rolls_forward(trained, capsys):
+    root, csv, out = trained  # trained for --horizon 2
+    code, stdout, stderr = run(["predict", "--run", str(out), "--csv", str(csv), "--horizon", "5"], capsys)
+    assert code == 0 and "rolled forward" in stderr
+    frame = pd.read_csv(io.StringIO(stdout))
+    assert list(frame.columns) == ["date", "yhat", "q10", "q90"] and len(frame) == 5
+    width = (frame["q90"] - frame["q10"]).to_numpy()
+    assert width[-1] > width[0]  # the simulated paths spread out
+
+
+def test_a_long_format_run_is_scored_against_a_held_out_file(tmp_path, capsys):
+    from synth import long_frame
+
+    full = long_frame(series=3, n=150, season=12)
+    train = full.groupby("unique_id").head(144)
+    train.to_csv(tmp_path / "train.csv", index=False)
+    rows = [[sid, *g["y"].to_numpy()[-6:]] for sid, g in full.groupby("unique_id")]
+    pd.DataFrame(rows, columns=["V1", *[f"V{i}" for i in range(2, 8)]]).to_csv(tmp_path / "test.csv", index=False)
+    args = ["train", "--csv", str(tmp_path / "train.csv"), "--season", "12", "--horizon", "6", "--val", "12",
+            "--test", "0", "--holdout", str(tmp_path / "test.csv"), "--out", str(tmp_path / "run"), *TINY]
+    code, stdout, _ = run(args, capsys)
+    assert code == 0 and "report skipped" not in stdout
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert report["points"] == 3 * 6 and "seasonal_naive(12)" in report["models"]
+    pd.DataFrame(rows[:2]).to_csv(tmp_path / "short.csv", index=False)  # one series lacks its values
+    args[args.index(str(tmp_path / "test.csv"))] = str(tmp_path / "short.csv")
+    args[args.index(str(tmp_path / "run"))] = str(tmp_path / "run2")
+    code, _, stderr = run(args, capsys)
+    assert code == 2 and "has no values for 1 series" in stderr

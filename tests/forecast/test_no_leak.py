@@ -47,7 +47,7 @@ def test_later_values_change_no_scaler_and_no_weight(tiny_cfg, tmp_path):
     weights, scalers = [], []
     for k, frame in enumerate((df, other)):
         est = Forecaster(tiny_cfg)
-        est.fit(load(frame), tmp_path / f"run{k}", log=lambda _m: None)
+        est.fit_run(load(frame), tmp_path / f"run{k}", log=lambda _m: None)
         weights.append([p.detach().clone() for p in est.model.parameters()])
         scalers.append(est.pipeline.target_scaler.state_dict())
     assert scalers[0] == scalers[1]

@@ -32,7 +32,7 @@ def test_a_zero_network_forecasts_its_residual_baseline(residual, baseline, tiny
     d.target_transform, d.scaler, d.normalize, d.val, d.test, d.season = "level", "none", "window", 30, 0, 24
     f.lookback, f.horizon, f.residual = 48, 30, residual
     est = Forecaster(tiny_cfg)
-    est.fit(data, tmp_path, log=lambda _m: None)
+    est.fit_run(data, tmp_path, log=lambda _m: None)
     with torch.no_grad():
         est.model.head.weight.zero_()
         est.model.head.bias.zero_()

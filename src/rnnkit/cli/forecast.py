@@ -80,6 +80,8 @@ def _data_flags(p: argparse.ArgumentParser, need_csv: bool) -> None:
     g.add_argument("--test", type=float, help="test share (<1) or steps (>=1)")
     g.add_argument("--val-start", help="first validation date (overrides --val)")
     g.add_argument("--test-start", help="first test date (overrides --test)")
+    g.add_argument("--holdout", metavar="PATH", help="score the next values of each series from this file "
+                   "(M4 layout: id, then values; or unique_id, ds, y) when there is no test part")
     g.add_argument("--duplicates", choices=["keep_last", "error"], help="rows with a repeated date: keep the last, or stop")
     g.add_argument("--missing", choices=["ffill", "interpolate", "drop"],
                    help="missing values: carry the last value forward, interpolate, or drop the rows")
@@ -130,7 +132,8 @@ def _overrides(a: argparse.Namespace) -> dict:
                  "id_col": a.id_col, "features": feats,
                  "target_transform": a.target_transform, "scaler": a.scaler, "normalize": a.normalize,
                  "season": a.season, "calendar": False if a.no_calendar else None, "val": a.val, "test": a.test,
-                 "val_start": a.val_start, "test_start": a.test_start, "duplicates": a.duplicates,
+                 "val_start": a.val_start, "test_start": a.test_start, "holdout": a.holdout,
+                 "duplicates": a.duplicates,
                  "missing": a.missing, "outliers": a.outliers, "outlier_method": a.outlier_method},
         "forecast": {"lookback": a.lookback, "patch": a.patch, "horizon": a.horizon, "strategy": a.strategy,
                      "residual": a.residual, "loss": a.loss, "quantiles": _floats(a.quantiles, "--quantiles"),
@@ -178,6 +181,11 @@ def _predict(a: argparse.Namespace) -> int:
     if a.out:
         check_out_file(a.out)  # before the model and the CSV are read
     frame = predict_run(a.run, a.csv, a.horizon, a.out)
+    if frame.attrs.get("rolled"):
+        from rnnkit.forecast.rolling import N_PATHS
+
+        print(f"note: --horizon {a.horizon} is beyond the {frame.attrs['trained_horizon']} step(s) the model was trained "
+              f"for; it was rolled forward on {N_PATHS} simulated paths (intervals from the paths)", file=sys.stderr)
     if a.out:
         print(f"wrote {len(frame)} forecasts to {a.out}")
     else:

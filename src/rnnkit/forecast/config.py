@@ -34,12 +34,14 @@ class DataConfig:
     test: float = 0.2
     val_start: str | None = None  # dates override the fractions
     test_start: str | None = None
+    holdout: str | None = None  # a file with each series' next values, scored after training (M4 layout:
+    # id, then the values; or long unique_id, ds, y); for runs without a test part (data.test = 0)
     duplicates: str = "keep_last"  # keep_last | error
     missing: str = "ffill"  # ffill | interpolate | drop
     outliers: str = "flag"  # flag | clip | none
     outlier_method: str = "robust_z"  # robust_z | iqr
     outlier_threshold: float = 8.0
-    target_transform: str = "logret"  # level | diff | pct | logret
+    target_transform: str = "auto"  # auto (forecast/design.py: level when seasonal, else logret) | level | diff | pct | logret
     scaler: str = "standard"  # minmax | standard | robust | none (fit on the training part only)
     normalize: str = "window"  # none | window: per window, log(y / its last season's mean) for levels,
     # changes / their RMS over the window otherwise
@@ -50,15 +52,17 @@ class DataConfig:
 
 @dataclass
 class ForecastConfig:
-    lookback: int = 60
-    patch: int = 1  # steps the recurrent cell reads at once (e.g. 24 for hourly data); divides lookback
+    lookback: int | None = None  # None = from the data (forecast/design.py): whole seasons, or 60
+    patch: int | None = None  # steps the recurrent cell reads at once (None: the season when it is >= 24, else 1)
     horizon: int = 1
     strategy: str = "direct"  # direct (H outputs) | recursive (1 output, fed back)
-    residual: str = "none"  # none | naive | seasonal: the network predicts a correction to this baseline
+    residual: str = "auto"  # auto (seasonal when m > 1) | none | naive | seasonal: the network corrects this baseline
     loss: str = "quantile"  # quantile (pinball over the quantiles) | mse | mae | huber
     quantiles: list[float] = field(default_factory=lambda: [0.1, 0.5, 0.9])
     batch_size: int = 64
     windows_per_epoch: int | None = None  # sample this many training windows per epoch (global models)
+    # statistical references in every report (rnnkit[stats]): any of ets, arima, theta; [] for none
+    stat_models: list[str] = field(default_factory=lambda: ["ets", "arima", "theta"])
 
 
 @dataclass
@@ -81,23 +85,26 @@ def clean_policy(data: DataConfig) -> CleanPolicy:
 def check(cfg: ForecastRunConfig) -> None:
     """Reject bad settings before anything is read or written."""
     f, d = cfg.forecast, cfg.data
-    choices = [("model.cell", cfg.model.cell, ENCODERS), ("data.target_transform", d.target_transform, TRANSFORMS),
+    choices = [("model.cell", cfg.model.cell, ENCODERS), ("data.target_transform", d.target_transform, ("auto",) + TRANSFORMS),
                ("data.scaler", d.scaler, SCALERS), ("data.normalize", d.normalize, NORMALIZE),
                ("forecast.loss", f.loss, LOSSES), ("forecast.strategy", f.strategy, STRATEGIES),
-               ("forecast.residual", f.residual, RESIDUAL)]
+               ("forecast.residual", f.residual, ("auto",) + RESIDUAL)]
     for name, value, allowed in choices:
         if value not in allowed:
             raise RnnkitError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
     if f.horizon <= 0:
         raise RnnkitError(f"--horizon must be >= 1, got {f.horizon}")
-    if f.lookback <= 0:
+    if f.lookback is not None and f.lookback <= 0:
         raise RnnkitError(f"--lookback must be >= 1, got {f.lookback}")
-    if f.patch < 1 or f.lookback % f.patch:
+    if f.patch is not None and f.lookback is not None and (f.patch < 1 or f.lookback % f.patch):
         raise RnnkitError(f"forecast.patch must be >= 1 and divide --lookback ({f.lookback}), got {f.patch}")
     if f.batch_size <= 0:
         raise RnnkitError(f"forecast.batch_size must be >= 1, got {f.batch_size}")
     if any(not 0 < q < 1 for q in f.quantiles):
         raise RnnkitError(f"--quantiles must lie strictly between 0 and 1, got {f.quantiles}")
+    unknown = [k for k in f.stat_models if k not in ("ets", "arima", "theta")]
+    if unknown:
+        raise RnnkitError(f"forecast.stat_models takes ets, arima, theta; got {', '.join(map(repr, unknown))}")
     if d.season is not None and d.season < 1:
         raise RnnkitError(f"--season must be >= 1, got {d.season}")
 

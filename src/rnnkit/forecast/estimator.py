@@ -1,5 +1,6 @@
-"""The user-facing estimator: `Forecaster(cfg).fit(data, run_dir)`, `.forecast(series, origins)`,
-`.predict(data)`, `Forecaster.load(run_dir)`. It owns the split, the fitted pipeline and the network;
+"""The user-facing estimator: `Forecaster(cfg).fit(df)` -> `.predict(h)`, `.cross_validation(df, h,
+n_windows)`, `.evaluate(...)` (the long-format DataFrame API, forecast/frames.py); `.fit_run(data,
+run_dir)` (what the CLI runs), `.forecast(series, origins, horizon)`, `Forecaster.load(run_dir)`. It owns the split, the fitted pipeline and the network;
 the trainer owns optimisation. Baselines (forecast/baselines.py) share `forecast()`."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rnnkit.forecast.config import ForecastRunConfig, check, quantile_levels
 from rnnkit.forecast.fallback import choose as choose_fallback
 from rnnkit.forecast.fallback import forecast as fallback_forecast
 from rnnkit.forecast.fallback import summary as fallback_summary
+from rnnkit.forecast.design import resolve as resolve_design
 from rnnkit.forecast.pipeline import Arrays, Pipeline
 from rnnkit.forecast.task import WindowTask
 from rnnkit.models.forecaster import WindowForecaster
@@ -26,6 +28,9 @@ from rnnkit.series.clean import when
 from rnnkit.series.frame import Series, SeriesSet, future_index
 from rnnkit.series.split import split_bounds
 from rnnkit.series.windows import calendar_features, detect_season, origins
+
+
+SHRINK_GRID = (1.0, 0.5, 0.0)  # tried in this order; the first of equal errors wins
 
 
 @dataclass
@@ -63,6 +68,9 @@ class Forecaster:
         self.meta: dict = {}
         self.fallback: dict[str, str] = {}  # series too short for the network -> its baseline
         self.fallback_note = ""  # one line for the log and the report
+        self.design: list[str] = []  # the settings forecast/design.py chose from the data
+        self._data: SeriesSet | None = None  # what fit() saw (the DataFrame API forecasts past it)
+        self.shrink = 1.0  # share of a residual network's correction applied (chosen on validation)
 
     @property
     def name(self) -> str:
@@ -83,7 +91,8 @@ class Forecaster:
     def build_model(self, n_inputs: int) -> WindowForecaster:
         m = self.cfg.model
         return WindowForecaster(n_inputs, self.train_horizon(), max(1, len(self.quantiles)), m.cell,
-                                m.hidden, m.layers, m.dropout, m.layer_norm)
+                                m.hidden, m.layers, m.dropout, m.layer_norm,
+                                zero_head=self.cfg.forecast.residual not in ("none", "auto"))
 
     # -- training ------------------------------------------------------------------------------
     def prepare(self, data: SeriesSet, splits: list[Split]) -> tuple[Arrays, np.ndarray, np.ndarray]:
@@ -91,8 +100,8 @@ class Forecaster:
         d, f = self.cfg.data, self.cfg.forecast
         season = d.season or data.season or detect_season(
             [_seasonal_view(s.y[:sp.train_end]) for s, sp in zip(data.series, splits)])
-        if f.residual == "seasonal" and season > f.lookback:
-            raise RnnkitError(f"residual = \"seasonal\" needs --lookback >= the season ({season})")
+        self.design = resolve_design(self.cfg, season, [sp.train_end for sp in splits],
+                                     all((s.y > 0).all() for s in data.series))
         self.pipeline = Pipeline(d.target_transform, d.scaler, d.normalize, d.calendar, season, f.lookback,
                                  self.train_horizon(), f.residual, data.freq, len(data.features), f.patch,
                                  data.series[0].index is not None)
@@ -137,13 +146,37 @@ class Forecaster:
                               "give --val more steps, or a shorter --lookback or --horizon")
         return arrays, np.concatenate(train_g), np.concatenate(val_g)
 
-    def fit(self, data: SeriesSet, run_dir: str | Path, resume: bool = False,
-            log: Callable[[str], None] | None = None, extra_meta: dict | None = None,
-            on_eval: Callable[[int, dict], bool] | None = None):
+    def fit(self, data: "SeriesSet | pd.DataFrame", run_dir: str | Path | None = None,
+            log: Callable[[str], None] | None = None) -> "Forecaster":
+        """The DataFrame API (forecast/frames.py): a long-format DataFrame (`unique_id, ds, y`, other
+        columns are covariates) or a SeriesSet; the run folder is optional (a temporary one is used).
+        A DataFrame trains on all its rows (the last `data.val` part for early stopping): score with
+        `cross_validation` / `evaluate`. Returns the estimator."""
+        import tempfile
+
+        if isinstance(data, pd.DataFrame):
+            from rnnkit.forecast.frames import to_series
+
+            data = to_series(data, self.cfg)
+            self.cfg.data.test = 0
+        self._data = data
+        quiet = log or (lambda _m: None)
+        if run_dir is None:
+            with tempfile.TemporaryDirectory() as tmp:
+                self.result, self.splits = self.fit_run(data, tmp, log=quiet)
+        else:
+            self.result, self.splits = self.fit_run(data, run_dir, log=quiet)
+        return self
+
+    def fit_run(self, data: SeriesSet, run_dir: str | Path, resume: bool = False,
+                log: Callable[[str], None] | None = None, extra_meta: dict | None = None,
+                on_eval: Callable[[int, dict], bool] | None = None, splits: list[Split] | None = None):
+        """Train on `data` (split by the config, or by the given per-series `splits`), checkpoints
+        in `run_dir`; returns (trainer result, splits)."""
         from rnnkit.train.fingerprint import data_fingerprint
         from rnnkit.train.trainer import fit as train_fit
 
-        splits = make_splits(data, self.cfg)
+        splits = splits or make_splits(data, self.cfg)
         arrays, train_g, val_g = self.prepare(data, splits)
         torch.manual_seed(self.cfg.train.seed)  # weight init, before the trainer's own seeding
         self.model = self.build_model(self.pipeline.n_inputs)
@@ -160,11 +193,33 @@ class Forecaster:
                            extra=self.extra(), data_fingerprint=data_fingerprint(data), resume=resume, log=log, on_eval=on_eval)
         best = Path(run_dir) / "best.pt"
         if best.exists():
-            from rnnkit.train.checkpoint import load_checkpoint
+            from rnnkit.train.checkpoint import load_checkpoint, save_checkpoint
 
-            self.model.load_state_dict(load_checkpoint(best, kind="forecast")["model"])
+            ckpt = load_checkpoint(best, kind="forecast")
+            self.model.load_state_dict(ckpt["model"])
         self.model.to("cpu").eval()
+        if self.pipeline.residual != "none":
+            self.meta["shrink"] = self.shrink = self._choose_shrink(arrays, val_g)
+            if best.exists():  # the checkpoint carries the choice
+                ckpt["extra"]["meta"]["shrink"] = self.shrink
+                save_checkpoint(best, ckpt)
         return result, splits
+
+    def _choose_shrink(self, arrays: Arrays, val_g: np.ndarray) -> float:
+        """How much of its correction a residual network applies (0 = its baseline alone), chosen on
+        the validation windows by the point forecast's squared error in model space (each window
+        normalised, so a panel's largest series do not decide for all): the network moves away from
+        the baseline only as far as validation supports. Ties keep the larger share."""
+        h = self.train_horizon()
+        truth = self.pipeline.encode(arrays, val_g, arrays.Y[val_g[:, None] + np.arange(h)[None, :]])
+        best, best_err = 1.0, np.inf
+        for share in SHRINK_GRID:
+            self.shrink = share
+            point = self.pipeline.encode(arrays, val_g, self._direct(arrays, val_g)[..., self.point_index])
+            err = float(np.mean((point - truth) ** 2))
+            if err < best_err * (1 - 1e-9):
+                best, best_err = share, err
+        return best
 
     def _meta(self, data: SeriesSet, splits: list[Split], extra_meta: dict | None) -> dict:
         return {
@@ -189,6 +244,7 @@ class Forecaster:
         est.pipeline = Pipeline.from_state(ckpt["extra"]["pipeline"])
         est.meta = ckpt["extra"]["meta"]
         est.fallback = dict(est.meta.get("fallback", {}))
+        est.shrink = float(est.meta.get("shrink", 1.0))
         est.model = est.build_model(est.pipeline.n_inputs)
         from rnnkit.train.int8 import load_weights  # int8 runs (rnnkit quantize) too
 
@@ -198,20 +254,27 @@ class Forecaster:
 
     # -- forecasting ---------------------------------------------------------------------------
     def forecast(self, series: Series, at: np.ndarray, horizon: int | None = None) -> np.ndarray:
-        """Forecasts from origins `at` (history series[:o]) -> levels (N, horizon, Q), quantiles sorted."""
+        """Forecasts from origins `at` (history series[:o]) -> levels (N, horizon, Q), quantiles sorted.
+        Beyond the trained horizon a direct model is rolled forward on simulated paths
+        (forecast/rolling.py); `rolled(horizon)` says when that happens."""
         horizon = horizon or self.cfg.forecast.horizon
         if horizon <= 0:
             raise RnnkitError(f"--horizon must be >= 1, got {horizon}")
         if series.id in self.fallback:  # too short for the network when it was trained
             return fallback_forecast(self.fallback[series.id], self.pipeline.season, series, at, horizon,
                                      len(self.quantiles))
-        if self.cfg.forecast.strategy == "direct" and horizon > self.cfg.forecast.horizon:
-            raise RnnkitError(f"this model was trained for --horizon {self.cfg.forecast.horizon}; retrain with "
-                              f"--horizon {horizon} or use --strategy recursive")
         at = np.asarray(at, dtype=np.int64)
-        if len(at) and at.min() < self.cfg.forecast.lookback + self.first:
-            raise RnnkitError(f"series {series.id}: a forecast needs at least {self.cfg.forecast.lookback + self.first} "
-                              "rows of history (--lookback)")
+        if self.rolled(horizon):
+            from rnnkit.forecast.rolling import roll_forward
+
+            limit = self.cfg.forecast.lookback + self.cfg.forecast.horizon
+            if horizon > limit:  # further out, the window would hold only simulated values
+                raise RnnkitError(f"--horizon {horizon} is too far for this model: rolled forward it reaches at most "
+                                  f"{limit} steps (--lookback {self.cfg.forecast.lookback} + the trained horizon "
+                                  f"{self.cfg.forecast.horizon}); retrain with --horizon {horizon}")
+            self._check_history(series, at)
+            return roll_forward(self, series, at, horizon, seed=self.cfg.train.seed)
+        self._check_history(series, at)
         a = self.pipeline.arrays([series])
         outs = []
         with torch.no_grad():
@@ -224,10 +287,21 @@ class Forecaster:
         q = max(1, len(self.quantiles))
         return np.sort(np.concatenate(outs), axis=-1) if outs else np.zeros((0, horizon, q))
 
+    def rolled(self, horizon: int) -> bool:
+        """True when `horizon` is beyond what the direct model was trained for (it is rolled forward)."""
+        return self.cfg.forecast.strategy == "direct" and horizon > self.cfg.forecast.horizon
+
+    def _check_history(self, series: Series, at: np.ndarray) -> None:
+        if len(at) and at.min() < self.cfg.forecast.lookback + self.first:
+            raise RnnkitError(f"series {series.id}: a forecast needs at least {self.cfg.forecast.lookback + self.first} "
+                              "rows of history (--lookback)")
+
     def _direct(self, a: Arrays, g: np.ndarray) -> np.ndarray:
         x = torch.from_numpy(np.ascontiguousarray(self.pipeline.inputs(a, g), dtype=np.float32))
         with torch.no_grad():
             out = self.model(x)[0].numpy().astype(np.float64)  # (N, H, Q)
+        if self.shrink != 1.0:  # the median's correction scaled, the interval's spread around it kept
+            out = out + (self.shrink - 1.0) * out[..., self.point_index:self.point_index + 1]
         out = out + self.pipeline.base(a, g, out.shape[1])[:, :, None]
         return self.pipeline.decode(a, g, out)
 
@@ -269,9 +343,44 @@ class Forecaster:
             index = series.index.append(pd.DatetimeIndex(future_index(series.index[-1], p.freq, horizon, len(series) - 1)))
         return calendar_features(index, series.t0 + np.arange(len(series) + horizon), p.freq, p.season)
 
-    def predict(self, data: SeriesSet, horizon: int | None = None) -> pd.DataFrame:
-        """Forecasts past the end of every series, with future dates (business days for daily
-        stock data) and one column per quantile."""
+    # -- the DataFrame API (forecast/frames.py) ----------------------------------------------------
+    @property
+    def data(self) -> SeriesSet | None:
+        """The series `fit()` trained on (None for a loaded run)."""
+        return self._data
+
+    def _frame_data(self, df) -> SeriesSet:
+        from rnnkit.forecast.frames import to_series
+
+        if df is None:
+            if getattr(self, "_data", None) is None:
+                raise RnnkitError("no data to forecast from: pass df (the series' history), or fit() first")
+            return self._data
+        return df if isinstance(df, SeriesSet) else to_series(df, self.cfg)
+
+    def predict(self, h: int | None = None, df: "pd.DataFrame | SeriesSet | None" = None) -> pd.DataFrame:
+        """h steps past the end of each series (of `df`, else of the fitted data): `unique_id, ds,
+        <model>, <model>-lo-80, <model>-hi-80`. Beyond the trained horizon the model is rolled forward
+        (`.attrs["rolled"]` is True)."""
+        from rnnkit.forecast.frames import predict_frame
+
+        return predict_frame(self, self._frame_data(df), h or self.cfg.forecast.horizon)
+
+    def cross_validation(self, df: "pd.DataFrame | SeriesSet | None", h: int, n_windows: int = 1) -> pd.DataFrame:
+        """Forecasts from the last n_windows cutoffs (h apart) of each series, beside the references."""
+        from rnnkit.forecast.frames import cross_validation
+
+        return cross_validation(self, self._frame_data(df), h, n_windows)
+
+    def evaluate(self, df: "pd.DataFrame | SeriesSet | None", h: int, n_windows: int = 1) -> pd.DataFrame:
+        """Metrics of the model and every reference on the last n_windows * h steps of each series."""
+        from rnnkit.forecast.frames import evaluate_frame
+
+        return evaluate_frame(self, self._frame_data(df), h, n_windows)
+
+    def predict_table(self, data: SeriesSet, horizon: int | None = None) -> pd.DataFrame:
+        """What `rnnkit forecast predict` prints: forecasts past the end of every series, with future
+        dates (business days for daily stock data) and one column per quantile."""
         horizon = horizon or self.cfg.forecast.horizon
         rows, need, short = [], self.cfg.forecast.lookback + self.first, {}
         for s in data.series:
@@ -292,7 +401,9 @@ class Forecaster:
             rows.append(frame)
         out = pd.concat(rows, ignore_index=True)
         out = out if self.fallback or short else out.drop(columns="model")  # which model made each row
-        return out if len(data.series) > 1 else out.drop(columns=data.id_col)
+        out = out if len(data.series) > 1 else out.drop(columns=data.id_col)
+        out.attrs["rolled"] = self.rolled(horizon)
+        return out
 
     def _check_positive(self, s: Series) -> None:
         """A model that reads ratios or logs of the target (pct, logret, window-normalised levels)

@@ -24,6 +24,10 @@ class Evaluation:
     # the first series' forecasts for plots: origins (N,), levels per model (N, H, Q)
     plot_origins: np.ndarray | None = None
     plot_levels: dict[str, np.ndarray] = field(default_factory=dict)
+    # per model, per series: errors (N, H) divided by the series' MASE scale (comparable across
+    # series), in origin order: what the Diebold-Mariano test of the verdict reads
+    errors: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def evaluate(models: list, data: SeriesSet, test_starts: list[int], train_ends: list[int], horizon: int,
@@ -34,6 +38,7 @@ def evaluate(models: list, data: SeriesSet, test_starts: list[int], train_ends: 
     ev = Evaluation(horizon, every, season, quantiles)
     per: dict[str, list[dict]] = {m.name: [] for m in models}
     pooled: dict[str, dict[str, list]] = {m.name: {"dir": [], "cov": []} for m in models}
+    ev.errors = {m.name: [] for m in models}
     ups = []
     for k, (s, start, tr_end) in enumerate(zip(data.series, test_starts, train_ends)):
         at = origins(start, len(s), min_origin, horizon, every)
@@ -53,6 +58,7 @@ def evaluate(models: list, data: SeriesSet, test_starts: list[int], train_ends: 
             per[m.name].append({"mae": M.mae(y, point), "rmse": M.rmse(y, point), "mape": M.mape(y, point),
                                 "smape": M.smape(y, point), "mase": M.mase(y, point, scale)})
             pooled[m.name]["dir"].append(np.sign(point - last) == np.sign(y - last))
+            ev.errors[m.name].append((y - point) / (scale if np.isfinite(scale) and scale > 0 else 1.0))
             if f.shape[-1] >= 3:
                 pooled[m.name]["cov"].append((y >= f[..., 0]) & (y <= f[..., -1]))
             if k == 0:

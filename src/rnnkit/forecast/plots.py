@@ -9,10 +9,12 @@ import numpy as np
 from rnnkit.plots import new_figure, save_figure
 
 
-def plot_forecast(x, actual: np.ndarray, model: np.ndarray, naive: np.ndarray, band: tuple[np.ndarray, np.ndarray] | None,
-                  path: str | Path, title: str, model_name: str, band_label: str = "80% interval") -> Path:
-    """x: (N,) dates or positions of the forecast steps; actual, model, naive: (N,) levels. The
-    lower panel zooms into the last `zoom` steps, where model and naive can be told apart."""
+def plot_forecast(x, actual: np.ndarray, model: np.ndarray, refs: dict[str, np.ndarray],
+                  band: tuple[np.ndarray, np.ndarray] | None, path: str | Path, title: str, model_name: str,
+                  band_label: str = "80% interval", xlabel: str = "date", ylabel: str = "value") -> Path:
+    """x: (N,) dates or positions of the forecast steps; actual, model and each reference (naive,
+    the best reference): (N,) levels. The lower panel zooms into the last `zoom` steps, where the
+    lines can be told apart."""
     zoom = 90
     if len(x) > 2 * zoom:
         fig, (top, bottom) = new_figure(11, 7.5, rows=2)
@@ -26,8 +28,11 @@ def plot_forecast(x, actual: np.ndarray, model: np.ndarray, naive: np.ndarray, b
             ax.fill_between(x[sl], band[0][sl], band[1][sl], color="tab:blue", alpha=0.2, linewidth=0,
                             label=f"{model_name} {band_label}")
         ax.plot(x[sl], actual[sl], color="black", linewidth=1.1, label="actual")
-        ax.plot(x[sl], naive[sl], color="tab:orange", linewidth=0.9, alpha=0.9, label="naive (persistence)")
+        for (name, values), color in zip(refs.items(), ("tab:orange", "tab:green", "tab:red")):
+            ax.plot(x[sl], values[sl], color=color, linewidth=0.9, alpha=0.9, label=name)
         ax.plot(x[sl], model[sl], color="tab:blue", linewidth=1.0, label=f"{model_name} (median)")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
     top.set_title(title)
     top.legend(loc="upper left")

@@ -7,31 +7,25 @@ from pathlib import Path
 
 from rnnkit.files import write_text
 from rnnkit.forecast.evaluate import Evaluation
+from rnnkit.forecast.verdict import decide
 
 COLUMNS = ("mae", "rmse", "mape", "smape", "mase", "owa", "directional_accuracy", "rel_rmse_vs_naive", "coverage")
 
 
 def verdict(ev: Evaluation, model: str) -> str:
-    rel = ev.scores[model]["rel_rmse_vs_naive"]
-    if rel is None:
-        return "no persistence score to compare with"
-    word = "beats" if rel < 1.0 else "does not beat"
-    text = f"{model} {word} persistence on the test span (RMSE {rel:.4f} x naive's)"
-    others = {k: v["rel_rmse_vs_naive"] for k, v in ev.scores.items() if k not in (model, "naive")}
-    best = min(others, key=others.get) if others else None
-    if best is not None and others[best] < 1.0:  # a baseline beats persistence too: say how the model compares
-        word = "beats" if rel < others[best] else "does not beat"
-        text += f"; it {word} the best other baseline, {best} ({others[best]:.4f} x)"
-    return text
+    """The plain verdict (forecast/verdict.py): against the best reference, ties called ties."""
+    return decide(ev, model).text
 
 
 def to_json(ev: Evaluation, model: str, target: str, extra: dict) -> dict:
+    v = decide(ev, model)
     return {
         "target": target, "model": model, "horizon": ev.horizon, "origins_every": ev.every,
         "test_span": list(ev.span), "points": ev.points, "season": ev.season,
         "up_share": ev.up_share, "quantiles": ev.quantiles,
         "interval": [min(ev.quantiles), max(ev.quantiles)] if len(ev.quantiles) >= 3 else None,
-        "verdict": verdict(ev, model), "models": ev.scores, **extra,
+        "verdict": v.text, "outcome": v.outcome, "best_reference": v.best, "rel_rmse_vs_best": v.rel_rmse,
+        "dm_p_value": v.p_value, "notes": list(ev.notes), "models": ev.scores, **extra,
     }
 
 
@@ -59,6 +53,7 @@ def write_reports(run_dir: Path, ev: Evaluation, model: str, target: str, extra:
         notes.append(f"- MASE divides by the training part's mean absolute {'seasonal ' if ev.season > 1 else ''}step "
                      f"(M4's rule); persistence scores {naive['mase']:.2f} here because the series moves more in the "
                      "test span than in training, so compare MASE between rows, not with 1")
+    notes += [f"- {n}" for n in ev.notes]
     if extra.get("settings"):
         notes.append(f"- settings: {extra['settings']}")
     if s.get("coverage") is not None and data["interval"]:

@@ -15,6 +15,7 @@ from rnnkit.forecast.baselines import default_baselines
 from rnnkit.forecast.config import ForecastRunConfig, clean_policy
 from rnnkit.forecast.estimator import Forecaster, Split
 from rnnkit.forecast.evaluate import Evaluation, evaluate
+from rnnkit.forecast.references import reference_notes, references
 from rnnkit.forecast.report import table, write_reports
 from rnnkit.series.clean import CleaningReport
 from rnnkit.series.frame import SeriesSet
@@ -50,9 +51,11 @@ def evaluate_test(model, data: SeriesSet, splits: list[Split], horizon: int | No
     estimator, or a wrapper with its `forecast()` (a refitting backtest) when `est` is given."""
     est = est or model
     h = horizon or est.cfg.forecast.horizon
-    models = [model] + default_baselines(est.pipeline.season)
-    return evaluate(models, data, [sp.val_end for sp in splits], [sp.train_end for sp in splits], h,
-                    every or h, est.cfg.forecast.lookback + est.first, est.pipeline.season, est.quantiles)
+    refs = references(est.pipeline.season, est.cfg.forecast.stat_models, data, [sp.val_end for sp in splits])
+    ev = evaluate([model] + refs, data, [sp.val_end for sp in splits], [sp.train_end for sp in splits], h,
+                  every or h, est.cfg.forecast.lookback + est.first, est.pipeline.season, est.quantiles)
+    ev.notes += reference_notes(refs, est.cfg.forecast.stat_models)
+    return ev
 
 
 def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log = print) -> dict:
@@ -62,11 +65,14 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
     for line in cleaning.summary_lines():
         log(f"cleaning: {line}")
     est = Forecaster(cfg)
-    result, splits = est.fit(data, out, resume=resume, log=log, extra_meta={"csv": cfg.data.csv})
+    result, splits = est.fit_run(data, out, resume=resume, log=log, extra_meta={"csv": cfg.data.csv})
     write_text(out / "cleaning.json", json.dumps(cleaning.to_dict(), indent=2) + "\n")
     if all(sp.val_end >= sp.n for sp in splits):
-        log("no test part (data.test = 0): report skipped")
-        return {}
+        if not cfg.data.holdout:
+            log("no test part (data.test = 0) and no --holdout file: report skipped")
+            return {}
+        data, splits = with_holdout(data, splits, cfg.data.holdout, cfg.forecast.horizon)
+        log(f"scoring the held-out file {cfg.data.holdout}: the next {cfg.forecast.horizon} values of each series")
     ev = evaluate_test(est, data, splits)
     m, d, f = cfg.model, cfg.data, cfg.forecast
     settings = (f"{m.cell} {m.layers}x{m.hidden}, lookback {f.lookback}, target transform {d.target_transform}, "
@@ -84,6 +90,43 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
     return report
 
 
+def with_holdout(data: SeriesSet, splits: list[Split], path: str, horizon: int) -> tuple[SeriesSet, list[Split]]:
+    """Each series followed by its held-out next values, and splits whose test part is exactly them.
+    The file is the M4 layout (first column the series id, then the next values) or long format."""
+    from rnnkit.series.frame import Series, future_index
+
+    try:
+        raw = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise RnnkitError(f"--holdout {path} is not a readable CSV ({str(e).splitlines()[0][:120]})") from None
+    if {"unique_id", "y"} <= set(raw.columns):
+        order = ["unique_id", "ds"] if "ds" in raw.columns else ["unique_id"]
+        raw = raw.sort_values(order, kind="stable")
+        values = {str(k): g["y"].to_numpy(dtype=float) for k, g in raw.groupby("unique_id", sort=False)}
+    else:
+        values = {str(r.iloc[0]): pd.to_numeric(r.iloc[1:], errors="coerce").dropna().to_numpy(dtype=float)
+                  for _, r in raw.iterrows()}
+    lacking = [s.id for s in data.series if s.id not in values]
+    if lacking:
+        raise RnnkitError(f"--holdout {path} has no values for {len(lacking)} series ({', '.join(lacking[:3])}); "
+                          "it needs a row per series (M4 layout) or unique_id, ds, y rows")
+    short = [s.id for s in data.series if len(values[s.id]) < horizon]
+    if short:
+        raise RnnkitError(f"--holdout {path}: {len(short)} series ({', '.join(short[:3])}) have fewer than "
+                          f"--horizon {horizon} values")
+    if data.features:
+        raise RnnkitError("--holdout scores the target only; train without --features to use it")
+    series, out = [], []
+    for s, sp in zip(data.series, splits):
+        extra = values[s.id][:horizon]
+        index = None
+        if s.index is not None:
+            index = s.index.append(pd.DatetimeIndex(future_index(s.index[-1], data.freq, horizon, 0)))
+        series.append(Series(s.id, np.concatenate([s.y, extra]), np.zeros((len(s) + horizon, 0)), index, s.t0))
+        out.append(Split(sp.train_end, len(s), len(s) + horizon))
+    return SeriesSet(series, data.target, data.features, data.freq), out
+
+
 def write_figures(out: Path, est: Forecaster, data: SeriesSet, ev: Evaluation, prefix: str = "") -> None:
     from rnnkit.forecast.plots import plot_attention, plot_forecast
     from rnnkit.plots import plot_loss_curves
@@ -98,8 +141,16 @@ def write_figures(out: Path, est: Forecaster, data: SeriesSet, ev: Evaluation, p
         label = f"{100 * (max(est.quantiles) - min(est.quantiles)):.0f}% interval" if q >= 3 else ""
         title = f"{data.target}{' (' + s.id + ')' if len(data) > 1 else ''}: test span, horizon {ev.horizon}, " \
                 f"origins every {ev.every}"
-        plot_forecast(x, s.y[idx], f[..., est.point_index].ravel(), ev.plot_levels["naive"][..., 0].ravel(), band,
-                      out / f"{prefix}forecast.png", title, est.name, label)
+        from rnnkit.forecast.verdict import decide
+
+        best = decide(ev, est.name).best
+        refs = {"naive": ev.plot_levels["naive"][..., 0].ravel()}
+        if best and best != "naive" and best in ev.plot_levels:
+            refs[f"{best} (best reference)"] = ev.plot_levels[best][..., 0].ravel()
+        else:
+            refs = {"naive (persistence, best reference)" if best == "naive" else "naive (persistence)": refs["naive"]}
+        plot_forecast(x, s.y[idx], f[..., est.point_index].ravel(), refs, band, out / f"{prefix}forecast.png",
+                      title, est.name, label, xlabel="date" if s.index is not None else "time step", ylabel=data.target)
         if est.cfg.model.cell == "attention":
             plot_attention(est.attention(s, at), out / f"{prefix}attention.png")
     if not prefix and (out / "metrics.jsonl").exists():
@@ -109,7 +160,8 @@ def write_figures(out: Path, est: Forecaster, data: SeriesSet, ev: Evaluation, p
 def predict_run(run: str, csv: str, horizon: int | None, out: str | None) -> pd.DataFrame:
     est = Forecaster.load(run)
     data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run)
-    frame = est.predict(data, horizon)
+    frame = est.predict_table(data, horizon)
+    frame.attrs["trained_horizon"] = est.cfg.forecast.horizon
     if out:
         write_text(out, frame.to_csv(index=False))  # atomic: a full disk leaves no 0-byte or partial file
     return frame

@@ -18,11 +18,13 @@ class WindowForecaster(nn.Module):
 
     The encoder is a unidirectional core (last step's output), a bidirectional LSTM (both final
     states; the window is fully known, so reading it backwards leaks nothing), or an attention-pooled
-    LSTM. The head is direct: one linear layer emits all H x Q values at once.
+    LSTM. The head is direct: one linear layer emits all H x Q values at once; `zero_head` starts it
+    at zero (for a network that predicts a correction to a baseline).
     """
 
     def __init__(self, input_size: int, horizon: int, n_quantiles: int = 1, cell: str = "lstm",
-                 hidden: int = 64, layers: int = 2, dropout: float = 0.0, layer_norm: bool = False):
+                 hidden: int = 64, layers: int = 2, dropout: float = 0.0, layer_norm: bool = False,
+                 zero_head: bool = False):
         super().__init__()
         if cell not in ENCODERS:
             raise ValueError(f"unknown encoder {cell!r}; choose one of {', '.join(ENCODERS)}")
@@ -41,6 +43,9 @@ class WindowForecaster(nn.Module):
         self.norm = nn.LayerNorm(dim) if layer_norm else nn.Identity()
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(dim, horizon * n_quantiles)
+        if zero_head:  # a residual model starts as its baseline (the correction is 0) and moves from there
+            nn.init.zeros_(self.head.weight)
+            nn.init.zeros_(self.head.bias)
 
     def encode(self, x: torch.Tensor, state: State = None) -> tuple[torch.Tensor, State, torch.Tensor | None]:
         """(summary (B, D), state, attention weights (B, T) or None)."""

@@ -96,7 +96,7 @@ def forecast(entry: Loaded, horizon: int | None, points: list[dict] | None) -> l
                               "post a series")
     else:
         data = _posted_series(est, points)
-    frame = est.predict(data, horizon)
+    frame = est.predict_table(data, horizon)
     out = []
     groups = frame.groupby("unique_id", sort=False) if "unique_id" in frame else [(data.series[0].id, frame)]
     for sid, part in groups:

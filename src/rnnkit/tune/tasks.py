@@ -64,7 +64,7 @@ def _forecast_train(cfg, inputs: Inputs, run_dir: Path, on_eval: OnEval, log: Lo
     from rnnkit.forecast.run import load_data
 
     data, _ = load_data(cfg)
-    result, _ = Forecaster(cfg).fit(data, run_dir, log=log, extra_meta={"csv": cfg.data.csv}, on_eval=on_eval)
+    result, _ = Forecaster(cfg).fit_run(data, run_dir, log=log, extra_meta={"csv": cfg.data.csv}, on_eval=on_eval)
     return result.summary
 
 

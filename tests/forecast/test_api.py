@@ -1,0 +1,80 @@
+"""The long-format DataFrame API round trip, and forecasts beyond the trained horizon."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit.forecast.config import ForecastRunConfig
+from rnnkit.forecast.estimator import Forecaster
+from rnnkit.series.io import from_arrays
+
+from synth import long_frame
+
+
+def test_fit_predict_cross_validation_evaluate_round_trip(tiny_cfg):
+    df = long_frame(series=2, n=160, season=12)
+    df["temp"] = np.sin(np.arange(len(df)))  # a covariate column
+    tiny_cfg.forecast.horizon, tiny_cfg.data.season = 6, 12
+    tiny_cfg.forecast.lookback = None  # from the data
+    est = Forecaster(tiny_cfg).fit(df)
+    assert isinstance(est, Forecaster) and est.meta["features"] == ["temp"]
+    out = est.predict(6)
+    assert list(out.columns) == ["unique_id", "ds", "lstm", "lstm-lo-80", "lstm-hi-80"]
+    assert len(out) == 12 and list(out.loc[out.unique_id == "S0", "ds"]) == list(range(161, 167))
+    assert (out["lstm-lo-80"] <= out["lstm"]).all() and (out["lstm"] <= out["lstm-hi-80"]).all()
+    assert out.attrs["rolled"] is False and est.predict(9).attrs["rolled"] is True
+    cv = est.cross_validation(df, h=6, n_windows=2)
+    assert len(cv) == 2 * 2 * 6 and {"cutoff", "y", "lstm", "naive", "seasonal_naive(12)"} <= set(cv.columns)
+    first = cv[cv.unique_id == "S0"]
+    assert list(first["ds"]) == list(range(149, 161))
+    assert np.allclose(first["y"], df[df.unique_id == "S0"]["y"].to_numpy()[-12:])
+    scores = est.evaluate(df, h=6, n_windows=2)
+    assert {"lstm", "naive", "seasonal_naive(12)"} <= set(scores["model"]) and "rmse" in scores.columns
+    assert "best reference" in scores.attrs["verdict"]
+
+
+def test_cross_validation_says_the_largest_window_count_that_fits(tiny_cfg):
+    from rnnkit.errors import RnnkitError
+
+    df = long_frame(series=1, n=120, season=12)
+    tiny_cfg.forecast.horizon, tiny_cfg.data.season = 6, 12
+    est = Forecaster(tiny_cfg).fit(df)
+    with pytest.raises(RnnkitError, match="largest n_windows that fits is 18"):
+        est.cross_validation(df, h=6, n_windows=40)
+
+
+@pytest.mark.slow
+def test_rolled_horizon_intervals_widen_and_cover():
+    """A 1-step model of a random walk, rolled 10 steps ahead: the 80% intervals grow like the
+    walk's spread (about sqrt(k)) and cover about 80% of the actual values."""
+    rng = np.random.default_rng(0)
+    n = 1500
+    y = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
+    cfg = ForecastRunConfig()
+    cfg.model.hidden, cfg.model.layers = 8, 1
+    cfg.train.max_epochs, cfg.train.threads, cfg.train.lr = 6, 1, 0.01
+    cfg.forecast.lookback, cfg.forecast.stat_models = 10, []
+    cfg.data.season, cfg.data.calendar = 1, False
+    est = Forecaster(cfg).fit(from_arrays(y))
+    at = np.arange(1100, n - 10, 20)
+    f = est.forecast(est.data.series[0], at, 10)
+    truth = y[at[:, None] + np.arange(10)]
+    inside = (truth >= f[..., 0]) & (truth <= f[..., -1])
+    width = (f[..., -1] - f[..., 0]).mean(axis=0)
+    assert width[-1] > 2 * width[0]  # a one-step interval held flat would not widen at all
+    assert 0.65 <= inside[:, 1:].mean() <= 0.95
+    assert np.all(np.diff(width) > 0)
+
+
+def test_the_correction_share_is_chosen_on_validation_and_saved(tiny_cfg, tmp_path):
+    from rnnkit.forecast.baselines import SeasonalNaive
+
+    df = long_frame(series=2, n=200, season=12)
+    tiny_cfg.forecast.horizon, tiny_cfg.data.season, tiny_cfg.forecast.lookback = 6, 12, 24
+    est = Forecaster(tiny_cfg).fit(df, tmp_path / "run")
+    assert est.cfg.forecast.residual == "seasonal" and est.shrink in (0.0, 0.5, 1.0)
+    assert Forecaster.load(tmp_path / "run" / "best.pt").shrink == est.shrink
+    s = est.data.series[0]
+    est.shrink = 0.0  # no correction: the seasonal-naive forecast itself
+    f = est.forecast(s, np.array([150, 162]), 6)[..., est.point_index]
+    assert np.allclose(f, SeasonalNaive(12).forecast(s, np.array([150, 162]), 6)[..., 0])

@@ -1,0 +1,64 @@
+"""The default design follows the data's facts (season, horizon, length) and leaves explicit settings alone."""
+
+import pytest
+
+from rnnkit.errors import RnnkitError
+from rnnkit.forecast.config import ForecastRunConfig
+from rnnkit.forecast.design import resolve
+
+
+def _cfg(h: int) -> ForecastRunConfig:
+    cfg = ForecastRunConfig()
+    cfg.forecast.horizon = h
+    return cfg
+
+
+def test_a_seasonal_positive_series_gets_the_residual_design():
+    cfg = _cfg(12)
+    resolve(cfg, 12, [150], positive=True)
+    f, d = cfg.forecast, cfg.data
+    assert (d.target_transform, f.residual, f.patch) == ("level", "seasonal", 1)
+    assert f.lookback == 5 * 12  # whole seasons: (150 - 12) // 24 = 5
+
+
+def test_long_seasons_are_read_one_season_per_step_and_lookback_is_capped():
+    cfg = _cfg(48)
+    resolve(cfg, 48, [20000], positive=True)
+    assert cfg.forecast.lookback == 14 * 48 and cfg.forecast.patch == 48
+
+
+def test_no_season_keeps_the_stock_design_and_non_positive_data_uses_differences():
+    cfg = _cfg(1)
+    resolve(cfg, 1, [3000], positive=True)
+    assert (cfg.data.target_transform, cfg.forecast.residual, cfg.forecast.lookback) == ("logret", "none", 60)
+    cfg = _cfg(12)
+    resolve(cfg, 12, [300], positive=False)
+    assert cfg.data.target_transform == "diff" and cfg.forecast.residual == "seasonal"
+
+
+def test_explicit_settings_are_kept_and_a_short_window_drops_the_seasonal_residual():
+    cfg = _cfg(12)
+    cfg.data.target_transform, cfg.forecast.lookback = "logret", 10
+    resolve(cfg, 12, [300], positive=True)
+    assert cfg.data.target_transform == "logret" and cfg.forecast.lookback == 10
+    assert cfg.forecast.residual == "none"  # a 10-step window cannot read one season back
+    cfg = _cfg(12)
+    cfg.forecast.residual, cfg.forecast.lookback = "seasonal", 10
+    with pytest.raises(RnnkitError, match="lookback >= the season"):
+        resolve(cfg, 12, [300], positive=True)
+
+
+def test_the_season_reaches_the_model(tiny_cfg, tmp_path):
+    from rnnkit.forecast.estimator import Forecaster
+    from synth import long_frame
+
+    df = long_frame(series=1, n=240, season=12)
+    fitted = {}
+    for season in (1, 12):
+        cfg = ForecastRunConfig()
+        cfg.model.hidden, cfg.model.layers, cfg.train.max_epochs = 8, 1, 1
+        cfg.forecast.horizon, cfg.forecast.stat_models, cfg.data.season = 6, [], season
+        fitted[season] = Forecaster(cfg).fit(df)
+    assert fitted[1].pipeline.season == 1 and fitted[12].pipeline.season == 12
+    assert fitted[1].cfg.forecast.residual == "none" and fitted[12].cfg.forecast.residual == "seasonal"
+    assert fitted[12].cfg.forecast.lookback % 12 == 0
