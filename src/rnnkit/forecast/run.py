@@ -11,7 +11,6 @@ import pandas as pd
 
 from rnnkit.errors import RnnkitError
 from rnnkit.files import write_text
-from rnnkit.forecast.baselines import default_baselines
 from rnnkit.forecast.config import ForecastRunConfig, clean_policy
 from rnnkit.forecast.estimator import Forecaster, Split
 from rnnkit.forecast.evaluate import Evaluation, evaluate
