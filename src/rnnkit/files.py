@@ -8,6 +8,7 @@ permissions the folder's other files get (0666 minus the umask, usually 0644), n
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import os
@@ -132,3 +133,40 @@ def describe_os_error(e: OSError, path: str | Path | None = None, flag: str | No
         hint = ""
     text = " ".join(str(part) for part in (action, where) if str(part))
     return f"{text}: {reason}{hint}" if text else f"{reason}{hint}"
+
+
+ERROR_POLICIES = ("strict", "replace", "ignore")  # --errors: what to do with an invalid byte
+
+
+def read_text(path: str | Path, encoding: str = "utf-8", errors: str = "strict") -> str:
+    """The whole file as text. Invalid bytes under `errors="strict"` raise an error naming the
+    byte offset; NUL bytes mark a binary file."""
+    path = Path(path)
+    if errors not in ERROR_POLICIES:
+        raise RnnkitError(f"--errors must be one of {', '.join(ERROR_POLICIES)}, got {errors!r}")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise RnnkitError(f"unknown --encoding {encoding!r}") from None
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise RnnkitError(f"file not found: {path}") from None
+    except OSError as e:
+        raise RnnkitError(f"cannot read {path}: {e.strerror}") from None
+    if not raw:
+        raise RnnkitError(f"{path} is empty")
+    if b"\x00" in raw[: 1 << 16] and not encoding.lower().replace("-", "").startswith(("utf16", "utf32")):
+        raise RnnkitError(f"{path} looks like a binary file (it contains NUL bytes); give a text file")
+    try:
+        text = raw.decode(encoding, errors=errors)
+    except UnicodeDecodeError as e:
+        raise RnnkitError(
+            f"{path} is not valid {encoding} at byte offset {e.start} (byte 0x{raw[e.start]:02x}); "
+            f"pass --encoding (e.g. latin-1) or --errors replace"
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text:
+        raise RnnkitError(f"{path} holds no text")
+    return text

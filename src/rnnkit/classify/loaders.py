@@ -7,7 +7,6 @@ as float32 arrays (T, F); texts as strings. Labels stay strings until a label en
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import math
@@ -18,8 +17,8 @@ import numpy as np
 
 from rnnkit.classify.config import FORMATS, DataConfig
 from rnnkit.errors import RnnkitError
+from rnnkit.files import read_text
 
-ERROR_POLICIES = ("strict", "replace", "ignore")
 _TS_TAGS = {"problemname", "timestamps", "missing", "univariate", "dimensions", "equallength",
             "serieslength", "classlabel", "targetlabel", "data"}
 
@@ -40,7 +39,7 @@ def load(path: str | Path, cfg: DataConfig, need_labels: bool = True) -> Labelle
     fmt = cfg.format
     if fmt not in FORMATS:
         raise RnnkitError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    text = read_decoded(path, cfg.encoding, cfg.errors)
+    text = read_text(path, cfg.encoding, cfg.errors)
     if fmt == "auto":
         fmt = _guess_format(path, cfg, text)
     if fmt == "ucr":
@@ -54,26 +53,6 @@ def load(path: str | Path, cfg: DataConfig, need_labels: bool = True) -> Labelle
     if need_labels and data.labels is None:
         raise RnnkitError(f"{path} has no label column; pass --label-col")
     return data
-
-
-def read_decoded(path: Path, encoding: str = "utf-8", errors: str = "strict") -> str:
-    """The file as text; an invalid byte under errors="strict" is a one-line error naming its offset."""
-    if errors not in ERROR_POLICIES:
-        raise RnnkitError(f"--errors must be one of {', '.join(ERROR_POLICIES)}, got {errors!r}")
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise RnnkitError(f"unknown --encoding {encoding!r}") from None
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise RnnkitError(f"cannot read {path}: {e.strerror}") from None
-    try:
-        text = raw.decode(encoding, errors=errors)
-    except UnicodeDecodeError as e:
-        raise RnnkitError(f"{path} is not valid {encoding} at byte offset {e.start} (byte 0x{raw[e.start]:02x}); "
-                          "pass --encoding (e.g. latin-1) or --errors replace") from None
-    return text[1:] if text.startswith("\ufeff") else text
 
 
 def _guess_format(path: Path, cfg: DataConfig, text: str) -> str:
@@ -120,7 +99,7 @@ def load_ucr(path: Path, text: str | None = None) -> Labelled:
     """UCR 2018: one series per line, label in column 0, tab (or comma) separated, no header.
     Trailing NaN values mark the end of a shorter series (the archive's variable-length sets)."""
     inputs, labels, width = [], [], None
-    with io.StringIO(read_decoded(path) if text is None else text) as f:
+    with io.StringIO(read_text(path) if text is None else text) as f:
         for n, line in enumerate(f, 1):
             line = line.strip()
             if not line:
@@ -149,7 +128,7 @@ def load_ts(path: Path, text: str | None = None) -> Labelled:
     header: dict[str, str] = {}
     inputs, labels = [], []
     in_data = False
-    with io.StringIO(read_decoded(path) if text is None else text) as f:
+    with io.StringIO(read_text(path) if text is None else text) as f:
         for n, raw in enumerate(f, 1):
             line = raw.strip()
             if not line or line.startswith("#"):
@@ -231,7 +210,7 @@ def _column(spec: str | None, names: list[str], default: tuple[str, ...], what: 
 
 def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True,
                content: str | None = None) -> Labelled:
-    rows = _read_rows(read_decoded(path, cfg.encoding, cfg.errors) if content is None else content, sep)
+    rows = _read_rows(read_text(path, cfg.encoding, cfg.errors) if content is None else content, sep)
     if not rows:
         raise RnnkitError(f"{path} is empty")
     if cfg.header:
