@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from rnnkit.cli.common import add_train_flags, train_entry, train_overrides
+from rnnkit.cli.common import add_threads_flag, add_train_flags, train_entry, train_overrides, use_threads
 
 KINDS = ("bilstm", "attention", "lstm", "gru", "rnn")
 
@@ -71,6 +71,7 @@ def register(subparsers) -> None:
     pr.add_argument("--data", required=True, metavar="PATH", help="file to classify (label column optional)")
     pr.add_argument("--out", metavar="FILE", help="CSV to write (default: stdout)")
     _data_flags(pr)
+    add_threads_flag(pr)
     pr.set_defaults(handler=_predict)
 
     e = sub.add_parser("explain", help="attention weights for one text or series, printed and plotted")
@@ -81,6 +82,7 @@ def register(subparsers) -> None:
     e.add_argument("--out", metavar="FILE", help="plot to write (default: RUN/explain.html or RUN/explain.png; when that exists, "
                    "explain-2, explain-3, ...: an earlier plot is never overwritten)")
     e.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_threads_flag(e)
     e.set_defaults(handler=_explain)
 
 
@@ -132,6 +134,7 @@ def _predict(args: argparse.Namespace) -> int:
     from rnnkit.classify.inference import load_run, predict
     from rnnkit.files import check_out_file
 
+    use_threads(args)
     if args.out:
         check_out_file(args.out)  # before the model and the data are read
     _, _, cfg = load_run(args.run)
@@ -144,6 +147,7 @@ def _explain(args: argparse.Namespace) -> int:
     from rnnkit.classify.inference import explain
     from rnnkit.files import check_out_file
 
+    use_threads(args)
     if args.out:
         check_out_file(args.out)
     result = explain(args.run, text=args.text, series=args.series, out=args.out)

@@ -29,6 +29,18 @@ def add_train_flags(p: argparse.ArgumentParser) -> None:
                    help="train with N processes (DistributedDataParallel): relaunches this command under torchrun")
 
 
+def add_threads_flag(p: argparse.ArgumentParser) -> None:
+    """--threads for the inference commands (predict, backtest, explain): one thread unless asked,
+    as in training; PyTorch would otherwise take every core for one small batch."""
+    p.add_argument("--threads", type=int, default=1, help="CPU threads for PyTorch")
+
+
+def use_threads(args: argparse.Namespace) -> None:
+    from rnnkit.train.runtime import apply_threads
+
+    apply_threads(args.threads)
+
+
 def train_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "lr": args.lr,

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rnnkit.cli.common import add_train_flags, train_entry, train_overrides
+from rnnkit.cli.common import add_threads_flag, add_train_flags, train_entry, train_overrides, use_threads
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--refit-every", type=int, metavar="K", help="fine-tune on the new history every K origins")
     b.add_argument("--refit-epochs", type=int, default=1, metavar="N", help="epochs of each refit (with --refit-every)")
     b.add_argument("--out", metavar="DIR", help="where to write backtest.json/md/png (default: the run folder)")
+    add_threads_flag(b)
     b.set_defaults(handler=_backtest)
 
     r = cmds.add_parser("predict", help="forecast past the last date of a CSV, with intervals")
@@ -35,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--csv", required=True, metavar="PATH", help="history to forecast from (the training columns)")
     r.add_argument("--horizon", type=int, metavar="H", help="steps ahead (default: the model's)")
     r.add_argument("--out", metavar="FILE", help="write the forecasts as CSV (default: print them)")
+    add_threads_flag(r)
     r.set_defaults(handler=_predict)
 
     u = cmds.add_parser("update", help="fine-tune a trained run on rows appended since training")
@@ -168,6 +170,7 @@ def _backtest(a: argparse.Namespace) -> int:
     from rnnkit.files import check_out_folder
     from rnnkit.forecast.commands import backtest_command
 
+    use_threads(a)
     if a.out:
         check_out_folder(a.out)
     backtest_command(a.run, a.csv, a.refit_every, a.refit_epochs, a.out, _say)
@@ -178,6 +181,7 @@ def _predict(a: argparse.Namespace) -> int:
     from rnnkit.files import check_out_file
     from rnnkit.forecast.run import predict_run
 
+    use_threads(a)
     if a.out:
         check_out_file(a.out)  # before the model and the CSV are read
     frame = predict_run(a.run, a.csv, a.horizon, a.out)
