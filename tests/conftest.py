@@ -22,3 +22,17 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data folder {SHARED_DATA} is absent")
     return SHARED_DATA
+
+
+@pytest.fixture
+def tiny_cfg():
+    """A forecast config small enough to train in about a second (tests/forecast, tests/series)."""
+    from rnnkit.forecast.config import ForecastRunConfig
+
+    cfg = ForecastRunConfig()
+    cfg.model.hidden, cfg.model.layers = 8, 1
+    cfg.train.max_epochs, cfg.train.threads = 1, 1
+    cfg.forecast.lookback = 10
+    cfg.data.features = []
+    cfg.forecast.stat_models = []  # the statistical references are tested on their own
+    return cfg
