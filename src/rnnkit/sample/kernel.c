@@ -3,8 +3,9 @@
  * Compiled on first use by native.py (cc -O3 -march=native, cached); Python calls rk_step once per
  * character, so there is no per-operation overhead. At batch 1 a step is a matrix-vector product
  * per weight matrix: the cost is reading the weights, so they may be stored as fp32, bf16 or int8
- * (per-output-column scale), always multiplied in fp32. Row blocks of 4 reuse each weight load
- * across 4 streams, which is where batching gains.
+ * (per-output-column scale), always multiplied in fp32. At batch 1 the step is bound by reading
+ * the weights; in a batch, blocks of 8 rows x 32 columns reuse each weight load across 8 streams and
+ * the step becomes bound by the FMA units instead, which is where batching gains.
  *
  * A weight matrix (K, Npad), Npad a multiple of 16 (zero columns at the end), is stored as Npad/16
  * panels of (K, 16), each contiguous, so the inner loop streams memory instead of striding by rows.
@@ -36,98 +37,112 @@ typedef struct {
     const float *b_hh[16];/* GRU only: b_hh of every layer */
 } Net;
 
-/* W[k, n..n+16) as two vectors of 8 floats, from the panel at p (the column block's start). */
-#define LOAD_F32(p, k, w0, w1) do { memcpy(&w0, (const float *)(p) + (size_t)(k) * 16, 32); \
-    memcpy(&w1, (const float *)(p) + (size_t)(k) * 16 + 8, 32); } while (0)
-#ifdef __AVX2__
+/* W[k, n..n+16) as one vector of 16 floats, from the panel at p (the column block's start). With
+ * AVX-512 that is one load (a cache line) and one widening; elsewhere GCC splits v16f in halves. */
+typedef float v16f __attribute__((vector_size(64)));
+#define LOAD_F32(p, k, w) memcpy(&w, (const float *)(p) + (size_t)(k) * 16, 64)
+#if defined(__AVX512F__)
 #include <immintrin.h>
-/* widen 16 bf16 (a shift) or 16 int8 (sign-extend, convert) to floats in three instructions each */
-#define LOAD_BF16(p, k, w0, w1) do { const uint16_t *q_ = (const uint16_t *)(p) + (size_t)(k) * 16; \
-    __m256i lo_ = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)q_));                     \
-    __m256i hi_ = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(q_ + 8)));               \
-    w0 = (v8f)_mm256_castsi256_ps(_mm256_slli_epi32(lo_, 16));                                     \
-    w1 = (v8f)_mm256_castsi256_ps(_mm256_slli_epi32(hi_, 16)); } while (0)
-#define LOAD_I8(p, k, w0, w1) do { const int8_t *q_ = (const int8_t *)(p) + (size_t)(k) * 16;     \
-    w0 = (v8f)_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)q_)));     \
-    w1 = (v8f)_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(q_ + 8)))); \
-    } while (0)
+#define LOAD_BF16(p, k, w) do { const uint16_t *q_ = (const uint16_t *)(p) + (size_t)(k) * 16;          \
+    w = (v16f)_mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(                              \
+        _mm256_loadu_si256((const __m256i *)q_)), 16)); } while (0)
+#define LOAD_I8(p, k, w) do { const int8_t *q_ = (const int8_t *)(p) + (size_t)(k) * 16;                \
+    w = (v16f)_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)q_))); } while (0)
+#elif defined(__AVX2__)
+#include <immintrin.h>
+/* widen 16 bf16 (a shift) or 16 int8 (sign-extend, convert) to floats, 8 at a time */
+#define LOAD_BF16(p, k, w) do { const uint16_t *q_ = (const uint16_t *)(p) + (size_t)(k) * 16;          \
+    __m256 lo_ = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)q_)), 16)); \
+    __m256 hi_ = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(q_ + 8))), 16)); \
+    memcpy(&w, &lo_, 32); memcpy((float *)&w + 8, &hi_, 32); } while (0)
+#define LOAD_I8(p, k, w) do { const int8_t *q_ = (const int8_t *)(p) + (size_t)(k) * 16;                \
+    __m256 lo_ = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)q_)));        \
+    __m256 hi_ = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(q_ + 8))));  \
+    memcpy(&w, &lo_, 32); memcpy((float *)&w + 8, &hi_, 32); } while (0)
 #else
-#define LOAD_BF16(p, k, w0, w1) do { const uint16_t *q_ = (const uint16_t *)(p) + (size_t)(k) * 16; \
-    uint32_t t_[16]; for (int j_ = 0; j_ < 16; j_++) t_[j_] = (uint32_t)q_[j_] << 16; \
-    memcpy(&w0, t_, 32); memcpy(&w1, t_ + 8, 32); } while (0)
-#define LOAD_I8(p, k, w0, w1) do { const int8_t *q_ = (const int8_t *)(p) + (size_t)(k) * 16; \
-    float f_[16]; for (int j_ = 0; j_ < 16; j_++) f_[j_] = (float)q_[j_]; \
-    memcpy(&w0, f_, 32); memcpy(&w1, f_ + 8, 32); } while (0)
+#define LOAD_BF16(p, k, w) do { const uint16_t *q_ = (const uint16_t *)(p) + (size_t)(k) * 16;          \
+    uint32_t t_[16]; for (int j_ = 0; j_ < 16; j_++) t_[j_] = (uint32_t)q_[j_] << 16; memcpy(&w, t_, 64); } while (0)
+#define LOAD_I8(p, k, w) do { const int8_t *q_ = (const int8_t *)(p) + (size_t)(k) * 16;                \
+    float f_[16]; for (int j_ = 0; j_ < 16; j_++) f_[j_] = (float)q_[j_]; memcpy(&w, f_, 64); } while (0)
 #endif
 
-/* y[0..16) += (a0, a1) * (s0, s1), one rounding per element whichever path calls it */
-static inline void add16(float *y, v8f a0, v8f a1, v8f s0, v8f s1) {
-    for (int j = 0; j < 8; j++) { y[j] = __builtin_fmaf(a0[j], s0[j], y[j]); y[8 + j] = __builtin_fmaf(a1[j], s1[j], y[8 + j]); }
+/* y[0..16) += a * s, one rounding per element whichever path calls it */
+static inline void add16(float *y, v16f a, v16f s) {
+    for (int j = 0; j < 16; j++) y[j] = __builtin_fmaf(a[j], s[j], y[j]);
 }
 
 /* y[b, :] += x[b, :K] @ W  for b < B; x has row stride ldx, y row stride ldy (>= npad).
- * One function per weight type (the type test stays out of the inner loop). */
+ * Every column of every row is summed over k in order in one FMA chain, on every path below, so
+ * a row's result is bitwise the same whichever batch it is in. Rows go in blocks of 8, each
+ * weight load reused across the 8 (where batching gains); single rows take 4 panels at a time
+ * for independent chains and four streams of memory. One function per weight type. */
 #define MATMUL(NAME, T, LOAD)                                                                          \
 static void NAME(const Mat *m, int B, const float *x, int ldx, float *y, int ldy) {                    \
-    const int K = m->k, N = m->npad;                                                                   \
-    for (int n = 0; n < N; n += 16) {                                                                  \
-        const T *p = (const T *)m->w + (size_t)n * K;                                                  \
-        v8f s0 = {1, 1, 1, 1, 1, 1, 1, 1}, s1 = s0;                                                    \
-        if (m->scale) { memcpy(&s0, m->scale + n, 32); memcpy(&s1, m->scale + n + 8, 32); }            \
-        int b = 0;                                                                                     \
-        for (; b + 4 <= B; b += 4) {                                                                   \
-            v8f a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0}, a30 = {0}, a31 = {0};\
-            const float *x0 = x + (size_t)b * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx;    \
-            for (int k = 0; k < K; k++) {                                                              \
-                v8f w0, w1;                                                                            \
-                LOAD(p, k, w0, w1);                                                                    \
-                a00 += x0[k] * w0; a01 += x0[k] * w1;                                                  \
-                a10 += x1[k] * w0; a11 += x1[k] * w1;                                                  \
-                a20 += x2[k] * w0; a21 += x2[k] * w1;                                                  \
-                a30 += x3[k] * w0; a31 += x3[k] * w1;                                                  \
+    const int K = m->k, N = m->npad, B8 = B - B % 8;                                                   \
+    for (int n = 0; n < N && B8 > 0; ) {                                                             \
+        const int two = N - n >= 32; /* two panels at a time: 16 chains, 2 loads for 16 FMAs */        \
+        const T *p0 = (const T *)m->w + (size_t)n * K, *p1 = p0 + (size_t)16 * K;                      \
+        v16f s0 = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, s1 = s0;                           \
+        if (m->scale) { memcpy(&s0, m->scale + n, 64); if (two) memcpy(&s1, m->scale + n + 16, 64); }  \
+        for (int b = 0; b < B8; b += 8) {                                                              \
+            const float *xb = x + (size_t)b * ldx;                                                     \
+            if (two) {                                                                                 \
+                v16f a[8] = {{0}}, c[8] = {{0}};                                                       \
+                for (int k = 0; k < K; k++) {                                                          \
+                    v16f w0, w1;                                                                       \
+                    LOAD(p0, k, w0); LOAD(p1, k, w1);                                                  \
+                    for (int r = 0; r < 8; r++) {                                                      \
+                        const float xr = xb[(size_t)r * ldx + k];                                      \
+                        a[r] += xr * w0; c[r] += xr * w1;                                              \
+                    }                                                                                  \
+                }                                                                                      \
+                for (int r = 0; r < 8; r++) {                                                          \
+                    add16(y + (size_t)(b + r) * ldy + n, a[r], s0);                                    \
+                    add16(y + (size_t)(b + r) * ldy + n + 16, c[r], s1);                               \
+                }                                                                                      \
+            } else {                                                                                   \
+                v16f a[8] = {{0}};                                                                     \
+                for (int k = 0; k < K; k++) {                                                          \
+                    v16f w0;                                                                           \
+                    LOAD(p0, k, w0);                                                                   \
+                    for (int r = 0; r < 8; r++) a[r] += xb[(size_t)r * ldx + k] * w0;                  \
+                }                                                                                      \
+                for (int r = 0; r < 8; r++) add16(y + (size_t)(b + r) * ldy + n, a[r], s0);            \
             }                                                                                          \
-            add16(y + (size_t)b * ldy + n, a00, a01, s0, s1);                                          \
-            add16(y + (size_t)(b + 1) * ldy + n, a10, a11, s0, s1);                                    \
-            add16(y + (size_t)(b + 2) * ldy + n, a20, a21, s0, s1);                                    \
-            add16(y + (size_t)(b + 3) * ldy + n, a30, a31, s0, s1);                                    \
         }                                                                                              \
+        n += two ? 32 : 16;                                                                            \
     }                                                                                                  \
-    /* rows left over: four panels at a time for independent FMA chains; every column is still     \
-     * summed over k in order in one chain, as above, so a row's result is bitwise the same          \
-     * whichever batch it is in */                                                                   \
-    for (int b = B - B % 4; b < B; b++) {                                                              \
+    for (int b = B8; b < B; b++) {                                                                     \
         const float *xb = x + (size_t)b * ldx;                                                         \
         for (int n = 0; n < N; n += 64) {                                                              \
             const int panels = (N - n) / 16 < 4 ? (N - n) / 16 : 4;                                    \
-            v8f acc[8] = {{0}};                                                                        \
+            v16f acc[4] = {{0}};                                                                       \
             if (panels == 4) {                                                                         \
                 const T *p0 = (const T *)m->w + (size_t)n * K, *p1 = p0 + (size_t)16 * K;              \
                 const T *p2 = p1 + (size_t)16 * K, *p3 = p2 + (size_t)16 * K;                          \
-                v8f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};    \
+                v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};                                           \
                 for (int k = 0; k < K; k++) {                                                          \
-                    v8f w0, w1, w2, w3, w4, w5, w6, w7;                                                \
-                    LOAD(p0, k, w0, w1); LOAD(p1, k, w2, w3); LOAD(p2, k, w4, w5); LOAD(p3, k, w6, w7);\
+                    v16f w0, w1, w2, w3;                                                               \
+                    LOAD(p0, k, w0); LOAD(p1, k, w1); LOAD(p2, k, w2); LOAD(p3, k, w3);                \
                     a0 += xb[k] * w0; a1 += xb[k] * w1; a2 += xb[k] * w2; a3 += xb[k] * w3;            \
-                    a4 += xb[k] * w4; a5 += xb[k] * w5; a6 += xb[k] * w6; a7 += xb[k] * w7;            \
                 }                                                                                      \
                 acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3;                                    \
-                acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7;                                    \
             } else {                                                                                   \
                 for (int q = 0; q < panels; q++) {                                                     \
                     const T *pq = (const T *)m->w + (size_t)(n + 16 * q) * K;                          \
-                    v8f a0 = {0}, a1 = {0};                                                            \
+                    v16f a0 = {0};                                                                     \
                     for (int k = 0; k < K; k++) {                                                      \
-                        v8f w0, w1;                                                                    \
-                        LOAD(pq, k, w0, w1);                                                           \
-                        a0 += xb[k] * w0; a1 += xb[k] * w1;                                            \
+                        v16f w0;                                                                       \
+                        LOAD(pq, k, w0);                                                               \
+                        a0 += xb[k] * w0;                                                              \
                     }                                                                                  \
-                    acc[2 * q] = a0; acc[2 * q + 1] = a1;                                              \
+                    acc[q] = a0;                                                                       \
                 }                                                                                      \
             }                                                                                          \
             for (int q = 0; q < panels; q++) {                                                         \
-                v8f s0 = {1, 1, 1, 1, 1, 1, 1, 1}, s1 = s0;                                            \
-                if (m->scale) { memcpy(&s0, m->scale + n + 16 * q, 32); memcpy(&s1, m->scale + n + 16 * q + 8, 32); } \
-                add16(y + (size_t)b * ldy + n + 16 * q, acc[2 * q], acc[2 * q + 1], s0, s1);            \
+                v16f s = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};                             \
+                if (m->scale) memcpy(&s, m->scale + n + 16 * q, 64);                                   \
+                add16(y + (size_t)b * ldy + n + 16 * q, acc[q], s);                                    \
             }                                                                                          \
         }                                                                                              \
     }                                                                                                  \
