@@ -86,3 +86,9 @@ def test_long_format_is_detected_and_split_by_series():
     np.testing.assert_array_equal(data.series[0].y, [1, 2, 3])
     assert data.series[0].index is None and data.series[0].t0 == 1
     assert report.unsorted == 1
+    # naming the id column (the CLI's --id-col) keeps ds and y, under any id name
+    named, _ = from_dataframe(df.astype(str), "Date", "Close", [], id_col="unique_id")
+    assert [s.id for s in named.series] == ["a", "b"]
+    other, _ = from_dataframe(df.rename(columns={"unique_id": "store"}).astype(str), "Date", "Close", [],
+                              id_col="store")
+    np.testing.assert_array_equal(other.series[1].y, [7, 8, 9])

@@ -50,11 +50,12 @@ def read_csv(path_or_name: str, sep: str = ",") -> pd.DataFrame:
 
 
 def detect_layout(df: pd.DataFrame, date_col: str, target: str, id_col: str | None) -> tuple[str, str, str | None]:
-    """(date_col, target, id_col); a table with unique_id/ds/y columns is read as the long format
-    when it has none of the given names, or they are ds and y."""
+    """(date_col, target, id_col); a table with unique_id/ds/y columns (or ds/y and the given
+    id column) is read as the long format when it has none of the given names, or they are ds and y."""
     given = (date_col, target) == ("ds", "y") or (date_col not in df.columns and target not in df.columns)
-    if id_col is None and given and all(c in df.columns for c in LONG_COLUMNS):
-        return "ds", "y", "unique_id"
+    ids = id_col or LONG_COLUMNS[0]
+    if given and all(c in df.columns for c in (ids, *LONG_COLUMNS[1:])):
+        return "ds", "y", ids
     return date_col, target, id_col
 
 
