@@ -78,3 +78,19 @@ def test_the_correction_share_is_chosen_on_validation_and_saved(tiny_cfg, tmp_pa
     est.shrink = 0.0  # no correction: the seasonal-naive forecast itself
     f = est.forecast(s, np.array([150, 162]), 6)[..., est.point_index]
     assert np.allclose(f, SeasonalNaive(12).forecast(s, np.array([150, 162]), 6)[..., 0])
+
+
+def test_a_panel_is_forecast_in_one_batch_with_the_same_numbers(tiny_cfg, monkeypatch):
+    """predict() on a panel runs the network once for all series, and gives each series what
+    forecasting it alone gives."""
+    df = long_frame(series=5, n=120, season=12)
+    tiny_cfg.forecast.horizon, tiny_cfg.data.season = 6, 12
+    est = Forecaster(tiny_cfg).fit(df)
+    alone = [est.forecast(s, np.array([len(s)]), 6)[0] for s in est.data.series]
+    calls = []
+    forward = est.model.forward
+    monkeypatch.setattr(est.model, "forward", lambda x, *a, **k: calls.append(len(x)) or forward(x, *a, **k))
+    out = est.predict(6)
+    assert calls == [5]
+    together = out["lstm"].to_numpy().reshape(5, 6)
+    np.testing.assert_allclose(together, [f[:, est.point_index] for f in alone], rtol=1e-5)

@@ -287,6 +287,28 @@ class Forecaster:
         q = max(1, len(self.quantiles))
         return np.sort(np.concatenate(outs), axis=-1) if outs else np.zeros((0, horizon, q))
 
+    def forecast_ends(self, series: list[Series], horizon: int | None = None) -> list[np.ndarray]:
+        """forecast(s, [len(s)], horizon)[0] for every series, (horizon, Q) each. The direct model
+        forecasts all networked series in one batch (one forward per 2,048 series, not one per
+        series); rolled, recursive and fallback forecasts go one series at a time."""
+        horizon = horizon or self.cfg.forecast.horizon
+        batched = [i for i, s in enumerate(series) if s.id not in self.fallback]
+        if horizon <= 0 or self.rolled(horizon) or self.cfg.forecast.strategy != "direct" or len(batched) < 2:
+            return [self.forecast(s, np.array([len(s)]), horizon)[0] for s in series]
+        out: list[np.ndarray | None] = [None] * len(series)
+        for i, s in enumerate(series):
+            if i not in batched:
+                out[i] = self.forecast(s, np.array([len(s)]), horizon)[0]
+            else:
+                self._check_history(s, np.array([len(s)]))
+        for c in range(0, len(batched), 2048):
+            chunk = batched[c:c + 2048]
+            a = self.pipeline.arrays([series[i] for i in chunk])
+            levels = np.sort(self._direct(a, a.ends)[:, :horizon], axis=-1)
+            for i, f in zip(chunk, levels):
+                out[i] = f
+        return out
+
     def rolled(self, horizon: int) -> bool:
         """True when `horizon` is beyond what the direct model was trained for (it is rolled forward)."""
         return self.cfg.forecast.strategy == "direct" and horizon > self.cfg.forecast.horizon
@@ -387,10 +409,14 @@ class Forecaster:
             self._check_positive(s)
             if s.id not in self.fallback and len(s) < need:  # too short for the network: a baseline
                 short[s.id] = choose_fallback(s, len(s), len(s), self.pipeline.season, horizon)
+        networked = [s for s in data.series if s.id not in short]
+        forecasts = dict(zip((s.id for s in networked), self.forecast_ends(networked, horizon)))  # (H, Q) each
+        for s in data.series:
+            if s.id in short:
                 levels = fallback_forecast(short[s.id], self.pipeline.season, s, np.array([len(s)]), horizon,
                                            len(self.quantiles))[0]
             else:
-                levels = self.forecast(s, np.array([len(s)]), horizon)[0]  # (H, Q)
+                levels = forecasts[s.id]
             last = s.index[-1] if s.index is not None else None
             when = future_index(last, self.pipeline.freq, horizon, s.t0 + len(s) - 1)
             frame = pd.DataFrame({data.id_col: s.id, data.date_col: when, "yhat": levels[:, self.point_index]})

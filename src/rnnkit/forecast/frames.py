@@ -53,8 +53,7 @@ def predict_frame(est, data: SeriesSet, h: int) -> pd.DataFrame:
     point, lo, hi = names(est)
     id_col, date_col = est.cfg.data.id_col or ID, est.cfg.data.date_col if est.cfg.data.id_col else DS
     rows = []
-    for s in data.series:
-        f = est.forecast(s, np.array([len(s)]), h)[0]  # (h, Q)
+    for s, f in zip(data.series, est.forecast_ends(data.series, h)):  # f: (h, Q)
         last = s.index[-1] if s.index is not None else None
         frame = pd.DataFrame({id_col: s.id, date_col: future_index(last, est.pipeline.freq, h, s.t0 + len(s) - 1),
                               point: f[:, est.point_index]})
