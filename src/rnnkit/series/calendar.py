@@ -14,6 +14,8 @@ periods that exist (not every clock step):
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import warnings
 from dataclasses import dataclass
 
@@ -202,7 +204,14 @@ def grid(index: pd.DatetimeIndex, freq: str) -> pd.DatetimeIndex:
         return session.grid(index.normalize().unique())
     if freq == "B":
         return index
-    return pd.date_range(index[0], index[-1], freq=to_offset(freq)).as_unit(index.unit)
+    return _date_range(index[0], index[-1], freq, index.unit)
+
+
+@lru_cache(maxsize=64)
+def _date_range(first: pd.Timestamp, last: pd.Timestamp, freq: str, unit: str) -> pd.DatetimeIndex:
+    """pd.date_range, once per span: cleaning asks for each series' grid twice (gaps, then
+    regularising), and pandas builds calendar offsets (MS, W, QS) one stamp at a time."""
+    return pd.date_range(first, last, freq=to_offset(freq)).as_unit(unit)
 
 
 def future_index(last: pd.Timestamp | None, freq: str | None, horizon: int, last_position: int) -> pd.Index:
