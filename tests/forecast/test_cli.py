@@ -200,3 +200,23 @@ def test_a_long_format_run_is_scored_against_a_held_out_file(tmp_path, capsys):
     args[args.index(str(tmp_path / "run"))] = str(tmp_path / "run2")
     code, _, stderr = run(args, capsys)
     assert code == 2 and "has no values for 1 series" in stderr
+
+
+def test_a_panel_of_series_shorter_than_a_season_trains_without_a_lookback_flag(tmp_path, capsys):
+    """Weekly series of 20-45 points (less than the 52-week season): the default window fits the
+    data instead of refusing it, and MASE (undefined here) is said so, not printed as nan."""
+    import warnings
+
+    import numpy as np
+
+    rows = [(f"s{i}", pd.Timestamp("2020-01-06") + pd.Timedelta(weeks=t), 50 + i + np.sin(t))
+            for i, n in enumerate(range(20, 46, 5)) for t in range(n)]
+    csv = tmp_path / "panel.csv"
+    pd.DataFrame(rows, columns=["unique_id", "ds", "y"]).to_csv(csv, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        code, _, err = run(["train", "--csv", str(csv), "--out", str(tmp_path / "run"), "--horizon", "4",
+                            "--max-epochs", "1", "--hidden", "8", "--layers", "1", "--threads", "1"], capsys)
+    assert code == 0, err
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert "MASE and OWA are not defined" in report and "| nan" not in report

@@ -62,3 +62,19 @@ def test_the_season_reaches_the_model(tiny_cfg, tmp_path):
     assert fitted[1].pipeline.season == 1 and fitted[12].pipeline.season == 12
     assert fitted[1].cfg.forecast.residual == "none" and fitted[12].cfg.forecast.residual == "seasonal"
     assert fitted[12].cfg.forecast.lookback % 12 == 0
+
+
+def test_a_panel_sizes_the_window_for_nine_in_ten_series_not_the_shortest():
+    cfg = _cfg(12)
+    resolve(cfg, 12, [40] + [300] * 29, positive=True)  # one short series among 30
+    assert cfg.forecast.lookback == 12 * 12  # (300 - 12) // 24 = 12 seasons; the short one falls back
+    cfg = _cfg(12)
+    resolve(cfg, 12, [40, 300], positive=True)  # two series: the shorter one counts
+    assert cfg.forecast.lookback == 12
+
+
+def test_series_shorter_than_a_season_get_the_non_seasonal_window():
+    cfg = _cfg(4)
+    resolve(cfg, 52, [30, 42, 35], positive=True)  # weekly data, less than a year each
+    f = cfg.forecast
+    assert f.lookback == max(2, 30 - 4 - 10) and f.residual == "none" and f.patch == 1

@@ -70,7 +70,7 @@ def evaluate(models: list, data: SeriesSet, test_starts: list[int], train_ends: 
         rows = per[m.name]
         if not rows:
             continue
-        score = {key: float(np.nanmean([r[key] for r in rows])) for key in rows[0]}
+        score = {key: _mean_defined([r[key] for r in rows]) for key in rows[0]}
         score["directional_accuracy"] = float(np.mean(np.concatenate([d.ravel() for d in pooled[m.name]["dir"]])))
         cov = pooled[m.name]["cov"]
         score["coverage"] = float(np.mean(np.concatenate([c.ravel() for c in cov]))) if cov else None
@@ -94,3 +94,10 @@ def _point_index(model) -> int:
 
 def _when(s, i: int) -> str:
     return str(s.index[i].date()) if s.index is not None else str(s.t0 + i)
+
+
+def _mean_defined(values: list[float]) -> float:
+    """Mean over the series where the metric is defined (MASE needs a training part longer than
+    the season); NaN, without a warning, when it is defined on none."""
+    v = np.asarray(values, dtype=float)
+    return float(v[~np.isnan(v)].mean()) if (~np.isnan(v)).any() else float("nan")

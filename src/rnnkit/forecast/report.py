@@ -53,6 +53,9 @@ def write_reports(run_dir: Path, ev: Evaluation, model: str, target: str, extra:
         notes.append(f"- MASE divides by the training part's mean absolute {'seasonal ' if ev.season > 1 else ''}step "
                      f"(M4's rule); persistence scores {naive['mase']:.2f} here because the series moves more in the "
                      "test span than in training, so compare MASE between rows, not with 1")
+    if ev.season > 1 and s.get("mase") != s.get("mase"):
+        notes.append(f"- MASE and OWA are not defined: every training part is shorter than one season ({ev.season}) "
+                     "plus a step, so the seasonal scale cannot be measured")
     notes += [f"- {n}" for n in ev.notes]
     if extra.get("settings"):
         notes.append(f"- settings: {extra['settings']}")
@@ -66,6 +69,6 @@ def write_reports(run_dir: Path, ev: Evaluation, model: str, target: str, extra:
 
 
 def _fmt(v) -> str:
-    if v is None:
+    if v is None or v != v:  # None, or NaN (a metric not defined here: see the notes)
         return "-"
     return f"{v:.4g}" if abs(v) < 1e5 else f"{v:.3e}"
