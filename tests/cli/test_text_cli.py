@@ -61,8 +61,8 @@ def test_bad_corpora(capsys, tmp_path):
     out = str(tmp_path / "out")
     empty = write_corpus(tmp_path, "", "empty.txt")
     _fails(capsys, ["text", "train", "--corpus", str(empty), "--out", out, *TINY], "is empty")
-    short = write_corpus(tmp_path, "abc" * 20, "short.txt")
-    _fails(capsys, ["text", "train", "--corpus", str(short), "--out", out, *TINY], "shorter than one chunk")
+    short = write_corpus(tmp_path, "abc" * 4, "short.txt")
+    _fails(capsys, ["text", "train", "--corpus", str(short), "--out", out, *TINY], "too short to train on")
     binary = tmp_path / "b.bin"
     binary.write_bytes(bytes(range(256)) * 4)
     _fails(capsys, ["text", "train", "--corpus", str(binary), "--out", out, *TINY], "binary")
@@ -70,6 +70,18 @@ def test_bad_corpora(capsys, tmp_path):
     latin.write_bytes(CORPUS.encode() + "café".encode("latin-1"))
     _fails(capsys, ["text", "train", "--corpus", str(latin), "--out", out, *TINY], f"byte offset {len(CORPUS) + 3}")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_small_corpus_trains_with_the_batch_it_holds(capsys, tmp_path):
+    """600 characters cannot hold 4 streams of 16 (+1): the batch shrinks, the log says so, and the
+    saved config records the sizes trained with (so --resume reads the same batches)."""
+    small = write_corpus(tmp_path, CORPUS[:240], "small.txt")
+    assert main(["text", "train", "--corpus", str(small), "--out", str(tmp_path / "run"), *TINY,
+                 "--batch-size", "64"]) == 0
+    err = capsys.readouterr().err
+    assert "shorter than --batch-size x --seq-len = 64 x 16: training" in err
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert 1 <= config["data"]["batch_size"] < 64
 
 
 def test_bad_sampling_flags(run, capsys):

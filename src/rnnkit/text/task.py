@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,29 @@ def check_config(cfg: TextRunConfig, processes: int = 1) -> None:
 def build_model(cfg: TextModelConfig, vocab_size: int) -> CharLM:
     return CharLM(vocab_size, cfg.cell, cfg.hidden, cfg.layers, cfg.dropout, cfg.embed_dim,
                   cfg.tie_weights, cfg.layer_norm)
+
+
+def fit_to_corpus(data: TextDataConfig, n: int, processes: int = 1) -> str | None:
+    """Shrink batch_size (then seq_len) in place until the n training characters hold one batch,
+    so a small corpus trains instead of being refused; the saved config records the sizes used.
+    Returns the line that says so, or None when the corpus already holds a batch."""
+    def fits(b: int, t: int) -> bool:
+        return ((n - t + 1) // b - 1) // t >= 1  # text/batching.py: at least one batch an epoch
+
+    b, t = data.batch_size, data.seq_len
+    if fits(b, t):
+        return None
+    while b > processes and not fits(b, t):
+        b -= processes
+    while t > 8 and not fits(b, t):
+        t = max(8, t // 2)
+    if not fits(b, t):
+        raise RnnkitError(f"the training part ({n} chars) is too short to train on ({b} streams x {t} "
+                          "characters do not fit); use a longer corpus")
+    before = f"{data.batch_size} x {data.seq_len}"
+    data.batch_size, data.seq_len = b, t
+    return (f"the training part ({n} chars) is shorter than --batch-size x --seq-len = {before}: "
+            f"training {b} x {t} instead")
 
 
 def split_ids(ids: np.ndarray, val_fraction: float) -> tuple[np.ndarray, np.ndarray]:
@@ -149,6 +173,9 @@ def train_text(cfg: TextRunConfig, out: str | Path, resume: bool = False, on_ste
     ids = tokenizer.encode(text)
     del text
     train_ids, val_ids = split_ids(ids, cfg.data.val_fraction)
+    note = fit_to_corpus(cfg.data, len(train_ids), world_size())
+    if note:
+        (log or (lambda msg: print(msg, file=sys.stderr, flush=True)))(note)
     task = TextLMTask(train_ids, val_ids, cfg.data, cfg.train.seed)
     torch.manual_seed(cfg.train.seed)
     model = build_model(cfg.model, tokenizer.vocab_size)
