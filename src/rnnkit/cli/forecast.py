@@ -124,7 +124,8 @@ def _floats(text: str | None, flag: str) -> list[float] | None:
         raise RnnkitError(f"{flag} takes comma-separated numbers, got {text!r}") from None
 
 
-def _overrides(a: argparse.Namespace) -> dict:
+def overrides(a: argparse.Namespace) -> dict:
+    """The config overrides of `forecast train`'s flags (also `rnnkit tune forecast`'s)."""
     feats = None if a.features is None else [c.strip() for c in a.features.split(",") if c.strip()]
     return {
         "model": {"cell": a.model, "hidden": a.hidden, "layers": a.layers, "dropout": a.dropout},
@@ -159,7 +160,7 @@ def _train(a: argparse.Namespace) -> int:
     from rnnkit.forecast.config import ForecastRunConfig, check
     from rnnkit.forecast.run import train_run
 
-    cfg = resolve(ForecastRunConfig, a.config, _overrides(a))
+    cfg = resolve(ForecastRunConfig, a.config, overrides(a))
     check(cfg)
     report = train_run(cfg, Path(a.out), resume=a.resume, log=_progress)
     print(f"wrote {a.out}/report.md, report.json, forecast.png, loss.png" if report else f"run folder: {a.out}")

@@ -58,7 +58,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_score)
 
 
-def _overrides(args: argparse.Namespace) -> dict:
+def overrides(args: argparse.Namespace) -> dict:
+    """The config overrides of `text train`'s flags (also `rnnkit tune text`'s)."""
     return {
         "model": {"cell": args.cell, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout},
         "data": {"corpus": args.corpus, "seq_len": args.seq_len, "batch_size": args.batch_size,
@@ -71,14 +72,14 @@ def _check_processes(args: argparse.Namespace, nproc: int) -> None:
     from rnnkit.text.task import check_config, resolve_text_config
 
     if nproc >= 1:  # launch_torchrun itself rejects --nproc 0
-        check_config(resolve_text_config(args.config, _overrides(args)), nproc)
+        check_config(resolve_text_config(args.config, overrides(args)), nproc)
 
 
 @train_entry(before_launch=_check_processes)
 def _train(args: argparse.Namespace) -> int:
     from rnnkit.text.task import resolve_text_config, train_text
 
-    cfg = resolve_text_config(args.config, _overrides(args))
+    cfg = resolve_text_config(args.config, overrides(args))
     result = train_text(cfg, args.out, resume=args.resume)
     s = result.summary
     if "best_val_loss" in s:
