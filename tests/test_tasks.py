@@ -63,3 +63,38 @@ def test_a_fourth_task_is_one_registration_and_every_lookup_sees_it(echo):
     assert "model.hidden" in {p.path for p in default_space("echo")}  # the common dimensions too
     with pytest.raises(RnnkitError, match="rnnkit knows text, forecast, classify, echo runs"):
         tasks.get("speech")
+
+
+def _run_of(kind: str, folder: Path) -> Path:
+    from rnnkit.train.checkpoint import save_checkpoint
+
+    folder.mkdir()
+    save_checkpoint(folder / "best.pt", {"kind": kind, "config": {}, "extra": {}, "model": {}})
+    return folder
+
+
+def test_serve_quantize_and_export_find_the_fourth_task(echo, tmp_path):
+    from rnnkit.export.graphs import _spec
+    from rnnkit.export.quantize import _float_model
+    from rnnkit.serve.registry import load_run
+
+    run = _run_of("echo", tmp_path / "echo-run")
+    entry = load_run(run)
+    assert (entry.kind, entry.name, entry.info) == ("echo", "echo-run", {"quantized": False, "model": "echo"})
+    assert entry.objects == {"path": run / "best.pt"}
+    assert _float_model(run, "echo") == f"echo model from {run}"
+    assert _spec("echo").onnx_output == "echo"
+
+
+@pytest.mark.parametrize("command", ["serve", "export", "quantize"])
+def test_a_run_of_an_unknown_kind_is_refused_in_one_line(command, tmp_path, capsys):
+    from rnnkit.export.onnx import load_for_export
+    from rnnkit.export.quantize import quantize_run
+    from rnnkit.serve.registry import load_run
+
+    run = _run_of("speech", tmp_path / "run")
+    call = {"serve": lambda: load_run(run), "export": lambda: load_for_export(run),
+            "quantize": lambda: quantize_run(run, tmp_path / "q")}[command]
+    with pytest.raises(RnnkitError) as e:
+        call()
+    assert str(e.value) == f"cannot {command} a 'speech' run; rnnkit knows text, forecast, classify runs"
