@@ -98,3 +98,38 @@ def test_a_run_of_an_unknown_kind_is_refused_in_one_line(command, tmp_path, caps
     with pytest.raises(RnnkitError) as e:
         call()
     assert str(e.value) == f"cannot {command} a 'speech' run; rnnkit knows text, forecast, classify runs"
+
+
+def test_the_cli_finds_a_task_s_commands_and_help_defaults_by_its_kind(echo):
+    from rnnkit.cli import build_parser
+    from rnnkit.cli.common import command_task, config_defaults
+
+    assert [command_task(c) for c in ("forecast train", "tune classify", "echo train", "forecast predict", "serve")] \
+        == ["forecast", "classify", "echo", None, None]
+    assert config_defaults("echo") == [("", {"model": {"hidden": 7}})]
+    build_parser()  # a task without rnnkit/cli/<kind>.py has no commands of its own, and that is fine
+
+
+# -- the model kinds: declared once, on each task's model config --------------------------------
+
+def test_each_task_s_model_kinds_are_the_ones_its_network_builds():
+    from rnnkit.config import ClassifyModelConfig, ForecastModelConfig, TextModelConfig
+    from rnnkit.models import CLASSIFIER_KINDS
+    from rnnkit.models.forecaster import ENCODERS
+    from rnnkit.models.recurrent import _CELLS
+
+    assert TextModelConfig.CELLS == tuple(_CELLS)
+    assert ForecastModelConfig.CELLS == ENCODERS
+    assert ClassifyModelConfig.CELLS == CLASSIFIER_KINDS
+
+
+@pytest.mark.parametrize("kind", ["text", "forecast", "classify"])
+def test_cli_choices_and_the_search_space_use_the_declared_kinds(kind):
+    from rnnkit.cli.tune import _train_parser
+
+    spec = tasks.get(kind)
+    cells = spec.run_config()().model.CELLS
+    flag = next(a for a in _train_parser(kind)._actions if a.dest == "cell")
+    assert tuple(flag.choices) == cells
+    searched = dict(spec.tune_choices)["model.cell"]
+    assert set(searched) <= set(cells)

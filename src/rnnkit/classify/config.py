@@ -23,7 +23,6 @@ from typing import Any
 
 from rnnkit.config import ClassifyModelConfig, TrainConfig, from_dict, load_toml, merge, to_dict
 
-MODEL_KINDS = ("bilstm", "attention", "lstm", "gru", "rnn")
 FORMATS = ("auto", "ucr", "ts", "csv", "tsv")
 
 

@@ -6,7 +6,8 @@ import argparse
 import json
 import sys
 
-from rnnkit.cli.common import add_train_flags, train_entry, train_overrides
+from rnnkit.cli.common import add_model_flags, add_train_flags, model_overrides, train_entry, train_overrides
+from rnnkit.config import TextModelConfig
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,10 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--corpus", help="a UTF-8 text file, or a dataset name (tinyshakespeare)")
     p.add_argument("--out", required=True, help="run folder to create (or continue with --resume)")
     g = p.add_argument_group("model")
-    g.add_argument("--cell", choices=["lstm", "gru", "rnn"], help="recurrent cell (default lstm)")
-    g.add_argument("--hidden", type=int, help="hidden units per layer")
-    g.add_argument("--layers", type=int, help="recurrent layers")
-    g.add_argument("--dropout", type=float, help="dropout between layers and before the head")
+    add_model_flags(g, TextModelConfig.CELLS, "--cell", "recurrent cell",
+                    dropout_help="dropout between layers and before the head")
     d = p.add_argument_group("data")
     d.add_argument("--seq-len", type=int, help="characters per TBPTT chunk")
     d.add_argument("--batch-size", type=int, help="parallel streams")
@@ -61,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def overrides(args: argparse.Namespace) -> dict:
     """The config overrides of `text train`'s flags (also `rnnkit tune text`'s)."""
     return {
-        "model": {"cell": args.cell, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout},
+        "model": model_overrides(args),
         "data": {"corpus": args.corpus, "seq_len": args.seq_len, "batch_size": args.batch_size,
                  "encoding": args.encoding, "errors": args.errors},
         "train": train_overrides(args),
