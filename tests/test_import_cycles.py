@@ -129,3 +129,12 @@ def test_the_cycle_finder_finds_a_cycle():
 def test_no_import_cycles_in_rnnkit():
     cycles = find_cycles(import_graph())
     assert cycles == [], "import cycles among rnnkit modules: " + "; ".join(" <-> ".join(c) for c in cycles)
+
+
+def test_only_the_registry_reaches_a_task_s_spec_module():
+    """A task's spec.py is the one module of its package that imports the layers above it
+    (export, serve); nothing but the registry imports it, so the rest of the package stays below."""
+    graph = import_graph()
+    for spec in REGISTERED.values():
+        users = sorted(m for m, deps in graph.items() if spec in deps)
+        assert users == ["rnnkit.tasks"], f"{spec} is imported by {users}"

@@ -9,7 +9,8 @@ quantize, serve and tune look a task up by the kind a command or a checkpoint na
 Adding a task: a new package with a `spec.py` holding `SPEC = TaskSpec(...)`, and its line in
 `REGISTERED` (its commands go in `rnnkit/cli/<kind>.py`, found by that name). Spec modules are
 imported on first lookup, so `rnnkit --help` never imports torch; each hook imports its task's
-code when it is called.
+code when it is called. A spec module is the one module of a task's package that reaches the
+layers above it (export's runner, serve's batcher); only this registry imports it.
 """
 
 from __future__ import annotations
