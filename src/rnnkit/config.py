@@ -25,6 +25,9 @@ except ModuleNotFoundError:  # Python 3.10: the same parser from PyPI (a depende
 T = TypeVar("T")
 
 CELLS = ("lstm", "gru", "rnn")  # the unidirectional recurrent cores (models/recurrent.py)
+# What `text generate`, `export run` and the server's /v1/generate sample with unless told: a little
+# below 1 keeps a small model's text readable (the Python API's generate() samples plainly, at 1).
+GENERATE_TEMPERATURE = 0.8
 
 
 @dataclass

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from rnnkit.config import GENERATE_TEMPERATURE
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -24,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t = r.add_argument_group("text models")
     t.add_argument("--prompt", default="", help="text to continue")
     t.add_argument("--length", type=int, default=200, help="characters to generate (default 200)")
-    t.add_argument("--temperature", type=float, default=0.8, help="> 0; lower is more conservative")
+    t.add_argument("--temperature", type=float, default=GENERATE_TEMPERATURE, help="> 0; lower is more conservative")
     t.add_argument("--top-k", type=int, help="sample only among the k most likely characters")
     t.add_argument("--top-p", type=float, help="nucleus sampling: the smallest set with this much probability")
     t.add_argument("--seed", type=int, help="numpy seed: reproduces the runner's own samples")

@@ -7,7 +7,7 @@ import json
 import sys
 
 from rnnkit.cli.common import add_model_flags, add_train_flags, model_overrides, train_entry, train_overrides
-from rnnkit.config import TextModelConfig
+from rnnkit.config import GENERATE_TEMPERATURE, TextModelConfig
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,9 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     d = p.add_argument_group("data")
     d.add_argument("--seq-len", type=int, help="characters per TBPTT chunk")
     d.add_argument("--batch-size", type=int, help="parallel streams")
-    d.add_argument("--encoding", help="corpus encoding (default utf-8)")
+    d.add_argument("--encoding", help="corpus encoding")
     d.add_argument("--errors", choices=["strict", "replace", "ignore"],
-                   help="what to do with bytes invalid in --encoding (default strict: stop with an error)")
+                   help="what to do with bytes invalid in --encoding (strict: stop with an error)")
     add_train_flags(p)
     p.set_defaults(handler=_train)
 
@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run", required=True, help="run folder (or checkpoint file)")
     p.add_argument("--prompt", default="", help="text to continue (default: a newline)")
     p.add_argument("--length", type=int, default=500, help="characters to generate (default 500)")
-    p.add_argument("--temperature", type=float, default=0.8, help="> 0; lower is more conservative (default 0.8)")
+    p.add_argument("--temperature", type=float, default=GENERATE_TEMPERATURE, help="> 0; lower is more conservative")
     p.add_argument("--top-k", type=int, help="sample only among the k most likely characters")
     p.add_argument("--top-p", type=float, help="nucleus sampling: the smallest set with this much probability")
     p.add_argument("--seed", type=int, help="for reproducible samples (0 .. 2**63-1); sample i of --batch uses seed+i")
