@@ -1,10 +1,10 @@
 """The task registry: each task (text, forecast, classify) is found here by its kind.
 
 A task's package declares once, in its `spec.py` (a `TaskSpec`, see rnnkit/taskspec.py), what
-the commands around it need: its run config, how to resolve and check one, how to train a tuning trial, how to load a run's model,
-what goes into an ONNX file and how to run one, what a server keeps of a run. The CLI, export,
-quantize, serve and tune look a task up by the kind a command or a checkpoint names
-(`get("forecast")`) instead of branching on the name.
+the commands around it need: its run config, how to resolve and check one, how to train a tuning
+trial, how to load a run's model, what goes into an ONNX file and how to run one, what a server
+keeps of a run. The CLI, export, quantize, serve and tune look a task up by the kind a command or
+a checkpoint names (`get("forecast")`) instead of branching on the name.
 
 Adding a task: a new package with a `spec.py` holding `SPEC = TaskSpec(...)`, and its line in
 `REGISTERED` (its commands go in `rnnkit/cli/<kind>.py`, found by that name). Spec modules are

@@ -60,8 +60,8 @@ def _export_source(path: Path, run: str):
     d, f = est.cfg.data, est.cfg.forecast
     meta = dict(
         model=est.cfg.model.cell, pipeline=est.pipeline.state_dict(), meta=est.meta,
-        data={"date_col": d.date_col, "sep": d.sep, "target": d.target, "features": list(d.features), "id_col": d.id_col,
-              "policy": asdict(clean_policy(d))},
+        data={"date_col": d.date_col, "sep": d.sep, "target": d.target, "features": list(d.features),
+              "id_col": d.id_col, "policy": asdict(clean_policy(d))},
         forecast={"horizon": f.horizon, "lookback": f.lookback, "strategy": f.strategy},
         first=est.first, quantiles=est.quantiles, point_index=est.point_index)
     return est.model, meta, False, est.pipeline.n_inputs, f.lookback // f.patch, False
