@@ -61,6 +61,7 @@ def test_forecast_sections_are_known(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("[model.hiden]\nlow = 1\nhigh = 2\n", "unknown key model.hiden"),
+    ("[model.CELLS]\nchoices = [\"lstm\"]\n", "unknown key model.CELLS"),  # a class constant, not a key
     ("[modle.hidden]\nlow = 1\nhigh = 2\n", "unknown section [modle]"),
     ("[model.hidden]\nlo = 1\n", "unknown setting(s) lo"),
     ("[model.hidden]\nlow = 300\nhigh = 100\n", "is above"),

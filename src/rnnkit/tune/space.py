@@ -108,7 +108,8 @@ def _field_type(cls: type, path: str, where: str | Path) -> Any:
     if section not in hints or not dataclasses.is_dataclass(hints[section]):
         raise RnnkitError(f"{where}: unknown section [{section}]; this task's sections are "
                           f"{', '.join(sorted(hints))}")
-    sub = typing.get_type_hints(hints[section])
+    own = {f.name for f in dataclasses.fields(hints[section])}  # config keys, not class constants (CELLS)
+    sub = {k: v for k, v in typing.get_type_hints(hints[section]).items() if k in own}
     if key not in sub:
         raise RnnkitError(f"{where}: unknown key {path}; [{section}] has {', '.join(sorted(sub))}")
     hint = sub[key]
