@@ -5,7 +5,8 @@ functions. A function-level import defers the cycle to run time but is a depende
 same (it was how the three cycles through export/quantize.py hid), so it counts. Importing
 `a.b.c` also runs the packages `a` and `a.b`, so those count too, except a module's own parent
 packages (Python has them initialised first; a package's `__init__` importing its children is
-not a cycle). `if TYPE_CHECKING:` blocks are skipped: they never run.
+not a cycle). `if TYPE_CHECKING:` blocks are skipped: they never run. The task registry imports
+each task's spec module by the name in `rnnkit.tasks.REGISTERED`: those names count as imports.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import ast
 from pathlib import Path
 
 import rnnkit
+from rnnkit.tasks import REGISTERED
 
 ROOT = Path(rnnkit.__file__).parent
 
@@ -72,6 +74,7 @@ def import_graph() -> dict[str, set[str]]:
                 if dep in modules and dep != name and not name.startswith(dep + "."):
                     deps.add(dep)
         graph[name] = deps
+    graph["rnnkit.tasks"] |= set(REGISTERED.values())  # imported by name, on first lookup
     return graph
 
 
@@ -115,6 +118,7 @@ def test_the_graph_sees_function_level_imports():
     # cli/export.py imports the quantizer inside its handler only
     assert "rnnkit.export.quantize" in graph["rnnkit.cli.export"]
     assert "rnnkit.train.int8" in graph["rnnkit.text.task"]
+    assert "rnnkit.forecast.spec" in graph["rnnkit.tasks"]  # the registry's table of spec modules
 
 
 def test_the_cycle_finder_finds_a_cycle():
@@ -125,3 +129,12 @@ def test_the_cycle_finder_finds_a_cycle():
 def test_no_import_cycles_in_rnnkit():
     cycles = find_cycles(import_graph())
     assert cycles == [], "import cycles among rnnkit modules: " + "; ".join(" <-> ".join(c) for c in cycles)
+
+
+def test_only_the_registry_reaches_a_task_s_spec_module():
+    """A task's spec.py is the one module of its package that imports the layers above it
+    (export, serve); nothing but the registry imports it, so the rest of the package stays below."""
+    graph = import_graph()
+    for spec in REGISTERED.values():
+        users = sorted(m for m, deps in graph.items() if spec in deps)
+        assert users == ["rnnkit.tasks"], f"{spec} is imported by {users}"

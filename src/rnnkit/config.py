@@ -13,7 +13,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from rnnkit.errors import RnnkitError
 
@@ -24,7 +24,10 @@ except ModuleNotFoundError:  # Python 3.10: the same parser from PyPI (a depende
 
 T = TypeVar("T")
 
-CELLS = ("lstm", "gru", "rnn")
+CELLS = ("lstm", "gru", "rnn")  # the unidirectional recurrent cores (models/recurrent.py)
+# What `text generate`, `export run` and the server's /v1/generate sample with unless told: a little
+# below 1 keeps a small model's text readable (the Python API's generate() samples plainly, at 1).
+GENERATE_TEMPERATURE = 0.8
 
 
 @dataclass
@@ -33,7 +36,12 @@ class ModelConfig:
     own subclass below with the keys only it reads, so a key of another task is an unknown key.
     Values are checked when the config is built (flags, TOML, a tuner's trial or a checkpoint)."""
 
-    cell: str = "lstm"  # which kinds a task accepts is checked by the task
+    # The model kinds (`cell` values) a task's network accepts: declared once, on its model config
+    # below, and read by its CLI flag, its check and its search space (tests/test_tasks.py holds
+    # them against the lists the models themselves accept).
+    CELLS: ClassVar[tuple[str, ...]] = CELLS
+
+    cell: str = "lstm"  # one of the task's CELLS, checked by the task
     hidden: int = 256
     layers: int = 2
     dropout: float = 0.0  # between recurrent layers and before the head
@@ -53,12 +61,16 @@ class TextModelConfig(ModelConfig):
 
 @dataclass
 class ForecastModelConfig(ModelConfig):
-    """The window forecaster (models/forecaster.py): cell is lstm | gru | rnn | bilstm | attention."""
+    """The window forecaster (models/forecaster.py)."""
+
+    CELLS: ClassVar[tuple[str, ...]] = CELLS + ("bilstm", "attention")
 
 
 @dataclass
 class ClassifyModelConfig(ModelConfig):
-    """The sequence classifier (models/classifier.py): cell is bilstm | attention | lstm | gru | rnn."""
+    """The sequence classifier (models/classifier.py)."""
+
+    CELLS: ClassVar[tuple[str, ...]] = ("bilstm", "attention") + CELLS
 
     embed_dim: int | None = None  # token embedding size for texts; None = hidden
     summary: str = "final"  # recurrent kinds: final | pooled | both (see models/classifier.py)

@@ -6,18 +6,19 @@ import json
 import os
 import signal
 import sys
+from dataclasses import replace
 
 import pytest
 
 pytest.importorskip("optuna")
 import optuna  # noqa: E402
 
+from rnnkit import tasks  # noqa: E402
 from rnnkit.cli import main  # noqa: E402
 from rnnkit.config import resolve  # noqa: E402
 from rnnkit.errors import RnnkitError  # noqa: E402
 from rnnkit.text.task import TextRunConfig, train_text  # noqa: E402
 from rnnkit.tune import SearchSettings, tune  # noqa: E402
-from rnnkit.tune import tasks as tune_tasks  # noqa: E402
 from tests.helpers import tiny_text_config, write_corpus  # noqa: E402
 
 # a tiny search: only the learning rate and the cell vary
@@ -66,7 +67,7 @@ def test_median_pruner_stops_a_deliberately_bad_trial(tmp_path, setup):
 
 def test_ctrl_c_then_the_same_command_continues_the_study(tmp_path, setup, monkeypatch):
     base, space = setup
-    real = tune_tasks._text_train
+    real = tasks.get("text").train_trial
 
     def interrupt_trial_1(cfg, inputs, run_dir, on_eval, log):
         def hook(step, metrics):
@@ -75,11 +76,11 @@ def test_ctrl_c_then_the_same_command_continues_the_study(tmp_path, setup, monke
             return on_eval(step, metrics)
         return real(cfg, inputs, run_dir, hook, log)
 
-    monkeypatch.setattr(tune_tasks, "_text_train", interrupt_trial_1)
+    monkeypatch.setitem(tasks._specs, "text", replace(tasks.get("text"), train_trial=interrupt_trial_1))
     settings = SearchSettings(trials=3, budget={"max_steps": 8}, pruner="none")
     first = tune("text", base, tmp_path / "out", settings, space_file=space, log=_quiet)
     assert first.interrupted and first.finished == 1
-    monkeypatch.setattr(tune_tasks, "_text_train", real)
+    monkeypatch.setitem(tasks._specs, "text", replace(tasks.get("text"), train_trial=real))
 
     again = tune("text", base, tmp_path / "out", settings, space_file=space, log=_quiet)
     assert not again.interrupted and again.finished == 3

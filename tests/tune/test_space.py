@@ -7,7 +7,8 @@ import pytest
 from rnnkit.errors import RnnkitError
 from rnnkit.forecast.config import ForecastRunConfig
 from rnnkit.text.task import TextRunConfig
-from rnnkit.tune.space import DEFAULT_SPACES, apply, load_space
+from rnnkit.tasks import names
+from rnnkit.tune.space import apply, default_space, load_space
 
 
 def _space(tmp_path, text, task="text", cls=TextRunConfig):
@@ -17,15 +18,16 @@ def _space(tmp_path, text, task="text", cls=TextRunConfig):
 
 
 def test_default_spaces_cover_the_practitioners_ranges():
-    for task, params in DEFAULT_SPACES.items():
+    for task in names():
+        params = default_space(task)
         byname = {p.path: p for p in params}
         assert (byname["model.hidden"].low, byname["model.hidden"].high) == (64, 512), task
         assert (byname["model.layers"].low, byname["model.layers"].high) == (1, 3), task
         assert (byname["model.dropout"].low, byname["model.dropout"].high) == (0.0, 0.5), task
         assert byname["train.lr"].log and (byname["train.lr"].low, byname["train.lr"].high) == (1e-4, 1e-2), task
         assert "model.cell" in byname and any(k.endswith("batch_size") for k in byname), task
-    assert "data.seq_len" in {p.path for p in DEFAULT_SPACES["text"]}
-    assert "forecast.lookback" in {p.path for p in DEFAULT_SPACES["forecast"]}
+    assert "data.seq_len" in {p.path for p in default_space("text")}
+    assert "forecast.lookback" in {p.path for p in default_space("forecast")}
 
 
 def test_toml_narrows_fixes_drops_and_extends(tmp_path):
@@ -59,6 +61,7 @@ def test_forecast_sections_are_known(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("[model.hiden]\nlow = 1\nhigh = 2\n", "unknown key model.hiden"),
+    ("[model.CELLS]\nchoices = [\"lstm\"]\n", "unknown key model.CELLS"),  # a class constant, not a key
     ("[modle.hidden]\nlow = 1\nhigh = 2\n", "unknown section [modle]"),
     ("[model.hidden]\nlo = 1\n", "unknown setting(s) lo"),
     ("[model.hidden]\nlow = 300\nhigh = 100\n", "is above"),

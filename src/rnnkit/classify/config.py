@@ -5,7 +5,7 @@ on the TRAINING files of the development suite only (bench/classify_select.py); 
 scored once, for the frozen choice, by bench/classify_report.py. The v3 recipe (BiLSTM, two heads,
 patches with context, mixup, the whole 150-epoch cosine budget) was chosen earlier by test
 figures (bench/results/classify.md, marked test-selected); issue 10's cross-validation kept it and
-added the random-convolution head (`kernels = 500`: CV mean +5.8 points over 9 sets, ahead on 6).
+added the random-convolution head (`kernels = 500`, the gain measured there).
 Texts get one more layer, `TEXT_DEFAULTS`, under the TOML file and the flags (the stopping signal
 and patience chosen by replaying stopping rules on CV curves of SMS and FineFoods). Early stopping
 is only used when the validation part holds `min_val_stopping` sequences or more. Precedence,
@@ -23,7 +23,6 @@ from typing import Any
 
 from rnnkit.config import ClassifyModelConfig, TrainConfig, from_dict, load_toml, merge, to_dict
 
-MODEL_KINDS = ("bilstm", "attention", "lstm", "gru", "rnn")
 FORMATS = ("auto", "ucr", "ts", "csv", "tsv")
 
 

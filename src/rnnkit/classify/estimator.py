@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from rnnkit.classify.config import MODEL_KINDS, ClassifyRunConfig, resolve_run
+from rnnkit.classify.config import ClassifyRunConfig, resolve_run
 from rnnkit.classify.loaders import Labelled, load
 from rnnkit.classify.metrics import classification_report
 from rnnkit.classify.preprocess import SequenceEncoder, ordered_split, stratified_split
@@ -63,8 +63,8 @@ def resolve_config(config_file: str | Path | None, overrides: dict, data_path: s
 
 def check_config(cfg: ClassifyRunConfig) -> None:
     d = cfg.data
-    if cfg.model.cell not in MODEL_KINDS:
-        raise RnnkitError(f"unknown model {cfg.model.cell!r}; use one of {', '.join(MODEL_KINDS)}")
+    if cfg.model.cell not in cfg.model.CELLS:
+        raise RnnkitError(f"unknown model {cfg.model.cell!r}; use one of {', '.join(cfg.model.CELLS)}")
     if d.batch_size < 1:
         raise RnnkitError(f"batch_size must be >= 1, got {d.batch_size}")
     if d.monitor not in ("loss", "accuracy"):

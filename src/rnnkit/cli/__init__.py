@@ -12,9 +12,10 @@ import sys
 from rnnkit import __version__
 from rnnkit.errors import RnnkitError
 
-# Modules under rnnkit.cli that define `register(subparsers)`; a missing one is skipped so that
-# task packages can land one at a time.
-COMMAND_MODULES = ("text", "forecast", "classify", "tune", "export", "serve")
+# Modules under rnnkit.cli that define `register(subparsers)`: one per registered task
+# (rnnkit/tasks.py), then the commands that serve every task. A missing one is skipped, so a task
+# without commands of its own is still served, exported and tuned.
+COMMANDS_FOR_ALL_TASKS = ("tune", "export", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,7 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"rnnkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
+    from rnnkit.tasks import names
+
+    for name in (*names(), *COMMANDS_FOR_ALL_TASKS):
         try:
             module = importlib.import_module(f"rnnkit.cli.{name}")
         except ModuleNotFoundError as e:

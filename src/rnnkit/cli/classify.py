@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from rnnkit.cli.common import add_threads_flag, add_train_flags, train_entry, train_overrides, use_threads
-
-KINDS = ("bilstm", "attention", "lstm", "gru", "rnn")
+from rnnkit.cli.common import (add_model_flags, add_threads_flag, add_train_flags, model_overrides, train_entry,
+                               train_overrides, use_threads)
+from rnnkit.config import SUMMARIES, ClassifyModelConfig
 
 
 def register(subparsers) -> None:
@@ -24,12 +24,11 @@ def register(subparsers) -> None:
     t.add_argument("--data", required=True, metavar="PATH", help="training file (.tsv, .ts, .csv)")
     t.add_argument("--test", metavar="PATH", help="test file; without it a stratified test part is carved")
     t.add_argument("--out", required=True, metavar="DIR", help="run folder")
-    t.add_argument("--model", choices=KINDS, help="network (default bilstm; attention for the attention views)")
-    t.add_argument("--hidden", type=int, help="hidden units per direction")
-    t.add_argument("--layers", type=int, help="recurrent layers")
-    t.add_argument("--dropout", type=float, help="dropout (embedding, between layers, before the head)")
+    add_model_flags(t, ClassifyModelConfig.CELLS, "--model", "network; attention gives the attention views",
+                    hidden_help="hidden units per direction",
+                    dropout_help="dropout (embedding, between layers, before the head)")
     t.add_argument("--embed-dim", type=int, help="token embedding size (texts; default = hidden)")
-    t.add_argument("--summary", choices=["final", "pooled", "both"],
+    t.add_argument("--summary", choices=SUMMARIES,
                    help="bilstm/lstm/gru/rnn: head on the final state, on the mean+max of the step outputs, "
                    "or both heads averaged (default both)")
     _data_flags(t)
@@ -114,8 +113,7 @@ def overrides(args: argparse.Namespace) -> dict:
     from rnnkit.classify.config import DataConfig
 
     data = {f.name: getattr(args, f.name) for f in fields(DataConfig) if hasattr(args, f.name)}
-    model = {"cell": args.model, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout,
-             "embed_dim": args.embed_dim, "summary": args.summary}
+    model = {**model_overrides(args), "embed_dim": args.embed_dim, "summary": args.summary}
     return {"model": model, "train": train_overrides(args), "data": data}
 
 

@@ -29,6 +29,23 @@ def add_train_flags(p: argparse.ArgumentParser) -> None:
                    help="train with N processes (DistributedDataParallel): relaunches this command under torchrun")
 
 
+def add_model_flags(g: argparse._ActionsContainer, cells: tuple[str, ...], cell_flag: str, cell_help: str,
+                    hidden_help: str = "hidden units per layer",
+                    dropout_help: str = "dropout between layers and before the head, in [0, 1)") -> None:
+    """The network flags of every task's `train` (the cell flag, --hidden, --layers, --dropout),
+    declared once. `cells` is the task's model config's CELLS; the defaults are its run config's
+    (None here, so only given flags override; --help shows the run config's)."""
+    g.add_argument(cell_flag, dest="cell", choices=cells, help=cell_help)
+    g.add_argument("--hidden", type=int, help=hidden_help)
+    g.add_argument("--layers", type=int, help="recurrent layers")
+    g.add_argument("--dropout", type=float, help=dropout_help)
+
+
+def model_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The [model] overrides of the flags `add_model_flags` declares."""
+    return {"cell": args.cell, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout}
+
+
 def add_threads_flag(p: argparse.ArgumentParser) -> None:
     """--threads for the inference commands (predict, backtest, explain): one thread unless asked,
     as in training; PyTorch would otherwise take every core for one small batch."""
@@ -82,32 +99,24 @@ def train_entry(handler: Callable[[argparse.Namespace], int] | None = None, *,
 # A flag's default lives in one place, the task's run config dataclass; --help reads it from there
 # (importing the config only when help is printed, so `rnnkit --help` stays fast).
 
-# the run config defaults of each command's flags, by command path: (label, plain-data config) pairs
-CONFIG_DEFAULTS: dict[str, str] = {
-    "text train": "text", "tune text": "text",
-    "forecast train": "forecast", "tune forecast": "forecast",
-    "classify train": "classify", "tune classify": "classify",
-}
-# flags whose config key is not their own name
-ALIASES = {"model": "cell"}
 SECTION_ORDER = ("train", "model", "forecast", "data")  # train first: --max-steps is train.max_steps
 
 
+def command_task(command: str) -> str | None:
+    """The task whose run config holds the defaults of `command`'s flags: `<task> train` and
+    `tune <task>` for every registered task (rnnkit/tasks.py); None for other commands."""
+    from rnnkit.tasks import names
+
+    words = command.split()
+    task = words[0] if words[1:] == ["train"] else words[1] if len(words) == 2 and words[0] == "tune" else None
+    return task if task in names() else None
+
+
 def config_defaults(task: str) -> list[tuple[str, dict[str, Any]]]:
-    from rnnkit.config import merge, to_dict
+    """(label, plain-data run config) pairs: the task's defaults, and its variants' (classify: texts)."""
+    from rnnkit.tasks import get
 
-    if task == "text":
-        from rnnkit.text.task import TextRunConfig
-
-        return [("", to_dict(TextRunConfig()))]
-    if task == "forecast":
-        from rnnkit.forecast.config import ForecastRunConfig
-
-        return [("", to_dict(ForecastRunConfig()))]
-    from rnnkit.classify.config import TEXT_DEFAULTS, ClassifyRunConfig
-
-    numeric = to_dict(ClassifyRunConfig())
-    return [("", numeric), ("texts", merge(numeric, TEXT_DEFAULTS))]
+    return get(task).help_defaults()
 
 
 def default_text(action: argparse.Action, configs: list[tuple[str, dict[str, Any]]]) -> str | None:
@@ -117,7 +126,7 @@ def default_text(action: argparse.Action, configs: list[tuple[str, dict[str, Any
         return None
     if action.nargs == 0:  # a switch (--resume, --no-refit, ...): what its help says happens only when given
         return "(default: off)"
-    key = ALIASES.get(action.dest, action.dest)
+    key = action.dest
     values = []
     for label, data in configs:
         section = next((s for s in SECTION_ORDER if isinstance(data.get(s), dict) and key in data[s]), None)
@@ -144,7 +153,7 @@ def _show(value: Any) -> str:
 
 def formatter_for(command: str) -> type[argparse.HelpFormatter]:
     """A help formatter that appends each flag's default to its help (unless the text says it)."""
-    task = CONFIG_DEFAULTS.get(command)
+    task = command_task(command)
 
     class Formatter(argparse.HelpFormatter):
         _configs: list | None = None

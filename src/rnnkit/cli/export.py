@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-from pathlib import Path
+
+from rnnkit.config import GENERATE_TEMPERATURE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t = r.add_argument_group("text models")
     t.add_argument("--prompt", default="", help="text to continue")
     t.add_argument("--length", type=int, default=200, help="characters to generate (default 200)")
-    t.add_argument("--temperature", type=float, default=0.8, help="> 0; lower is more conservative")
+    t.add_argument("--temperature", type=float, default=GENERATE_TEMPERATURE, help="> 0; lower is more conservative")
     t.add_argument("--top-k", type=int, help="sample only among the k most likely characters")
     t.add_argument("--top-p", type=float, help="nucleus sampling: the smallest set with this much probability")
     t.add_argument("--seed", type=int, help="numpy seed: reproduces the runner's own samples")
@@ -65,42 +64,12 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _run_onnx(args: argparse.Namespace) -> int:
-    from rnnkit.errors import RnnkitError
     from rnnkit.export import runner
+    from rnnkit.tasks import get
 
     model = runner.OnnxModel(args.onnx)
-    if model.kind == "text":
-        chars = runner.generate(model, args.prompt, args.length, args.temperature, args.top_k, args.top_p, args.seed)
-        first = next(chars, None)  # validates before anything is printed
-        sys.stdout.write(args.prompt + (first or ""))
-        for ch in chars:
-            sys.stdout.write(ch)
-        sys.stdout.write("\n")
-    elif model.kind == "forecast":
-        if not args.csv:
-            raise RnnkitError("a forecast model needs --csv HISTORY")
-        sys.stdout.write(runner.forecast(model, args.csv, args.horizon).to_csv(index=False))
-    else:
-        if (args.text is None) == (args.series is None):
-            raise RnnkitError("a classify model needs exactly one of --text or --series FILE")
-        item = args.text if args.text is not None else _read_series(args.series)
-        probs = runner.classify(model, item)
-        print(json.dumps({"predicted": max(probs, key=probs.get), "probabilities": probs}))
+    get(model.kind, "run").run_onnx(model, args)
     return 0
-
-
-def _read_series(path: str):
-    import numpy as np
-
-    from rnnkit.errors import RnnkitError
-
-    try:
-        rows = [[float(v) for v in line.replace(",", " ").split()] for line in Path(path).read_text().splitlines()
-                if line.strip()]
-        x = np.array(rows, dtype=np.float32)
-    except (OSError, ValueError) as e:
-        raise RnnkitError(f"cannot read series file {path} ({e})") from None
-    return x.T if x.ndim == 2 and x.shape[0] == 1 else x
 
 
 def _quantize(args: argparse.Namespace) -> int:

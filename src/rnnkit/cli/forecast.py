@@ -6,7 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from rnnkit.cli.common import add_threads_flag, add_train_flags, train_entry, train_overrides, use_threads
+from rnnkit.cli.common import (add_model_flags, add_threads_flag, add_train_flags, model_overrides, train_entry,
+                               train_overrides, use_threads)
+from rnnkit.config import ForecastModelConfig
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -95,11 +97,8 @@ def _data_flags(p: argparse.ArgumentParser, need_csv: bool) -> None:
 
 def _model_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model")
-    g.add_argument("--model", choices=["lstm", "gru", "rnn", "bilstm", "attention"],
-                   help="network: LSTM, GRU, Elman RNN, bidirectional LSTM, or LSTM with attention over the window")
-    g.add_argument("--hidden", type=int, help="hidden units per layer")
-    g.add_argument("--layers", type=int, help="recurrent layers")
-    g.add_argument("--dropout", type=float, help="dropout between layers and before the head, in [0, 1)")
+    add_model_flags(g, ForecastModelConfig.CELLS, "--model",
+                    "network: LSTM, GRU, Elman RNN, bidirectional LSTM, or LSTM with attention over the window")
     g.add_argument("--lookback", type=int, help="input window length")
     g.add_argument("--patch", type=int, help="steps read per recurrent step (divides --lookback)")
     g.add_argument("--horizon", type=int, help="steps ahead")
@@ -124,10 +123,11 @@ def _floats(text: str | None, flag: str) -> list[float] | None:
         raise RnnkitError(f"{flag} takes comma-separated numbers, got {text!r}") from None
 
 
-def _overrides(a: argparse.Namespace) -> dict:
+def overrides(a: argparse.Namespace) -> dict:
+    """The config overrides of `forecast train`'s flags (also `rnnkit tune forecast`'s)."""
     feats = None if a.features is None else [c.strip() for c in a.features.split(",") if c.strip()]
     return {
-        "model": {"cell": a.model, "hidden": a.hidden, "layers": a.layers, "dropout": a.dropout},
+        "model": model_overrides(a),
         "train": train_overrides(a),
         "data": {"csv": a.csv, "sep": a.sep, "decimal": a.decimal, "date_format": a.date_format,
                  "dayfirst": a.dayfirst, "freq": a.freq, "date_col": a.date_col, "target": a.target,
@@ -159,7 +159,7 @@ def _train(a: argparse.Namespace) -> int:
     from rnnkit.forecast.config import ForecastRunConfig, check
     from rnnkit.forecast.run import train_run
 
-    cfg = resolve(ForecastRunConfig, a.config, _overrides(a))
+    cfg = resolve(ForecastRunConfig, a.config, overrides(a))
     check(cfg)
     report = train_run(cfg, Path(a.out), resume=a.resume, log=_progress)
     print(f"wrote {a.out}/report.md, report.json, forecast.png, loss.png" if report else f"run folder: {a.out}")

@@ -6,7 +6,8 @@ import argparse
 import json
 import sys
 
-from rnnkit.cli.common import add_train_flags, train_entry, train_overrides
+from rnnkit.cli.common import add_model_flags, add_train_flags, model_overrides, train_entry, train_overrides
+from rnnkit.config import GENERATE_TEMPERATURE, TextModelConfig
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,16 +22,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--corpus", help="a UTF-8 text file, or a dataset name (tinyshakespeare)")
     p.add_argument("--out", required=True, help="run folder to create (or continue with --resume)")
     g = p.add_argument_group("model")
-    g.add_argument("--cell", choices=["lstm", "gru", "rnn"], help="recurrent cell (default lstm)")
-    g.add_argument("--hidden", type=int, help="hidden units per layer")
-    g.add_argument("--layers", type=int, help="recurrent layers")
-    g.add_argument("--dropout", type=float, help="dropout between layers and before the head")
+    add_model_flags(g, TextModelConfig.CELLS, "--cell", "recurrent cell",
+                    dropout_help="dropout between layers and before the head")
     d = p.add_argument_group("data")
     d.add_argument("--seq-len", type=int, help="characters per TBPTT chunk")
     d.add_argument("--batch-size", type=int, help="parallel streams")
-    d.add_argument("--encoding", help="corpus encoding (default utf-8)")
+    d.add_argument("--encoding", help="corpus encoding")
     d.add_argument("--errors", choices=["strict", "replace", "ignore"],
-                   help="what to do with bytes invalid in --encoding (default strict: stop with an error)")
+                   help="what to do with bytes invalid in --encoding (strict: stop with an error)")
     add_train_flags(p)
     p.set_defaults(handler=_train)
 
@@ -39,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run", required=True, help="run folder (or checkpoint file)")
     p.add_argument("--prompt", default="", help="text to continue (default: a newline)")
     p.add_argument("--length", type=int, default=500, help="characters to generate (default 500)")
-    p.add_argument("--temperature", type=float, default=0.8, help="> 0; lower is more conservative (default 0.8)")
+    p.add_argument("--temperature", type=float, default=GENERATE_TEMPERATURE, help="> 0; lower is more conservative")
     p.add_argument("--top-k", type=int, help="sample only among the k most likely characters")
     p.add_argument("--top-p", type=float, help="nucleus sampling: the smallest set with this much probability")
     p.add_argument("--seed", type=int, help="for reproducible samples (0 .. 2**63-1); sample i of --batch uses seed+i")
@@ -58,9 +57,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_score)
 
 
-def _overrides(args: argparse.Namespace) -> dict:
+def overrides(args: argparse.Namespace) -> dict:
+    """The config overrides of `text train`'s flags (also `rnnkit tune text`'s)."""
     return {
-        "model": {"cell": args.cell, "hidden": args.hidden, "layers": args.layers, "dropout": args.dropout},
+        "model": model_overrides(args),
         "data": {"corpus": args.corpus, "seq_len": args.seq_len, "batch_size": args.batch_size,
                  "encoding": args.encoding, "errors": args.errors},
         "train": train_overrides(args),
@@ -71,14 +71,14 @@ def _check_processes(args: argparse.Namespace, nproc: int) -> None:
     from rnnkit.text.task import check_config, resolve_text_config
 
     if nproc >= 1:  # launch_torchrun itself rejects --nproc 0
-        check_config(resolve_text_config(args.config, _overrides(args)), nproc)
+        check_config(resolve_text_config(args.config, overrides(args)), nproc)
 
 
 @train_entry(before_launch=_check_processes)
 def _train(args: argparse.Namespace) -> int:
     from rnnkit.text.task import resolve_text_config, train_text
 
-    cfg = resolve_text_config(args.config, _overrides(args))
+    cfg = resolve_text_config(args.config, overrides(args))
     result = train_text(cfg, args.out, resume=args.resume)
     s = result.summary
     if "best_val_loss" in s:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import sys
 from typing import Any
 
 
-TASKS = ("text", "forecast", "classify")
 NOT_COPIED = {"help", "out", "resume", "nproc"}  # tune has its own --out; resuming is automatic
 
 
@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "trials.csv, history.png and importance.png.")
     p.error = _one_line_error(p)  # an unknown task: one line, exit 2
     tasks = p.add_subparsers(dest="tune_task", metavar="TASK", required=True)
-    for name in TASKS:
+    for name in _tunable():
         t = tasks.add_parser(name, help=f"search the hyper-parameters of `rnnkit {name} train`",
                              description=f"Search hyper-parameters of `rnnkit {name} train`. It takes the same "
                              "data, model and training flags (they set the base config every trial starts from); "
@@ -32,6 +32,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         _copy_flags(_train_parser(name), t)
         _search_flags(t)
         t.set_defaults(handler=_tune, tune_task=name)
+
+
+def _tunable() -> list[str]:
+    """The registered tasks (rnnkit/tasks.py) that have a `train` command (rnnkit/cli/<task>.py)."""
+    from rnnkit.tasks import names
+
+    return [name for name in names() if importlib.util.find_spec(f"rnnkit.cli.{name}") is not None]
 
 
 def _search_flags(p: argparse.ArgumentParser) -> None:
@@ -49,19 +56,14 @@ def _search_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _tune(args: argparse.Namespace) -> int:
-    from rnnkit.config import resolve
+    from rnnkit.tasks import get
     from rnnkit.tune import Inputs, SearchSettings, tune
     from rnnkit.tune.tasks import get_task
 
     task = get_task(args.tune_task)
     overrides = _overrides(args)
     budget = {k: overrides["train"].pop(k) for k in ("max_steps", "max_epochs", "max_minutes")}
-    if args.tune_task == "classify":  # texts and numeric series have different defaults
-        from rnnkit.classify.estimator import resolve_config
-
-        base = resolve_config(args.config, overrides, args.data)
-    else:
-        base = resolve(task.config_cls, args.config, overrides)
+    base = get(args.tune_task).resolve(args.config, overrides, getattr(args, "data", None))
     settings = SearchSettings(trials=args.trials, timeout_min=args.timeout, storage=args.storage,
                               study_name=args.study_name, seed=args.seed or 0, pruner=args.pruner,
                               budget={k: v for k, v in budget.items() if v is not None})
@@ -77,17 +79,7 @@ def _tune(args: argparse.Namespace) -> int:
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The same config overrides the task's `train` command builds from these flags."""
-    if args.tune_task == "forecast":
-        from rnnkit.cli.forecast import _overrides as forecast_overrides
-
-        return forecast_overrides(args)
-    if args.tune_task == "classify":
-        from rnnkit.cli.classify import overrides as classify_overrides
-
-        return classify_overrides(args)
-    from rnnkit.cli.text import _overrides as text_overrides
-
-    return text_overrides(args)
+    return importlib.import_module(f"rnnkit.cli.{args.tune_task}").overrides(args)
 
 
 def _given(overrides: dict[str, Any], prefix: str = "") -> dict[str, Any]:

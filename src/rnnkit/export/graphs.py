@@ -27,19 +27,12 @@ STEP_T = 3  # example chunk of a step graph (not 1: the tracer treats size-1 axe
 EXAMPLE_BATCH = 2
 
 
-def _text_out(out: torch.Tensor) -> torch.Tensor:
-    return out[:, -1]  # (B, 1, V) -> (B, V)
+def _spec(kind: str):
+    """The task's entry in the registry (rnnkit/tasks.py): the name of the graph's output and how
+    to take it from the model's forward (`onnx_output`, `onnx_pick`)."""
+    from rnnkit.tasks import get
 
-
-def _classify_out(out) -> torch.Tensor:
-    return out.logits  # (B, C)
-
-
-def _forecast_out(out: torch.Tensor) -> torch.Tensor:
-    return out  # (B, horizon, Q)
-
-
-_PICK = {"text": _text_out, "classify": _classify_out, "forecast": _forecast_out}
+    return get(kind, "export")
 
 
 class LSTMStep(nn.Module):
@@ -47,7 +40,7 @@ class LSTMStep(nn.Module):
 
     def __init__(self, model: nn.Module, kind: str):
         super().__init__()
-        self.model, self.pick = model, _PICK[kind]
+        self.model, self.pick = model, _spec(kind).onnx_pick
 
     def forward(self, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor):
         out, (h, c) = self.model(x, (h, c))
@@ -59,7 +52,7 @@ class CellStep(nn.Module):
 
     def __init__(self, model: nn.Module, kind: str):
         super().__init__()
-        self.model, self.pick = model, _PICK[kind]
+        self.model, self.pick = model, _spec(kind).onnx_pick
 
     def forward(self, x: torch.Tensor, h: torch.Tensor):
         out, h = self.model(x, h)
@@ -71,7 +64,7 @@ class Whole(nn.Module):
 
     def __init__(self, model: nn.Module, kind: str):
         super().__init__()
-        self.model, self.pick = model, _PICK[kind]
+        self.model, self.pick = model, _spec(kind).onnx_pick
 
     def forward(self, x: torch.Tensor):
         out, _ = self.model(x)
@@ -139,9 +132,9 @@ def build_graph(model: nn.Module, kind: str, is_tokens: bool, n_inputs: int, who
     steps = (1 if elman else STEP_T) if streaming else whole_steps
     shape = (EXAMPLE_BATCH, steps)
     x = torch.randint(2, 3, shape) if is_tokens else torch.zeros(*shape, n_inputs)
-    out_name = {"text": "logits", "classify": "logits", "forecast": "forecast"}[kind]
+    out_name = _spec(kind).onnx_output
     if not streaming:
-        if kind == "classify" and getattr(model, "kind", "") == "attention":
+        if getattr(model, "kind", "") == "attention":  # an attention classifier (forecasters name theirs `cell`)
             module: nn.Module = AttentionClassifierWhole(model)
             outputs = [out_name, "attention"]
         else:

@@ -14,7 +14,6 @@ import io
 import json
 import logging
 import warnings
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +58,7 @@ def check_writable(out: Path) -> None:
 def load_for_export(run: str | Path) -> tuple[nn.Module, dict[str, Any], bool, int, int, bool]:
     """(float model, task metadata, reads token ids, input width, whole-sequence example length,
     whole-sequence length varies)."""
+    from rnnkit.tasks import get
     from rnnkit.train.int8 import is_quantized
     from rnnkit.train.checkpoint import load_checkpoint, resolve_checkpoint
 
@@ -72,35 +72,9 @@ def load_for_export(run: str | Path) -> tuple[nn.Module, dict[str, Any], bool, i
                           f"({ckpt['extra']['quantized'].get('source', 'its source run')})")
     kind = ckpt.get("kind")
     meta: dict[str, Any] = {"kind": kind, "source": str(path)}
-    if kind == "text":
-        from rnnkit.text.task import load_text_model
-
-        model, tokenizer, cfg = load_text_model(path)
-        meta.update(model=cfg.model.cell, tokenizer=tokenizer.to_dict())
-        return model, meta, True, 0, 0, False
-    if kind == "forecast":
-        from rnnkit.forecast.config import clean_policy
-        from rnnkit.forecast.estimator import Forecaster
-
-        est = Forecaster.load(path)
-        d, f = est.cfg.data, est.cfg.forecast
-        meta.update(
-            model=est.cfg.model.cell, pipeline=est.pipeline.state_dict(), meta=est.meta,
-            data={"date_col": d.date_col, "sep": d.sep, "target": d.target, "features": list(d.features), "id_col": d.id_col,
-                  "policy": asdict(clean_policy(d))},
-            forecast={"horizon": f.horizon, "lookback": f.lookback, "strategy": f.strategy},
-            first=est.first, quantiles=est.quantiles, point_index=est.point_index)
-        return est.model, meta, False, est.pipeline.n_inputs, f.lookback // f.patch, False
-    if kind == "classify":
-        from rnnkit.classify.inference import load_run
-
-        model, encoder, cfg = load_run(path)
-        if getattr(model, "features", None) is not None:  # the exporter bakes the traced length into them
-            raise RnnkitError(f"{run}: ONNX export does not support the random-convolution features head "
-                              "(--kernels); train with --kernels 0 to export")
-        meta.update(model=cfg.model.cell, encoder=encoder.state())
-        return model, meta, encoder.is_text, encoder.input_size, 12, True
-    raise RnnkitError(f"cannot export a {kind!r} checkpoint; rnnkit exports text, forecast and classify runs")
+    model, own, is_tokens, n_inputs, whole_steps, whole_time_dynamic = get(kind, "export").export_source(path, run)
+    meta.update(own)
+    return model, meta, is_tokens, n_inputs, whole_steps, whole_time_dynamic
 
 
 def _export(graph: Graph):

@@ -68,19 +68,9 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 
 def _float_model(run: str | Path, kind: str) -> nn.Module:
-    if kind == "text":
-        from rnnkit.text.task import load_text_model
+    from rnnkit.tasks import get
 
-        return load_text_model(run)[0]
-    if kind == "forecast":
-        from rnnkit.forecast.estimator import Forecaster
-
-        return Forecaster.load(run).model
-    if kind == "classify":
-        from rnnkit.classify.inference import load_run
-
-        return load_run(run)[0]
-    raise RnnkitError(f"cannot quantize a {kind!r} checkpoint; rnnkit knows text, forecast and classify runs")
+    return get(kind, "quantize").load_model(run)
 
 
 def quantize_run(run: str | Path, out: str | Path) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from rnnkit.config import ForecastModelConfig, TrainConfig
 from rnnkit.errors import RnnkitError
-from rnnkit.models.forecaster import ENCODERS
 from rnnkit.series.clean import CleanPolicy
 from rnnkit.series.transforms import SCALERS, TRANSFORMS
 
@@ -85,7 +84,7 @@ def clean_policy(data: DataConfig) -> CleanPolicy:
 def check(cfg: ForecastRunConfig) -> None:
     """Reject bad settings before anything is read or written."""
     f, d = cfg.forecast, cfg.data
-    choices = [("model.cell", cfg.model.cell, ENCODERS), ("data.target_transform", d.target_transform, ("auto",) + TRANSFORMS),
+    choices = [("model.cell", cfg.model.cell, cfg.model.CELLS), ("data.target_transform", d.target_transform, ("auto",) + TRANSFORMS),
                ("data.scaler", d.scaler, SCALERS), ("data.normalize", d.normalize, NORMALIZE),
                ("forecast.loss", f.loss, LOSSES), ("forecast.strategy", f.strategy, STRATEGIES),
                ("forecast.residual", f.residual, ("auto",) + RESIDUAL)]

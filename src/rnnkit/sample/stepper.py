@@ -3,8 +3,9 @@
 
 At batch 1 the cost of a step is per-call overhead, not arithmetic: `nn.LSTM` goes through the
 oneDNN RNN primitive for every single character. Stepping the cell with a few plain tensor ops on
-the same weights is about 3x faster here, and the first layer's input projection becomes a row
-lookup because embedding @ W_ih + b is precomputed for the whole vocabulary.
+the same weights avoids that overhead (BENCHMARKS.md, "Sampling and serving", has the figures),
+and the first layer's input projection becomes a row lookup because embedding @ W_ih + b is
+precomputed for the whole vocabulary.
 """
 
 from __future__ import annotations

@@ -20,15 +20,16 @@ from rnnkit.errors import RnnkitError
 @dataclass
 class Loaded:
     name: str
-    kind: str  # text | forecast | classify
+    kind: str  # the task (rnnkit/tasks.py): text | forecast | classify
     path: str
     info: dict[str, Any]
     objects: dict[str, Any] = field(default_factory=dict)
 
 
 def load_run(run: str | Path, name: str | None = None) -> Loaded:
-    from rnnkit.train.int8 import is_quantized
+    from rnnkit.tasks import get
     from rnnkit.train.checkpoint import load_checkpoint, resolve_checkpoint
+    from rnnkit.train.int8 import is_quantized
 
     path = resolve_checkpoint(run)
     ckpt = load_checkpoint(path)
@@ -36,47 +37,8 @@ def load_run(run: str | Path, name: str | None = None) -> Loaded:
     name = name or (Path(run).name if Path(run).is_dir() else Path(run).parent.name)
     info: dict[str, Any] = {"quantized": is_quantized(ckpt)}
     del ckpt
-    if kind == "text":
-        from rnnkit.text.task import load_text_model
-
-        from rnnkit.serve.batcher import TextBatcher
-
-        model, tokenizer, cfg = load_text_model(path)
-        batcher = TextBatcher(model, tokenizer)
-        info.update(model=cfg.model.cell, vocab=tokenizer.vocab_size, stepper=type(batcher.stepper).__name__)
-        return Loaded(name, kind, str(path), info, {"model": model, "tokenizer": tokenizer, "batcher": batcher})
-    if kind == "forecast":
-        from rnnkit.forecast.estimator import Forecaster
-
-        est = Forecaster.load(path)
-        context = _stored_context(est)
-        f = est.cfg.forecast
-        info.update(model=est.cfg.model.cell, horizon=f.horizon, lookback=f.lookback, strategy=f.strategy,
-                    quantiles=est.quantiles, features=list(est.meta.get("features", [])),
-                    stored_context=None if context is None else [s.id for s in context.series])
-        return Loaded(name, kind, str(path), info, {"estimator": est, "context": context})
-    if kind == "classify":
-        from rnnkit.classify.inference import load_run as load_classifier
-
-        model, encoder, cfg = load_classifier(path)
-        info.update(model=cfg.model.cell, classes=list(encoder.classes),
-                    input="text" if encoder.is_text else "numeric", n_features=encoder.n_features)
-        return Loaded(name, kind, str(path), info, {"model": model, "encoder": encoder})
-    raise RnnkitError(f"cannot serve a {kind!r} checkpoint ({path}); rnnkit serves text, forecast and classify runs")
-
-
-def _stored_context(est) -> Any:
-    """The series the model was trained on (its CSV, re-read and cleaned the same way), or None
-    when that file is gone: forecasts then need a posted series."""
-    from rnnkit.forecast.run import load_data
-
-    if not est.cfg.data.csv:
-        return None
-    try:
-        data, _ = load_data(est.cfg)
-    except RnnkitError:
-        return None
-    return data
+    own, objects = get(kind, "serve").serve_load(path)  # the task's entry in rnnkit/tasks.py
+    return Loaded(name, kind, str(path), {**info, **own}, objects)
 
 
 def generate(entry: Loaded, prompt: str, length: int, temperature: float, top_k: int | None,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rnnkit.config import GENERATE_TEMPERATURE
+
 MAX_PROMPT = 10_000  # characters
 MAX_POINTS = 100_000  # posted series length
 MAX_FEATURES = 64
@@ -24,7 +26,7 @@ class GenerateRequest(Strict):
     model: str | None = NAME
     prompt: str = Field(default="", max_length=MAX_PROMPT, description="text to continue")
     length: int = Field(default=200, ge=0, description="characters to generate (at most the server's --max-length)")
-    temperature: float = Field(default=0.8, gt=0, le=100, allow_inf_nan=False)
+    temperature: float = Field(default=GENERATE_TEMPERATURE, gt=0, le=100, allow_inf_nan=False)
     top_k: int | None = Field(default=None, ge=1, le=1_000_000)
     top_p: float | None = Field(default=None, gt=0, le=1, allow_inf_nan=False)
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1, description="same seed, same text")

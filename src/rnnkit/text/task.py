@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnnkit.config import CELLS, TextModelConfig, TrainConfig, resolve, to_dict
+from rnnkit.config import TextModelConfig, TrainConfig, resolve, to_dict
 from rnnkit.errors import RnnkitError
 from rnnkit.models import CharLM
 from rnnkit.models.state import State
@@ -59,8 +59,8 @@ class TextRunConfig:
 def check_config(cfg: TextRunConfig, processes: int = 1) -> None:
     """`processes`: the DDP world size; each process trains batch_size / processes of the streams."""
     m, d = cfg.model, cfg.data
-    if m.cell not in CELLS:
-        raise RnnkitError(f"--cell must be one of {', '.join(CELLS)} for text, got {m.cell!r}")
+    if m.cell not in m.CELLS:
+        raise RnnkitError(f"--cell must be one of {', '.join(m.CELLS)} for text, got {m.cell!r}")
     if d.seq_len < 1 or d.batch_size < 1:
         raise RnnkitError("--seq-len and --batch-size must be >= 1")
     if not 0.0 < d.val_fraction < 1.0:

@@ -4,7 +4,7 @@
 spaces are in `space.py`, the per-task glue in `tasks.py`, the outputs in `report.py`."""
 
 from rnnkit.tune.search import SearchResult, SearchSettings, tune
-from rnnkit.tune.space import DEFAULT_SPACES, Param, load_space
+from rnnkit.tune.space import Param, default_space, load_space
 from rnnkit.tune.tasks import Inputs
 
-__all__ = ["DEFAULT_SPACES", "Inputs", "Param", "SearchResult", "SearchSettings", "load_space", "tune"]
+__all__ = ["Inputs", "Param", "SearchResult", "SearchSettings", "default_space", "load_space", "tune"]

@@ -52,36 +52,29 @@ class Param:
 
 
 # The ranges practitioners use (issue 5): hidden 64-512, layers 1-3, dropout 0-0.5, lr 1e-4-1e-2
-# (log), plus each task's sequence length, batch size and cell.
+# (log), plus each task's own choices (sequence length, batch size, cell: its spec's tune_choices).
 _COMMON = (
     Param("model.hidden", "int", 64, 512, log=True),
     Param("model.layers", "int", 1, 3),
     Param("model.dropout", "float", 0.0, 0.5),
     Param("train.lr", "float", 1e-4, 1e-2, log=True),
 )
-DEFAULT_SPACES: dict[str, tuple[Param, ...]] = {
-    "text": _COMMON + (
-        Param("model.cell", "choice", choices=("lstm", "gru")),
-        Param("data.seq_len", "choice", choices=(64, 128, 256)),
-        Param("data.batch_size", "choice", choices=(16, 32, 64, 128)),
-    ),
-    "forecast": _COMMON + (
-        Param("model.cell", "choice", choices=("lstm", "gru", "attention")),
-        Param("forecast.lookback", "choice", choices=(20, 40, 60, 120)),
-        Param("forecast.batch_size", "choice", choices=(32, 64, 128)),
-    ),
-    "classify": _COMMON + (
-        Param("model.cell", "choice", choices=("bilstm", "attention", "gru", "lstm")),
-        Param("data.batch_size", "choice", choices=(8, 16, 32, 64)),
-    ),
-}
+
+
+def default_space(task: str) -> tuple[Param, ...]:
+    """The parameters a search of `task` varies unless a --space file says otherwise."""
+    from rnnkit import tasks
+
+    own = tasks.get(task, "tune").tune_choices
+    return _COMMON + tuple(Param(path, "choice", choices=choices) for path, choices in own)
+
 
 _SPEC_KEYS = {"low", "high", "log", "choices", "search"}
 
 
 def load_space(task: str, run_config_cls: type, space_file: str | Path | None) -> list[Param]:
     """The task's default space, changed by `space_file` (see the module docstring)."""
-    params = {p.path: p for p in DEFAULT_SPACES[task]}
+    params = {p.path: p for p in default_space(task)}
     if space_file is None:
         return list(params.values())
     data = load_toml(space_file)
@@ -115,7 +108,8 @@ def _field_type(cls: type, path: str, where: str | Path) -> Any:
     if section not in hints or not dataclasses.is_dataclass(hints[section]):
         raise RnnkitError(f"{where}: unknown section [{section}]; this task's sections are "
                           f"{', '.join(sorted(hints))}")
-    sub = typing.get_type_hints(hints[section])
+    own = {f.name for f in dataclasses.fields(hints[section])}  # config keys, not class constants (CELLS)
+    sub = {k: v for k, v in typing.get_type_hints(hints[section]).items() if k in own}
     if key not in sub:
         raise RnnkitError(f"{where}: unknown key {path}; [{section}] has {', '.join(sorted(sub))}")
     hint = sub[key]
