@@ -23,11 +23,9 @@ from typing import NamedTuple
 import torch
 from torch import nn
 from torch.nn import functional as F
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from rnnkit.models.attention import AttentionLSTM, length_mask
-from rnnkit.models.bidirectional import BiLSTMEncoder
-from rnnkit.models.recurrent import RecurrentCore
+from rnnkit.models.attention import length_mask
+from rnnkit.models.encoders import recurrent_encoder
 from rnnkit.models.state import State
 
 CLASSIFIER_KINDS = ("bilstm", "attention", "lstm", "gru", "rnn")
@@ -63,13 +61,8 @@ class SequenceClassifier(nn.Module):
             input_size = embed_dim
         else:
             self.embed = None
-        if kind == "attention":
-            self.encoder: nn.Module = AttentionLSTM(input_size, hidden, layers, dropout, bidirectional=True)
-        elif kind == "bilstm":
-            self.encoder = BiLSTMEncoder(input_size, hidden, layers, dropout)
-        else:
-            self.encoder = RecurrentCore(kind, input_size, hidden, layers, dropout)
-        out_dim = hidden if kind in ("lstm", "gru", "rnn") else 2 * hidden
+        self.encoder = recurrent_encoder(kind, input_size, hidden, layers, dropout, bidirectional_attention=True)
+        out_dim = self.encoder.out_dim
         self.norm = nn.LayerNorm(out_dim) if layer_norm else nn.Identity()
         self.drop = nn.Dropout(dropout)
         # `head` reads the final (or attention) summary, `pooled_head` the [mean; max] of the step outputs
@@ -101,18 +94,8 @@ class SequenceClassifier(nn.Module):
                 return Classified(logits, weights), state
             heads = [logits, self.feature_head(self.drop(self.features(*self.raw_series(x0, lengths))))]
             return Classified(_average(heads), weights, tuple(heads)), state
-        if self.kind == "bilstm":
-            out, state = self.encoder(x, state, lengths)  # (B, T, 2H)
-            summary = BiLSTMEncoder.summary(state)  # (B, 2H)
-        else:
-            total = x.shape[1]
-            if lengths is not None:  # packed: the final state is each sequence's last real step
-                x = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-            out, state = self.encoder.rnn(x, state)
-            if lengths is not None:
-                out, _ = pad_packed_sequence(out, batch_first=True, total_length=total)
-            h = state[0] if isinstance(state, tuple) else state  # (L, B, H)
-            summary = h[-1]  # (B, H)
+        out, state = self.encoder(x, state, lengths)  # (B, T, D); the state at each last real step
+        summary = self.encoder.summary(state)  # (B, D)
         heads = []
         if self.head is not None:
             heads.append(self.head(self.drop(self.norm(summary))))
