@@ -21,7 +21,8 @@ import torch
 from rnnkit.classify.config import MODEL_KINDS, ClassifyRunConfig, resolve_run
 from rnnkit.classify.loaders import Labelled, load
 from rnnkit.classify.metrics import classification_report
-from rnnkit.classify.preprocess import SequenceEncoder, ordered_split, stratified_split
+from rnnkit.classify.encoding import SequenceEncoder
+from rnnkit.classify.preprocess import ordered_split, stratified_split
 from rnnkit.classify.task import ClassifyTask, Encoded, predict_proba
 from rnnkit.config import to_dict
 from rnnkit.errors import RnnkitError
