@@ -152,6 +152,42 @@ def test_classify_pooled_summary_exports_a_whole_sequence_graph(export_root):
         assert np.abs(np.array([got[c] for c in enc.classes]) - probs[0]).max() < TOL
 
 
+def test_classify_default_random_feature_head_exports_and_matches_torch(export_root, classify_kernels, capsys):
+    """The classify defaults (bilstm, both heads, `kernels = 500` random convolutions) on series
+    folded into patches of 3: `rnnkit export` writes the graph, and the runner's probabilities equal
+    the PyTorch model's to 1e-4 for lengths that are and are not a multiple of the patch."""
+    from rnnkit.classify.config import ClassifyRunConfig
+    from rnnkit.classify.inference import load_run
+    from rnnkit.classify.task import Encoded, predict_proba
+
+    assert ClassifyRunConfig().data.kernels == 500
+    run = classify_kernels
+    path = export_root / "classify_kernels.onnx"
+    assert main(["export", "--run", str(run), "--out", str(path)]) == 0
+    assert "parity" in capsys.readouterr().out
+    model, enc, _ = load_run(run)
+    assert model.features is not None and model.features.out_dim == 1000 and enc.patch == 3
+    onnx_model = runner.OnnxModel(path)
+    assert not onnx_model.meta["streaming"]
+    for steps in (60, 47, 90):
+        series = np.random.default_rng(steps).normal(size=(steps, 1)).astype(np.float32)
+        x, lengths, _ = enc.encode([series])
+        probs, _ = predict_proba(model, Encoded(x, lengths, torch.tensor([-1])))
+        got = runner.classify(onnx_model, series)
+        assert np.abs(np.array([got[c] for c in enc.classes]) - probs[0]).max() < TOL, steps
+
+
+def test_attention_classifier_with_random_features_exports_with_parity():
+    """The attention graph is composed from the classifier's layers: it must add the features head too."""
+    torch.manual_seed(0)
+    model = SequenceClassifier("attention", 3, input_size=2 * 3 * 2, hidden=6, kernels=16, unpatch=(2, 1, 2),
+                               series_len=40)
+    model.fit_features(torch.randn(6, 20, 12), None)
+    meta = {"kind": "classify"}
+    export_model(model, meta, False, 12, 12, True)
+    assert meta["outputs"] == ["logits", "attention"] and meta["parity"]["max_abs_diff"] < 1e-5
+
+
 def _one_line_error(code, err, fragment):
     lines = [line for line in err.splitlines() if line.startswith("rnnkit: error:")]
     assert code == 2 and len(lines) == 1 and fragment in lines[0], err

@@ -95,9 +95,6 @@ def load_for_export(run: str | Path) -> tuple[nn.Module, dict[str, Any], bool, i
         from rnnkit.classify.inference import load_run
 
         model, encoder, cfg = load_run(path)
-        if getattr(model, "features", None) is not None:  # the exporter bakes the traced length into them
-            raise RnnkitError(f"{run}: ONNX export does not support the random-convolution features head "
-                              "(--kernels); train with --kernels 0 to export")
         meta.update(model=cfg.model.cell, encoder=encoder.state())
         return model, meta, encoder.is_text, encoder.input_size, 12, True
     raise RnnkitError(f"cannot export a {kind!r} checkpoint; rnnkit exports text, forecast and classify runs")
