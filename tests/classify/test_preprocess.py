@@ -7,7 +7,8 @@ import torch
 import pytest
 
 from rnnkit.classify.config import DataConfig
-from rnnkit.classify.preprocess import UNK, SequenceEncoder, ordered_split, stratified_split, tokenize
+from rnnkit.classify.encoding import UNK, SequenceEncoder, tokenize
+from rnnkit.classify.preprocess import ordered_split, stratified_split
 from rnnkit.errors import RnnkitError
 
 

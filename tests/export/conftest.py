@@ -25,3 +25,9 @@ def forecast_lstm(export_root):
 @pytest.fixture(scope="session")
 def classify_attention(export_root):
     return runs.classify_run(export_root, "attention", text=True)
+
+
+@pytest.fixture(scope="session")
+def classify_kernels(export_root):
+    """The classify defaults' random-feature head (`kernels = 500`), on series folded into patches of 3."""
+    return runs.classify_run(export_root, "bilstm", text=False, summary="both", kernels=500, length=60)

@@ -113,7 +113,6 @@ def test_classify_attention_whole_graph_takes_any_length(export_root, classify_a
     model, enc, _ = load_run(classify_attention)
     for text in ["win", "WIN a FREE prize now, call 0800 123 today!", "see you at lunch " * 9]:
         ids, lengths, _ = enc.encode([text])
-        assert runner.encode_text(meta["encoder"], text).tolist() == ids.tolist()  # same tokenizer
         probs, _ = predict_proba(model, Encoded(ids, lengths, torch.tensor([-1])))
         got = runner.classify(onnx_model, text)
         assert np.abs(np.array([got[c] for c in enc.classes]) - probs[0]).max() < TOL
@@ -151,6 +150,42 @@ def test_classify_pooled_summary_exports_a_whole_sequence_graph(export_root):
         probs, _ = predict_proba(model, Encoded(x, lengths, torch.tensor([-1])))
         got = runner.classify(runner.OnnxModel(path), series)
         assert np.abs(np.array([got[c] for c in enc.classes]) - probs[0]).max() < TOL
+
+
+def test_classify_default_random_feature_head_exports_and_matches_torch(export_root, classify_kernels, capsys):
+    """The classify defaults (bilstm, both heads, `kernels = 500` random convolutions) on series
+    folded into patches of 3: `rnnkit export` writes the graph, and the runner's probabilities equal
+    the PyTorch model's to 1e-4 for lengths that are and are not a multiple of the patch."""
+    from rnnkit.classify.config import ClassifyRunConfig
+    from rnnkit.classify.inference import load_run
+    from rnnkit.classify.task import Encoded, predict_proba
+
+    assert ClassifyRunConfig().data.kernels == 500
+    run = classify_kernels
+    path = export_root / "classify_kernels.onnx"
+    assert main(["export", "--run", str(run), "--out", str(path)]) == 0
+    assert "parity" in capsys.readouterr().out
+    model, enc, _ = load_run(run)
+    assert model.features is not None and model.features.out_dim == 1000 and enc.patch == 3
+    onnx_model = runner.OnnxModel(path)
+    assert not onnx_model.meta["streaming"]
+    for steps in (60, 47, 90):
+        series = np.random.default_rng(steps).normal(size=(steps, 1)).astype(np.float32)
+        x, lengths, _ = enc.encode([series])
+        probs, _ = predict_proba(model, Encoded(x, lengths, torch.tensor([-1])))
+        got = runner.classify(onnx_model, series)
+        assert np.abs(np.array([got[c] for c in enc.classes]) - probs[0]).max() < TOL, steps
+
+
+def test_attention_classifier_with_random_features_exports_with_parity():
+    """The attention graph is composed from the classifier's layers: it must add the features head too."""
+    torch.manual_seed(0)
+    model = SequenceClassifier("attention", 3, input_size=2 * 3 * 2, hidden=6, kernels=16, unpatch=(2, 1, 2),
+                               series_len=40)
+    model.fit_features(torch.randn(6, 20, 12), None)
+    meta = {"kind": "classify"}
+    export_model(model, meta, False, 12, 12, True)
+    assert meta["outputs"] == ["logits", "attention"] and meta["parity"]["max_abs_diff"] < 1e-5
 
 
 def _one_line_error(code, err, fragment):
@@ -196,12 +231,15 @@ def test_metadata_is_plain_json(export_root, forecast_lstm):
     assert meta["format"] == "rnnkit-onnx" and meta["kind"] == "forecast" and meta["pipeline"]["lookback"] == 10
 
 
-def test_runner_imports_no_torch(text_onnx, export_root, forecast_lstm):
+def test_runner_imports_no_torch(text_onnx, export_root, forecast_lstm, classify_attention):
     """The runner is for machines without PyTorch: generating, forecasting and classifying must
     not import it."""
     forecast_onnx = export_root / "forecast_lstm.onnx"
     if not forecast_onnx.exists():
         export_run(forecast_lstm, forecast_onnx)
+    classify_onnx = export_root / "classify_attention.onnx"
+    if not classify_onnx.exists():
+        export_run(classify_attention, classify_onnx)
     code = (
         "import sys\n"
         "from rnnkit.export import runner\n"
@@ -209,6 +247,8 @@ def test_runner_imports_no_torch(text_onnx, export_root, forecast_lstm):
         "assert len(''.join(runner.generate(m, 'First', 5, seed=0))) == 5\n"
         f"f = runner.forecast(runner.OnnxModel({str(forecast_onnx)!r}), {str(export_root / 'series.csv')!r})\n"
         "assert len(f) == 3\n"
+        f"p = runner.classify(runner.OnnxModel({str(classify_onnx)!r}), 'win a free prize now')\n"
+        "assert abs(sum(p.values()) - 1) < 1e-6\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -87,6 +87,23 @@ def test_classify_predict_accepts_the_int8_run(export_root, classify_attention, 
     assert np.abs(probs[1] - probs[0]).max() < 0.05
 
 
+def test_random_feature_classifier_quantizes_its_layers_and_keeps_the_kernels_float(
+        export_root, classify_kernels, capsys):
+    """int8 covers LSTM/GRU/Linear layers: the random convolutions stay float; ONNX export of the
+    int8 copy says to export the float run."""
+    out = export_root / "classify_kernels_int8"
+    assert main(["quantize", "--run", str(classify_kernels), "--out", str(out)]) == 0
+    state = torch.load(out / "best.pt", weights_only=True)["model"]
+    assert state["feature_head.weight"].dtype == torch.int8 and state["features.weight"].dtype == torch.float32
+    data = export_root / "tiny60_TRAIN.tsv"
+    capsys.readouterr()
+    assert main(["classify", "predict", "--run", str(out), "--data", str(data)]) == 0
+    assert capsys.readouterr().out.count("\n") > 1
+    assert main(["export", "--run", str(out), "--out", str(export_root / "int8.onnx")]) == 2
+    err = capsys.readouterr().err
+    assert "int8 quantized model; export the float run" in err and "Traceback" not in err
+
+
 def test_quantize_bad_input(export_root, text_int8, forecast_int8, tmp_path, capsys):
     def error(argv, fragment):
         code = main(argv)

@@ -21,7 +21,8 @@ import torch
 from rnnkit.classify.config import ClassifyRunConfig, resolve_run
 from rnnkit.classify.loaders import Labelled, load
 from rnnkit.classify.metrics import classification_report
-from rnnkit.classify.preprocess import SequenceEncoder, ordered_split, stratified_split
+from rnnkit.classify.encoding import SequenceEncoder
+from rnnkit.classify.preprocess import ordered_split, stratified_split
 from rnnkit.classify.task import ClassifyTask, Encoded, predict_proba
 from rnnkit.config import to_dict
 from rnnkit.errors import RnnkitError
@@ -250,7 +251,8 @@ def _train_member(cfg: ClassifyRunConfig, prep: Prepared, out: Path, resume: boo
     torch.manual_seed(cfg.train.seed)
     try:  # a resumed run whose budget is already spent returns at once
         selection = fit(_fitted(cfg, prep, prep.train), task, cfg.train, select_dir, kind="classify",
-                        config=to_dict(cfg), extra=extra, data_fingerprint=_fingerprint(prep), resume=resume, log=log, on_eval=on_eval).summary
+                        config=to_dict(cfg), architecture=to_dict(cfg)["model"], extra=extra,
+                        data_fingerprint=_fingerprint(prep), resume=resume, log=log, on_eval=on_eval).summary
     except NotMainRank as e:  # another DDP rank: take part in the refit too, then stop
         if not refit:
             raise
@@ -314,7 +316,8 @@ def _refit(cfg: ClassifyRunConfig, prep: Prepared, task: ClassifyTask, selection
             "out; the report's are the selection run's (select/).")
     torch.manual_seed(cfg.train.seed)
     result = fit(_fitted(cfg, prep, full), refit_task, cfg.train, out, kind="classify",
-                 config=to_dict(cfg), extra=extra, data_fingerprint=_fingerprint(prep), resume=resume, log=log)
+                 config=to_dict(cfg), architecture=to_dict(cfg)["model"], extra=extra,
+                 data_fingerprint=_fingerprint(prep), resume=resume, log=log)
     if result.stopped != "interrupted":  # the final weights, not the "best" on data it trained on
         last = load_checkpoint(out / "last.pt", kind="classify")
         save_checkpoint(out / "best.pt", {k: last[k] for k in ("kind", "config", "extra", "model", "progress")})

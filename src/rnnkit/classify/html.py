@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnkit.classify.preprocess import SequenceEncoder, tokenize
+from rnnkit.classify.encoding import SequenceEncoder, tokenize
 from rnnkit.files import write_text
 
 _STYLE = """body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.9}

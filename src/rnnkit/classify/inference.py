@@ -17,7 +17,7 @@ from rnnkit.classify.config import ClassifyRunConfig, DataConfig
 from rnnkit.classify.estimator import build_model
 from rnnkit.classify.loaders import load
 from rnnkit.classify.metrics import classification_report
-from rnnkit.classify.preprocess import SequenceEncoder, tokenize
+from rnnkit.classify.encoding import SequenceEncoder, tokenize
 from rnnkit.classify.task import Encoded, predict_proba
 from rnnkit.config import from_dict
 from rnnkit.errors import RnnkitError

@@ -13,7 +13,7 @@ from torch import nn
 
 from rnnkit.classify.baselines import score_baselines, verdict
 from rnnkit.classify.metrics import classification_report
-from rnnkit.classify.preprocess import SequenceEncoder
+from rnnkit.classify.encoding import SequenceEncoder
 from rnnkit.classify.task import predict_proba
 from rnnkit.errors import RnnkitError
 from rnnkit.files import write_text

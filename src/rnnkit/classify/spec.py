@@ -61,9 +61,6 @@ def _export_source(path: Path, run: str):
     from rnnkit.classify.inference import load_run
 
     model, encoder, cfg = load_run(path)
-    if getattr(model, "features", None) is not None:  # the exporter bakes the traced length into them
-        raise RnnkitError(f"{run}: ONNX export does not support the random-convolution features head "
-                          "(--kernels); train with --kernels 0 to export")
     return model, {"model": cfg.model.cell, "encoder": encoder.state()}, encoder.is_text, encoder.input_size, 12, True
 
 

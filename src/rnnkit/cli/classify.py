@@ -47,7 +47,7 @@ def register(subparsers) -> None:
                    help="numeric input: mixup augmentation, Beta(ALPHA, ALPHA); 0 turns it off (default 0.4)")
     d.add_argument("--kernels", type=int, metavar="K",
                    help="numeric input: K ROCKET-style random convolutions whose features feed one more head "
-                   "(default 500; 0 = off, needed for ONNX export)")
+                   "(default 500; 0 = off)")
     d.add_argument("--ensemble", type=int, metavar="N",
                    help="train N models (seeds SEED..SEED+N-1, members/1.. beside the first) and average "
                    "their probabilities (default 1); predict, explain and serve use the average")

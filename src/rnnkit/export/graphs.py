@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from rnnkit.models.classifier import average_heads
+
 STEP_T = 3  # example chunk of a step graph (not 1: the tracer treats size-1 axes specially)
 EXAMPLE_BATCH = 2
 
@@ -76,7 +78,8 @@ class AttentionClassifierWhole(nn.Module):
 
     Composed from the classifier's own layers rather than its forward: that forward builds an
     all-ones padding mask whose width the tracer would freeze at the example length. With no
-    padding (one sequence, or equal lengths) the mask changes nothing."""
+    padding (one sequence, or equal lengths) the mask changes nothing. A random-convolution
+    features head, when the model has one, is averaged in as the classifier does."""
 
     def __init__(self, model: nn.Module):
         super().__init__()
@@ -84,11 +87,15 @@ class AttentionClassifierWhole(nn.Module):
 
     def forward(self, x: torch.Tensor):
         m = self.model
+        raw = x
         if m.embed is not None:
             x = m.embed(x)  # (B, T, E)
         h, _ = m.encoder.encoder(x)  # (B, T, 2H)
         attended = m.encoder.attention(h)
-        return m.head(m.norm(attended.context)), attended.weights
+        logits = m.head(m.norm(attended.context))
+        if m.features is not None:
+            logits = average_heads([logits, m.feature_head(m.features(*m.raw_series(raw, None)))])
+        return logits, attended.weights
 
 
 @dataclass

@@ -3,7 +3,9 @@
 API: `torch.ao.quantization.quantize_dynamic` (LSTM, GRU and Linear layers; int8 weights, activations
 quantized on the fly per batch). In torch 2.13 it still works but is marked deprecated (its warning
 points to torchao's `quantize_`, whose int8 dynamic scheme covers Linear layers only, not LSTM/GRU).
-Elman `rnn` layers have no dynamic int8 kernel: only their Linear head is quantized.
+Elman `rnn` layers have no dynamic int8 kernel: only their Linear head is quantized. A classifier's
+random-convolution features (`--kernels`) are fixed buffers, not layers: they stay float, their head
+is quantized.
 
 Storage: the checkpoint stays loadable with `weights_only=True`, so packed quantized modules are
 never pickled. Each quantized weight is stored as an int8 tensor plus its scale and zero point

@@ -1,27 +1,26 @@
 """Run an exported .onnx file with numpy + onnxruntime only: no PyTorch, no rnnkit model code.
 
 `rnnkit export run --onnx FILE` generates text, forecasts a CSV, or classifies a text or a series,
-reading the tokenizer / encoder / forecast pipeline from the file's "rnnkit" metadata. The
-forecast pipeline is rnnkit's own numpy code (`forecast/pipeline.py`, `series/`), which imports no
-torch. Sampling uses numpy's generator, so a seed reproduces the runner's own samples, not those of
-`rnnkit text generate` (torch's generator draws differently).
+reading the tokenizer / encoder / forecast pipeline from the file's "rnnkit" metadata. What it
+shares with the PyTorch commands is their own torch-free code, not a copy: the character tokenizer
+and request checks (`text/tokenizer.py`, `text/checks.py`), the classification encoder
+(`classify/encoding.py`) and the forecast pipeline (`forecast/pipeline.py`, `series/`). Sampling
+uses numpy's generator (`process` is the numpy twin of sample/processors.py), so a seed reproduces
+the runner's own samples, not those of `rnnkit text generate` (torch's generator draws differently).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
 
+from rnnkit.classify.encoding import SequenceEncoder
 from rnnkit.errors import RnnkitError
-
-PAD, UNK = 0, 1  # as classify/preprocess.py
-# as classify/preprocess.py (kept apart so the runner needs no torch; a test checks they agree)
-_WORD = re.compile(r"\w+|[^\w\s]")
-_DIGIT = re.compile(r"\d")
+from rnnkit.text.checks import check_request, default_prompt
+from rnnkit.text.tokenizer import CharTokenizer
 
 
 class OnnxModel:
@@ -99,34 +98,19 @@ def process(logits: np.ndarray, temperature: float, top_k: int | None, top_p: fl
     return logits
 
 
-def check_sampling(temperature: float, top_k: int | None, top_p: float | None, length: int) -> None:
-    if not temperature > 0:
-        raise RnnkitError(f"--temperature must be > 0, got {temperature}")
-    if top_k is not None and top_k < 1:
-        raise RnnkitError(f"--top-k must be >= 1, got {top_k}")
-    if top_p is not None and not 0.0 < top_p <= 1.0:
-        raise RnnkitError(f"--top-p must be in (0, 1], got {top_p}")
-    if length < 0:
-        raise RnnkitError(f"--length must be >= 0, got {length}")
-
-
 def generate(model: OnnxModel, prompt: str, length: int, temperature: float = 1.0, top_k: int | None = None,
              top_p: float | None = None, seed: int | None = None) -> Iterator[str]:
     """Yield `length` characters continuing `prompt`, stepping the graph one character at a time."""
     _need(model, "text")
-    check_sampling(temperature, top_k, top_p, length)
-    chars = model.meta["tokenizer"]["chars"]
-    index = {c: i for i, c in enumerate(chars)}
-    unknown = [c for c in dict.fromkeys(prompt) if c not in index]
-    if unknown:
-        raise RnnkitError(f"the prompt has characters the model never saw: {', '.join(map(repr, unknown[:10]))}")
-    prompt = prompt or ("\n" if "\n" in index else chars[0])
+    tokenizer = CharTokenizer.from_dict(model.meta["tokenizer"])
+    check_request(tokenizer, prompt, length, temperature, top_k, top_p, seed)
+    ids = tokenizer.encode(prompt or default_prompt(tokenizer)).astype(np.int64)
     rng = np.random.default_rng(seed)
-    logits, state = model.step(np.array([[index[c] for c in prompt]], dtype=np.int64), zero_state(model.meta, 1))
+    logits, state = model.step(ids[None], zero_state(model.meta, 1))
     for _ in range(length):
         probs = _softmax(process(logits[0], temperature, top_k, top_p))
         token = int(rng.choice(len(probs), p=probs))
-        yield chars[token]
+        yield tokenizer.chars[token]
         logits, state = model.step(np.array([[token]], dtype=np.int64), state)
 
 
@@ -179,45 +163,22 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
 
 
 # -- classify ----------------------------------------------------------------------------------
-def encode_text(enc: dict, text: str) -> np.ndarray:
-    """(1, T) int64 token ids, truncated to the encoder's max_len."""
-    spans = list(text) if enc["tokens"] == "char" else _WORD.findall(text)
-    if enc["lowercase"]:
-        spans = [t.lower() for t in spans]
-    if not enc.get("keep_digits", True) and enc["tokens"] == "word":
-        spans = [_DIGIT.sub("0", t) for t in spans]
-    index = {t: i for i, t in enumerate(enc["vocab"])}
-    ids = [index.get(t, UNK) for t in spans][: enc["max_len"]]
-    if not ids:
-        raise RnnkitError(f"the text has no {enc['tokens']} tokens: {text[:40]!r}")
-    return np.array([ids], dtype=np.int64)
-
-
-def encode_series(enc: dict, series: np.ndarray) -> np.ndarray:
+def encode_series(encoder: SequenceEncoder, series: np.ndarray) -> np.ndarray:
     """(T, F) values -> (1, ceil(T / patch), (2 * context + 1) * patch * F) float32, as in training."""
-    s = np.asarray(series, dtype=np.float32)
-    if s.ndim == 1 and enc["n_features"] == 1:
+    s = np.asarray(series, dtype=np.float32)  # as the loaders read series
+    if s.ndim == 1 and encoder.n_features == 1:
         s = s[:, None]
-    if s.ndim != 2 or s.shape[1] != enc["n_features"] or len(s) == 0 or not np.isfinite(s).all():
-        raise RnnkitError(f"a series must be (steps, {enc['n_features']}) finite values")
-    if enc["normalize"] == "train":
-        s = (s - np.asarray(enc["mean"], dtype=np.float32)) / np.asarray(enc["std"], dtype=np.float32)
-    elif enc["normalize"] == "series":
-        s = (s - s.mean(axis=0)) / np.maximum(s.std(axis=0), 1e-8)
-    p, c = enc["patch"], enc.get("context", 0)
-    steps = -(-len(s) // p)
-    x = np.zeros((steps * p, s.shape[1]), dtype=np.float32)
-    x[: len(s)] = s
-    x = np.pad(x.reshape(steps, p * s.shape[1]), ((c, c), (0, 0)))  # c neighbouring patches each side
-    return np.concatenate([x[k: k + steps] for k in range(2 * c + 1)], axis=1)[None]
+    if s.ndim != 2 or s.shape[1] != encoder.n_features or len(s) == 0 or not np.isfinite(s).all():
+        raise RnnkitError(f"a series must be (steps, {encoder.n_features}) finite values")
+    return encoder.encode_arrays([s])[0]
 
 
 def classify(model: OnnxModel, item: str | np.ndarray) -> dict[str, float]:
     """Class probabilities for one text (text models) or one (T, F) series (numeric models)."""
     _need(model, "classify")
-    enc = model.meta["encoder"]
-    if enc["is_text"] != isinstance(item, str):
-        raise RnnkitError(f"this model classifies {'texts' if enc['is_text'] else 'numeric series'}")
-    x = encode_text(enc, item) if enc["is_text"] else encode_series(enc, item)
+    enc = SequenceEncoder.from_state(model.meta["encoder"])
+    if enc.is_text != isinstance(item, str):
+        raise RnnkitError(f"this model classifies {'texts' if enc.is_text else 'numeric series'}")
+    x = enc.encode_arrays([item])[0] if enc.is_text else encode_series(enc, item)
     logits = model.sequence(x)[0].astype(np.float64)
-    return dict(zip(enc["classes"], _softmax(logits).tolist()))
+    return dict(zip(enc.classes, _softmax(logits).tolist()))

@@ -190,6 +190,7 @@ class Forecaster:
         if self.fallback_note and log:
             log(self.fallback_note)
         result = train_fit(self.model, task, train_cfg, run_dir, kind="forecast", config=to_dict(self.cfg),
+                           architecture=to_dict(self.cfg)["model"],
                            extra=self.extra(), data_fingerprint=data_fingerprint(data), resume=resume, log=log, on_eval=on_eval)
         best = Path(run_dir) / "best.pt"
         if best.exists():

@@ -7,6 +7,7 @@ Every recurrent model has `forward(x, state=None, ...) -> (out, state)`; state i
 from rnnkit.models.attention import AdditiveAttention, Attended, AttentionLSTM
 from rnnkit.models.bidirectional import BiLSTMEncoder
 from rnnkit.models.charlm import CharLM
+from rnnkit.models.encoders import ENCODER_KINDS, recurrent_encoder
 from rnnkit.models.forecaster import WindowForecaster
 from rnnkit.models.classifier import CLASSIFIER_KINDS, Classified, SequenceClassifier
 from rnnkit.models.recurrent import RecurrentCore
@@ -19,11 +20,13 @@ __all__ = [
     "BiLSTMEncoder",
     "CLASSIFIER_KINDS",
     "CharLM",
+    "ENCODER_KINDS",
     "Classified",
     "RecurrentCore",
     "SequenceClassifier",
     "State",
     "detach_state",
+    "recurrent_encoder",
     "select_state",
     "state_to",
     "WindowForecaster",

@@ -64,20 +64,12 @@ class AttentionLSTM(nn.Module):
             self.encoder: nn.Module = BiLSTMEncoder(input_size, hidden, layers, dropout)
         else:
             self.encoder = RecurrentCore("lstm", input_size, hidden, layers, dropout)
-        self.out_dim = hidden * (2 if bidirectional else 1)
+        self.out_dim = self.encoder.out_dim
         self.attention = AdditiveAttention(self.out_dim)
 
     def forward(
         self, x: torch.Tensor, state: State = None, lengths: torch.Tensor | None = None
     ) -> tuple[Attended, State]:
-        if self.bidirectional:
-            h, state = self.encoder(x, state, lengths)
-        elif lengths is None:
-            h, state = self.encoder(x, state)
-        else:
-            # pack so the returned state is each sequence's state at its last real step
-            packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-            h, state = self.encoder.rnn(packed, state)
-            h, _ = nn.utils.rnn.pad_packed_sequence(h, batch_first=True, total_length=x.shape[1])
+        h, state = self.encoder(x, state, lengths)  # (B, T, D), packed when lengths are given
         mask = length_mask(lengths, x.shape[0], x.shape[1], x.device)
         return self.attention(h, mask), state

@@ -1,12 +1,12 @@
 """Bidirectional LSTM encoder, for inputs whose whole extent is known (a past window, a sequence
-to classify). Variable-length batches are packed so padding never reaches a real step."""
+to classify). Variable-length batches are packed (recurrent.run_rnn) so padding never reaches a real step."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from rnnkit.models.recurrent import run_rnn
 from rnnkit.models.state import State
 
 
@@ -22,6 +22,7 @@ class BiLSTMEncoder(nn.Module):
         super().__init__()
         self.hidden = hidden
         self.layers = layers
+        self.out_dim = 2 * hidden
         self.rnn = nn.LSTM(
             input_size, hidden, num_layers=layers, batch_first=True, bidirectional=True,
             dropout=dropout if layers > 1 else 0.0,
@@ -30,13 +31,7 @@ class BiLSTMEncoder(nn.Module):
     def forward(
         self, x: torch.Tensor, state: State = None, lengths: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, State]:
-        if lengths is None:
-            return self.rnn(x, state)
-        total = x.shape[1]
-        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, state = self.rnn(packed, state)
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=total)
-        return out, state
+        return run_rnn(self.rnn, x, state, lengths)
 
     @staticmethod
     def summary(state: State) -> torch.Tensor:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from rnnkit.models.recurrent import RecurrentCore
+from rnnkit.models.encoders import recurrent_encoder
+from rnnkit.models.recurrent import CELLS
 from rnnkit.models.state import State
 
 
@@ -26,7 +27,9 @@ class CharLM(nn.Module):
             raise ValueError(f"tie_weights needs embed_dim == hidden, got {embed_dim} and {hidden}")
         self.vocab_size = vocab_size
         self.embed = nn.Embedding(vocab_size, embed_dim)
-        self.core = RecurrentCore(cell, embed_dim, hidden, layers, dropout)
+        if cell not in CELLS:  # a language model reads left to right, one step at a time
+            raise ValueError(f"unknown cell {cell!r}; choose one of {', '.join(CELLS)}")
+        self.core = recurrent_encoder(cell, embed_dim, hidden, layers, dropout)
         self.norm = nn.LayerNorm(hidden) if layer_norm else nn.Identity()
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden, vocab_size)

@@ -23,11 +23,9 @@ from typing import NamedTuple
 import torch
 from torch import nn
 from torch.nn import functional as F
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from rnnkit.models.attention import AttentionLSTM, length_mask
-from rnnkit.models.bidirectional import BiLSTMEncoder
-from rnnkit.models.recurrent import RecurrentCore
+from rnnkit.models.attention import length_mask
+from rnnkit.models.encoders import recurrent_encoder
 from rnnkit.models.state import State
 
 CLASSIFIER_KINDS = ("bilstm", "attention", "lstm", "gru", "rnn")
@@ -63,13 +61,8 @@ class SequenceClassifier(nn.Module):
             input_size = embed_dim
         else:
             self.embed = None
-        if kind == "attention":
-            self.encoder: nn.Module = AttentionLSTM(input_size, hidden, layers, dropout, bidirectional=True)
-        elif kind == "bilstm":
-            self.encoder = BiLSTMEncoder(input_size, hidden, layers, dropout)
-        else:
-            self.encoder = RecurrentCore(kind, input_size, hidden, layers, dropout)
-        out_dim = hidden if kind in ("lstm", "gru", "rnn") else 2 * hidden
+        self.encoder = recurrent_encoder(kind, input_size, hidden, layers, dropout, bidirectional_attention=True)
+        out_dim = self.encoder.out_dim
         self.norm = nn.LayerNorm(out_dim) if layer_norm else nn.Identity()
         self.drop = nn.Dropout(dropout)
         # `head` reads the final (or attention) summary, `pooled_head` the [mean; max] of the step outputs
@@ -100,19 +93,9 @@ class SequenceClassifier(nn.Module):
             if self.features is None:
                 return Classified(logits, weights), state
             heads = [logits, self.feature_head(self.drop(self.features(*self.raw_series(x0, lengths))))]
-            return Classified(_average(heads), weights, tuple(heads)), state
-        if self.kind == "bilstm":
-            out, state = self.encoder(x, state, lengths)  # (B, T, 2H)
-            summary = BiLSTMEncoder.summary(state)  # (B, 2H)
-        else:
-            total = x.shape[1]
-            if lengths is not None:  # packed: the final state is each sequence's last real step
-                x = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-            out, state = self.encoder.rnn(x, state)
-            if lengths is not None:
-                out, _ = pad_packed_sequence(out, batch_first=True, total_length=total)
-            h = state[0] if isinstance(state, tuple) else state  # (L, B, H)
-            summary = h[-1]  # (B, H)
+            return Classified(average_heads(heads), weights, tuple(heads)), state
+        out, state = self.encoder(x, state, lengths)  # (B, T, D); the state at each last real step
+        summary = self.encoder.summary(state)  # (B, D)
         heads = []
         if self.head is not None:
             heads.append(self.head(self.drop(self.norm(summary))))
@@ -122,14 +105,13 @@ class SequenceClassifier(nn.Module):
             heads.append(self.feature_head(self.drop(self.features(*self.raw_series(x0, lengths)))))
         if len(heads) == 1:
             return Classified(heads[0], weights), state
-        return Classified(_average(heads), weights, tuple(heads)), state
+        return Classified(average_heads(heads), weights, tuple(heads)), state
 
     def raw_series(self, x: torch.Tensor, lengths: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(B, S, (2c+1)*p*F) folded input -> ((B, S*p, F) series, (B,) lengths in steps)."""
         p, c, f = self.unpatch
         own = x[..., c * p * f: (c + 1) * p * f]  # (B, S, p*F): the step's own patch, its neighbours dropped
-        raw = own.unflatten(-1, (p, f)).flatten(1, 2)  # (B, S*p, F); no batch size baked in (ONNX export)
-        return raw, None if lengths is None else lengths * p
+        return unfold_patches(own, p, f), None if lengths is None else lengths * p
 
     def fit_features(self, x: torch.Tensor, lengths: torch.Tensor | None) -> None:
         """Fit the random features' scaler on the training inputs (a no-op without features)."""
@@ -151,10 +133,23 @@ class EnsembleClassifier(nn.Module):
                 ) -> tuple[Classified, State]:
         outs = [m(x, lengths=lengths)[0] for m in self.members]
         weights = None if outs[0].weights is None else torch.stack([o.weights for o in outs]).mean(0)
-        return Classified(_average([o.logits for o in outs]), weights), None
+        return Classified(average_heads([o.logits for o in outs]), weights), None
 
 
-def _average(heads: list[torch.Tensor]) -> torch.Tensor:
+def unfold_patches(own: torch.Tensor, p: int, f: int) -> torch.Tensor:
+    """(B, S, p*F) patches -> (B, S*p, F) steps.
+
+    A transposed convolution with a 0/1 kernel (stride p) rather than a reshape: each output is
+    exactly one input (times 1, plus zeros), and the length is worked out when the graph runs, where
+    an exported reshape would freeze S*p at the length it was traced with (ONNX export)."""
+    if p == 1:
+        return own
+    # kernel[c, j, k] = 1 where input channel c = k*F + j: patch position k, feature j
+    kernel = torch.eye(p * f, dtype=own.dtype, device=own.device).reshape(p * f, p, f).transpose(1, 2)
+    return F.conv_transpose1d(own.transpose(1, 2), kernel, stride=p).transpose(1, 2)
+
+
+def average_heads(heads: list[torch.Tensor]) -> torch.Tensor:
     """The heads' mean probability, as logits (its log)."""
     return torch.logsumexp(torch.stack([torch.log_softmax(z.float(), -1) for z in heads]), 0) - math.log(len(heads))
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from rnnkit.models.attention import AttentionLSTM
-from rnnkit.models.bidirectional import BiLSTMEncoder
-from rnnkit.models.recurrent import RecurrentCore
+from rnnkit.models.encoders import ENCODER_KINDS, recurrent_encoder
 from rnnkit.models.state import State
 
-ENCODERS = ("lstm", "gru", "rnn", "bilstm", "attention")
+ENCODERS = ENCODER_KINDS
 
 
 class WindowForecaster(nn.Module):
@@ -31,15 +29,9 @@ class WindowForecaster(nn.Module):
         self.cell = cell
         self.horizon = horizon
         self.n_quantiles = n_quantiles
-        if cell == "bilstm":
-            self.encoder: nn.Module = BiLSTMEncoder(input_size, hidden, layers, dropout)
-            dim = 2 * hidden
-        elif cell == "attention":
-            self.encoder = AttentionLSTM(input_size, hidden, layers, dropout)
-            dim = hidden + hidden  # attention context joined with the last step
-        else:
-            self.encoder = RecurrentCore(cell, input_size, hidden, layers, dropout)
-            dim = hidden
+        self.encoder = recurrent_encoder(cell, input_size, hidden, layers, dropout)
+        # the attention context is joined with the last step's hidden state
+        dim = self.encoder.out_dim + (hidden if cell == "attention" else 0)
         self.norm = nn.LayerNorm(dim) if layer_norm else nn.Identity()
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(dim, horizon * n_quantiles)
@@ -51,7 +43,7 @@ class WindowForecaster(nn.Module):
         """(summary (B, D), state, attention weights (B, T) or None)."""
         if self.cell == "bilstm":
             _, state = self.encoder(x, state)
-            return BiLSTMEncoder.summary(state), state, None
+            return self.encoder.summary(state), state, None
         if self.cell == "attention":
             attended, state = self.encoder(x, state)
             last = state[0][-1]  # (B, H): the top layer's final hidden state

@@ -2,20 +2,7 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
-
-from rnnkit.errors import RnnkitError
-
-
-def check_sampling(temperature: float, top_k: int | None, top_p: float | None) -> None:
-    if not (temperature > 0 and math.isfinite(temperature)):
-        raise RnnkitError(f"--temperature must be a finite number > 0, got {temperature}")
-    if top_k is not None and top_k < 1:
-        raise RnnkitError(f"--top-k must be >= 1, got {top_k}")
-    if top_p is not None and not 0.0 < top_p <= 1.0:
-        raise RnnkitError(f"--top-p must be in (0, 1], got {top_p}")
 
 
 def apply_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:

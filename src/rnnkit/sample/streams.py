@@ -15,32 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnkit.errors import RnnkitError
 from rnnkit.sample.batch import RowState, Rows
-from rnnkit.sample.processors import check_sampling
+from rnnkit.text.checks import check_request, default_prompt
 from rnnkit.text.tokenizer import CharTokenizer
 
-MAX_SEED = 2**63 - 1
-
-
-def default_prompt(tokenizer: CharTokenizer) -> str:
-    """Used when the prompt is empty: a newline when the corpus has one, else its first character."""
-    return "\n" if "\n" in tokenizer.chars else tokenizer.chars[0]
-
-
-def check_request(tokenizer: CharTokenizer, prompt: str, length: int, temperature: float, top_k: int | None,
-                  top_p: float | None, seed: int | None) -> None:
-    check_sampling(temperature, top_k, top_p)
-    if length < 0:
-        raise RnnkitError(f"--length must be >= 0, got {length}")
-    if seed is not None and not 0 <= seed <= MAX_SEED:
-        raise RnnkitError(f"--seed must be in [0, 2**63 - 1], got {seed}")
-    unknown = tokenizer.unknown(prompt)
-    if unknown:
-        raise RnnkitError(
-            f"the prompt has characters the model never saw: {', '.join(repr(c) for c in unknown[:10])}; "
-            f"remove them or retrain on a corpus that has them"
-        )
+__all__ = ["Batch", "Stream", "check_request", "default_prompt"]  # the checks live in text/checks.py
 
 
 class Stream:

@@ -13,7 +13,20 @@ Python API::
     print("".join(generate(model, tokenizer, "ROMEO:", 200, temperature=0.8, seed=0)))
 """
 
-from rnnkit.text.task import TextDataConfig, TextRunConfig, load_text_model, score_text, train_text
-from rnnkit.text.tokenizer import CharTokenizer
 
-__all__ = ["CharTokenizer", "TextDataConfig", "TextRunConfig", "load_text_model", "score_text", "train_text"]
+import importlib
+
+# The names load on first use, so that the torch-free tokenizer imports without PyTorch (the ONNX runner).
+_WHERE = {
+    "CharTokenizer": "rnnkit.text.tokenizer",
+    **{name: "rnnkit.text.task" for name in ("TextDataConfig", "TextRunConfig", "load_text_model", "score_text",
+                                             "train_text")},
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'rnnkit.text' has no attribute {name!r}")

@@ -181,8 +181,10 @@ def train_text(cfg: TextRunConfig, out: str | Path, resume: bool = False, on_ste
     model = build_model(cfg.model, tokenizer.vocab_size)
     extra = {"tokenizer": tokenizer.to_dict(), "corpus": str(path), "train_chars": int(len(train_ids)),
              "val_chars": int(len(val_ids))}
-    result = fit(model, task, cfg.train, out, kind="text", config=to_dict(cfg), extra=extra, resume=resume,
-                 data_fingerprint=data_fingerprint(extra["tokenizer"], ids), on_step=on_step, on_eval=on_eval, log=log)
+    config = to_dict(cfg)
+    result = fit(model, task, cfg.train, out, kind="text", config=config, architecture=config["model"], extra=extra,
+                 resume=resume, data_fingerprint=data_fingerprint(extra["tokenizer"], ids), on_step=on_step,
+                 on_eval=on_eval, log=log)
     metrics = Path(out) / "metrics.jsonl"
     if metrics.is_file() and metrics.stat().st_size:  # other DDP ranks never get here (NotMainRank)
         from rnnkit.plots import plot_loss_curves

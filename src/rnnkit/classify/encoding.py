@@ -1,0 +1,178 @@
+"""Everything fitted on the training part and stored in the checkpoint as plain data: the label
+classes, the text vocabulary or the numeric scaler, the patch size and context.
+
+Free of torch (numpy only), so that training, `classify predict` and the ONNX runner
+(export/runner.py, no PyTorch) encode inputs with the same code. Leakage is impossible by
+construction: `SequenceEncoder.fit` is only ever given the training part (after the validation and
+test parts were carved off, see preprocess.py).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from rnnkit.classify.config import DataConfig
+from rnnkit.errors import RnnkitError
+
+PAD, UNK = 0, 1
+_WORD = re.compile(r"\w+|[^\w\s]")
+_DIGIT = re.compile(r"\d")
+
+
+def tokenize(text: str, mode: str, lowercase: bool, keep_digits: bool = True) -> list[tuple[str, int, int]]:
+    """(token, start, end) with offsets into `text`, so attention can be drawn on the original.
+    Without `keep_digits` every digit of a word token becomes 0, so numbers never seen in training
+    (phone numbers, prices) still share a token with numbers of the same shape."""
+    if mode == "char":
+        spans = [(text[i], i, i + 1) for i in range(len(text))]
+    elif mode == "word":
+        spans = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+    else:
+        raise RnnkitError(f"unknown tokens {mode!r}; use word or char")
+    if lowercase:
+        spans = [(t.lower(), a, b) for t, a, b in spans]
+    if not keep_digits and mode == "word":
+        spans = [(_DIGIT.sub("0", t), a, b) for t, a, b in spans]
+    return spans
+
+
+@dataclass
+class SequenceEncoder:
+    """Turns raw inputs (texts or (T, F) arrays) into padded tensors. All fields are plain data."""
+
+    classes: list[str]
+    is_text: bool
+    # texts
+    tokens: str = "word"
+    lowercase: bool = True
+    keep_digits: bool = True
+    max_len: int = 200
+    vocab: list[str] = field(default_factory=list)  # index -> token; 0 = PAD, 1 = UNK
+    # numeric
+    n_features: int = 0
+    normalize: str = "none"
+    mean: list[float] = field(default_factory=list)
+    std: list[float] = field(default_factory=list)
+    patch: int = 1
+    context: int = 0  # neighbouring patches seen on either side of each step (0 in runs from before it existed)
+    length: int = 0  # longest training series (sizes the random features' dilations)
+
+    @classmethod
+    def fit(cls, inputs: list, labels: list[str], is_text: bool, cfg: DataConfig) -> "SequenceEncoder":
+        classes = sorted(set(labels), key=_class_key)
+        if len(classes) < 2:
+            raise RnnkitError(f"the training labels hold a single class ({classes[0]!r}); "
+                              "a classifier needs two or more")
+        if is_text:
+            return cls(classes, True, cfg.tokens, cfg.lowercase, cfg.keep_digits, cfg.max_len,
+                       _build_vocab(inputs, cfg))
+        if cfg.normalize not in ("train", "series", "none"):
+            raise RnnkitError(f"unknown normalize {cfg.normalize!r}; use train, series or none")
+        widths = {x.shape[1] for x in inputs}
+        if len(widths) != 1:
+            raise RnnkitError(f"sequences have different numbers of features: {sorted(widths)}")
+        enc = cls(classes, False, n_features=widths.pop(), normalize=cfg.normalize, context=cfg.context)
+        if cfg.normalize == "train":
+            steps = np.concatenate(inputs, axis=0)  # (sum T, F)
+            enc.mean = steps.mean(axis=0).tolist()
+            enc.std = np.maximum(steps.std(axis=0), 1e-8).tolist()
+        longest = max(len(x) for x in inputs)
+        enc.length = longest
+        enc.patch = cfg.patch if cfg.patch > 0 else max(1, math.ceil(longest / max(cfg.max_steps, 1)))
+        return enc
+
+    @property
+    def input_size(self) -> int:
+        """Vocabulary size for texts, features per recurrent step for numeric input."""
+        return len(self.vocab) if self.is_text else self.n_features * self.patch * (2 * self.context + 1)
+
+    def encode_labels(self, labels: list[str]) -> tuple[np.ndarray, dict[str, int]]:
+        """Class indices, with -1 for labels never seen in training (and their counts)."""
+        index = {c: i for i, c in enumerate(self.classes)}
+        y = np.array([index.get(lab, -1) for lab in labels], dtype=np.int64)
+        unseen = Counter(lab for lab in labels if lab not in index)
+        return y, dict(sorted(unseen.items()))
+
+    def encode(self, inputs: list):
+        """As `encode_arrays`, as torch tensors: (x, lengths, truncated), the network's input."""
+        import torch  # here only: the ONNX runner uses this module without PyTorch
+
+        x, lengths, truncated = self.encode_arrays(inputs)
+        return torch.from_numpy(x), torch.from_numpy(lengths), truncated
+
+    def encode_arrays(self, inputs: list) -> tuple[np.ndarray, np.ndarray, int]:
+        """(x, lengths, truncated): x (N, T) int64 for texts or (N, T, input_size) float32, lengths
+        (N,) int64 in recurrent steps, and how many texts were cut to max_len."""
+        return self._encode_texts(inputs) if self.is_text else (*self._encode_series(inputs), 0)
+
+    def _encode_texts(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
+        index = {t: i for i, t in enumerate(self.vocab)}
+        ids, truncated = [], 0
+        for text in texts:
+            toks = [index.get(t, UNK) for t, _, _ in tokenize(text, self.tokens, self.lowercase, self.keep_digits)]
+            if not toks:
+                raise RnnkitError(f"a text has no {self.tokens} tokens: {text[:40]!r}")
+            truncated += len(toks) > self.max_len
+            ids.append(toks[: self.max_len])
+        lengths = np.array([len(t) for t in ids], dtype=np.int64)
+        x = np.full((len(ids), int(lengths.max())), PAD, dtype=np.int64)
+        for i, t in enumerate(ids):
+            x[i, : len(t)] = t
+        return x, lengths, truncated
+
+    def _encode_series(self, series: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        p, f = self.patch, self.n_features
+        steps = [math.ceil(len(s) / p) for s in series]
+        x = np.zeros((len(series), max(steps) * p, f), dtype=np.float32)
+        for i, s in enumerate(series):
+            if s.ndim != 2 or s.shape[1] != f:
+                raise RnnkitError(f"a sequence has {s.shape[-1]} features, the model was trained on {f}")
+            x[i, : len(s)] = self.scale(s)
+        x = with_context(x.reshape(len(series), max(steps), p * f), self.context)  # (N, T/p, (2c+1)*p*F)
+        return x, np.array(steps, dtype=np.int64)
+
+    def scale(self, s: np.ndarray) -> np.ndarray:
+        if self.normalize == "train":
+            return (s - np.asarray(self.mean, dtype=np.float32)) / np.asarray(self.std, dtype=np.float32)
+        if self.normalize == "series":
+            return (s - s.mean(axis=0)) / np.maximum(s.std(axis=0), 1e-8)
+        return s
+
+    def state(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_state(cls, state: dict) -> "SequenceEncoder":
+        return cls(**state)
+
+
+def with_context(x: np.ndarray, context: int) -> np.ndarray:
+    """(N, S, D) patches -> (N, S, (2c+1)*D): each step with its c neighbouring patches on either
+    side, in time order, zeros beyond either end. Past a sequence's end the padded patches are
+    zeros already, so extra padding never changes what a real step sees."""
+    if context == 0:
+        return x
+    padded = np.pad(x, ((0, 0), (context, context), (0, 0)))
+    s = x.shape[1]
+    return np.concatenate([padded[:, k: k + s] for k in range(2 * context + 1)], axis=2)
+
+
+def _class_key(label: str) -> tuple:
+    """Numeric labels sort as numbers ('2' before '10'), others alphabetically."""
+    try:
+        return (0, float(label), label)
+    except ValueError:
+        return (1, 0.0, label)
+
+
+def _build_vocab(texts: list[str], cfg: DataConfig) -> list[str]:
+    if cfg.max_len < 1:
+        raise RnnkitError(f"max_len must be >= 1, got {cfg.max_len}")
+    counts = Counter(t for text in texts for t, _, _ in tokenize(text, cfg.tokens, cfg.lowercase, cfg.keep_digits))
+    kept = [t for t, c in counts.most_common(max(cfg.max_vocab - 2, 0)) if c >= cfg.min_freq]
+    return ["<pad>", "<unk>", *sorted(kept)]
