@@ -18,6 +18,13 @@ class EchoRunConfig:
     """The dummy task's run config."""
 
 
+def _echo_routes(app, api) -> None:
+    @app.get("/v1/echo")
+    def echo(model: str | None = None) -> dict:
+        entry = api.pick(model, "echo")
+        return {"model": entry.name, "path": str(entry.objects["path"])}
+
+
 def _dummy() -> TaskSpec:
     def fail(*args):
         raise AssertionError("not called in these tests")
@@ -28,6 +35,7 @@ def _dummy() -> TaskSpec:
         check=fail, train_trial=fail, tune_choices=(("data.width", (1, 2)),),
         load_model=lambda path: f"echo model from {path}", export_source=fail, onnx_output="echo",
         onnx_pick=lambda out: out, run_onnx=fail, serve_load=lambda path: ({"model": "echo"}, {"path": path}),
+        serve_routes=_echo_routes,
     )
 
 
@@ -84,6 +92,23 @@ def test_serve_quantize_and_export_find_the_fourth_task(echo, tmp_path):
     assert entry.objects == {"path": run / "best.pt"}
     assert _float_model(run, "echo") == f"echo model from {run}"
     assert _spec("echo").onnx_output == "echo"
+
+
+def test_the_server_gets_the_fourth_task_s_endpoint_from_its_spec(echo, tmp_path):
+    import httpx
+
+    from rnnkit.serve.app import create_app
+    from rnnkit.serve.registry import load_run
+    from rnnkit.serve.server import start_in_thread
+
+    run = _run_of("echo", tmp_path / "echo-run")
+    url, stop = start_in_thread(create_app([load_run(run)]))
+    try:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            assert client.get("/v1/echo").json() == {"model": "echo-run", "path": str(run / "best.pt")}
+            assert client.post("/v1/forecast", json={}).status_code == 404  # the other tasks' endpoints stay
+    finally:
+        stop()
 
 
 @pytest.mark.parametrize("command", ["serve", "export", "quantize"])

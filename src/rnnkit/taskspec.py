@@ -39,3 +39,5 @@ class TaskSpec:
     run_onnx: Callable[[Any, Any], None]  # (export.runner.OnnxModel, CLI args): `rnnkit export run`
     # serving: (info for /v1/models, objects the request handlers use)
     serve_load: Callable[[Path], tuple[dict[str, Any], dict[str, Any]]]
+    # serving: add the task's endpoints to the app: (FastAPI app, serve.app.Api) -> None
+    serve_routes: Callable[[Any, Any], None] | None = None

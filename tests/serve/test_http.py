@@ -187,11 +187,10 @@ def test_cli_serve_bad_input(tmp_path, trained, capsys):
 
 def test_runs_can_be_named_and_int8_runs_served(trained):
     from rnnkit.export.quantize import quantize_run
-    from rnnkit.serve import registry
 
     int8 = trained["root"] / "text_int8"
     quantize_run(trained["text"], int8)
     _, entries = build([f"shakespeare={trained['text']}", int8], max_length=10, max_body=4096)
     assert [e.name for e in entries] == ["shakespeare", "text_int8"]
     assert [e.info["quantized"] for e in entries] == [False, True]
-    assert len("".join(registry.generate(entries[1], "All:", 10, 1.0, None, None, 0))) == 10
+    assert len("".join(entries[1].objects["batcher"].submit("All:", 10, 1.0, None, None, 0))) == 10

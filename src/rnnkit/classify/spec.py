@@ -1,7 +1,5 @@
 """The classify task's entry in the task registry (rnnkit/tasks.py): sequence classifiers."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Any
@@ -58,10 +56,12 @@ def _load_model(path: Path):
 
 
 def _export_source(path: Path, run: str):
+    from rnnkit.classify.encoding import UNK
     from rnnkit.classify.inference import load_run
 
     model, encoder, cfg = load_run(path)
-    return model, {"model": cfg.model.cell, "encoder": encoder.state()}, encoder.is_text, encoder.input_size, 12, True
+    own = {"model": cfg.model.cell, "encoder": encoder.state(), "first_id": UNK + 1}  # not PAD or UNK
+    return model, own, encoder.is_text, encoder.input_size, 12, True
 
 
 def _run_onnx(model, args) -> None:
@@ -95,11 +95,24 @@ def _serve_load(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     return info, {"model": model, "encoder": encoder}
 
 
+def _serve_routes(app, api) -> None:
+    # (this module keeps its annotations evaluated: FastAPI reads the request models from them)
+    from rnnkit.classify.serving import classify as classify_entry
+    from rnnkit.serve.schemas import ClassifyRequest
+
+    @app.post("/v1/classify", summary="class probabilities for a text or a numeric series")
+    def classify(req: ClassifyRequest) -> dict:
+        """`predicted` class and `probabilities` per class; `truncated` when a text was cut to the
+        model's max_len tokens."""
+        entry = api.pick(req.model, "classify")
+        return {"model": entry.name, **classify_entry(entry, req.text, req.series)}
+
+
 SPEC = TaskSpec(
     kind="classify", run_config=_run_config, help_defaults=_help_defaults, resolve=_resolve,
     monitor=_monitor, check=_check, train_trial=_train_trial,
     tune_choices=(("model.cell", ("bilstm", "attention", "gru", "lstm")), ("data.batch_size", (8, 16, 32, 64))),
     load_model=_load_model, export_source=_export_source, onnx_output="logits",
     onnx_pick=lambda out: out.logits,  # (B, C)
-    run_onnx=_run_onnx, serve_load=_serve_load,
+    run_onnx=_run_onnx, serve_load=_serve_load, serve_routes=_serve_routes,
 )

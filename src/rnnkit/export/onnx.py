@@ -163,20 +163,21 @@ def _run(session, feed: dict) -> list:
 
 
 def _prefix_outputs(model: nn.Module, kind: str, x: torch.Tensor) -> tuple[list[torch.Tensor], Any]:
-    """PyTorch's output after each prefix x[:, :t+1] (read whole), and the final state."""
-    if kind == "text":
-        logits, state = model(x)  # (B, T, V): every prefix at once
-        return [logits[:, t] for t in range(x.shape[1])], state
+    """PyTorch's output after each prefix x[:, :t+1] (read whole, taken from the forward as the
+    task's graph takes it), and the final state."""
+    from rnnkit.tasks import get
+
+    pick = get(kind, "export").onnx_pick
     outs = []
     for t in range(x.shape[1]):
         out, state = model(x[:, :t + 1])
-        outs.append(out.logits if kind == "classify" else out)
+        outs.append(pick(out))
     return outs, state
 
 
 def _inputs(meta: dict, batch: int, steps: int, rng: np.random.Generator) -> np.ndarray:
-    if meta["input_dtype"] == "int64":
-        return rng.integers(2 if meta["kind"] == "classify" else 0, meta["vocab"], size=(batch, steps))
+    if meta["input_dtype"] == "int64":  # ids below first_id (padding, say) are not fed
+        return rng.integers(meta.get("first_id", 0), meta["vocab"], size=(batch, steps))
     return rng.standard_normal((batch, steps, meta["n_inputs"])).astype(np.float32)
 
 
@@ -190,6 +191,7 @@ def parity(blob: bytes, model: nn.Module, meta: dict, seed: int = 0) -> tuple[fl
     import onnxruntime as ort
 
     from rnnkit.export.runner import zero_state
+    from rnnkit.tasks import get
 
     session = ort.InferenceSession(blob, providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(seed)
@@ -202,7 +204,7 @@ def parity(blob: bytes, model: nn.Module, meta: dict, seed: int = 0) -> tuple[fl
         scale = max(scale, float(np.abs(ref).max()))
 
     if meta["streaming"]:
-        steps = 16 if meta["kind"] == "text" else 8
+        steps = 12
         x = _inputs(meta, 2, steps, rng)
         xt = torch.from_numpy(x)
         ref_outs, ref_state = _prefix_outputs(model, meta["kind"], xt)
@@ -223,10 +225,7 @@ def parity(blob: bytes, model: nn.Module, meta: dict, seed: int = 0) -> tuple[fl
         x = _inputs(meta, 2, steps, rng)
         result = _run(session, {"x": x})
         out, _ = model(torch.from_numpy(x))
-        if meta["kind"] == "classify":
-            compare(result[0], out.logits)
-            if out.weights is not None:
-                compare(result[1], out.weights)
-        else:
-            compare(result[0], out)
+        compare(result[0], get(meta["kind"], "export").onnx_pick(out))
+        if getattr(out, "weights", None) is not None:  # attention weights, the graph's second output
+            compare(result[1], out.weights)
     return max(diffs), scale

@@ -1,7 +1,5 @@
 """The forecast task's entry in the task registry (rnnkit/tasks.py): window forecasters."""
 
-from __future__ import annotations
-
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -101,6 +99,23 @@ def _stored_context(est) -> Any:
     return data
 
 
+def _serve_routes(app, api) -> None:
+    # (this module keeps its annotations evaluated: FastAPI reads the request models from them)
+    from rnnkit.forecast.serving import forecast as forecast_entry
+    from rnnkit.serve.schemas import ForecastRequest
+
+    @app.post("/v1/forecast", summary="forecast a posted series, or the model's stored context")
+    def forecast(req: ForecastRequest) -> dict:
+        """Per series: `dates`, `values` (the median, or the point forecast) and `intervals` (one
+        list per quantile column, e.g. q10 and q90). Without `series`, the model's training data is
+        the history."""
+        entry = api.pick(req.model, "forecast")
+        points = None if req.series is None else [p.model_dump() for p in req.series]
+        horizon = req.horizon or entry.info["horizon"]
+        return {"model": entry.name, "horizon": horizon, "quantiles": entry.info["quantiles"],
+                "forecasts": forecast_entry(entry, horizon, points)}
+
+
 SPEC = TaskSpec(
     kind="forecast", run_config=_run_config, help_defaults=_help_defaults, resolve=_resolve,
     monitor=lambda cfg: "val_loss", check=_check, train_trial=_train_trial,
@@ -108,5 +123,5 @@ SPEC = TaskSpec(
                   ("forecast.batch_size", (32, 64, 128))),
     load_model=_load_model, export_source=_export_source, onnx_output="forecast",
     onnx_pick=lambda out: out,  # (B, horizon, Q)
-    run_onnx=_run_onnx, serve_load=_serve_load,
+    run_onnx=_run_onnx, serve_load=_serve_load, serve_routes=_serve_routes,
 )

@@ -9,9 +9,8 @@ How the recurrent kinds (all but attention) turn the sequence into a prediction 
   final   one head on the final state(s), which know the order of the whole sequence
   pooled  one head on the mean and the maximum of the step outputs over real steps
   both    a head on each; training puts a loss on each head (so the encoder must serve both), and the
-          prediction averages their probabilities. Measured with the classification defaults
-          (bench/results/classify.md): ECG200 final 0.880, pooled 0.905, both 0.920; ItalyPowerDemand
-          0.963-0.967 for all three. Under early stopping, pooled alone lost ItalyPowerDemand (0.93).
+          prediction averages their probabilities: the final state knows the order, the pooled
+          outputs which patterns occur anywhere (the comparison: bench/results/classify.md).
 Variable-length batches are packed (or masked, for attention and pooling), so padding never changes a prediction.
 """
 

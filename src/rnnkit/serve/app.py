@@ -11,17 +11,18 @@ settings and seed, so each returns the text it would get alone.
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rnnkit import __version__
 from rnnkit.errors import RnnkitError
+from rnnkit import tasks
 from rnnkit.serve import registry
-from rnnkit.serve.schemas import ClassifyRequest, ForecastRequest, GenerateRequest
 
 MAX_LENGTH = 2000  # generated characters per request
 MAX_BODY = 1 << 20  # bytes
@@ -29,6 +30,15 @@ MAX_BODY = 1 << 20  # bytes
 
 class NotFound(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Api:
+    """What a task's endpoints get from the app: `pick(name, kind)` finds the loaded run a
+    request names (or the only one of its kind), and the server's limits."""
+
+    pick: Callable[[str | None, str], registry.Loaded]
+    max_length: int
 
 
 def _error(status: int, message: str, detail: Any = None) -> JSONResponse:
@@ -133,34 +143,10 @@ def create_app(entries: list[registry.Loaded], max_length: int = MAX_LENGTH, max
         return {"models": [{"name": e.name, "kind": e.kind, "path": e.path, **e.info} for e in entries],
                 "limits": {"max_length": max_length, "max_body_bytes": max_body}}
 
-    @app.post("/v1/generate", summary="stream generated text (text/plain: first characters at once, then every 50 ms)")
-    def generate(req: GenerateRequest):
-        """The continuation of `prompt` (not the prompt itself) as text/plain, sent while it is
-        sampled. Same seed, same text. 400 for characters the model never saw or a length over
-        the server's --max-length."""
-        if req.length > max_length:
-            raise RnnkitError(f"length must be <= {max_length} (the server's --max-length), got {req.length}")
-        entry = pick(req.model, "text")
-        chars = registry.generate(entry, req.prompt, req.length, req.temperature, req.top_k, req.top_p, req.seed)
-        return StreamingResponse(chars, media_type="text/plain; charset=utf-8",
-                                 headers={"X-Rnnkit-Model": entry.name})
-
-    @app.post("/v1/forecast", summary="forecast a posted series, or the model's stored context")
-    def forecast(req: ForecastRequest) -> dict:
-        """Per series: `dates`, `values` (the median, or the point forecast) and `intervals` (one
-        list per quantile column, e.g. q10 and q90). Without `series`, the model's training data is
-        the history."""
-        entry = pick(req.model, "forecast")
-        points = None if req.series is None else [p.model_dump() for p in req.series]
-        horizon = req.horizon or entry.info["horizon"]
-        return {"model": entry.name, "horizon": horizon, "quantiles": entry.info["quantiles"],
-                "forecasts": registry.forecast(entry, horizon, points)}
-
-    @app.post("/v1/classify", summary="class probabilities for a text or a numeric series")
-    def classify(req: ClassifyRequest) -> dict:
-        """`predicted` class and `probabilities` per class; `truncated` when a text was cut to the
-        model's max_len tokens."""
-        entry = pick(req.model, "classify")
-        return {"model": entry.name, **registry.classify(entry, req.text, req.series)}
+    api = Api(pick, max_length)
+    for kind in tasks.names():  # each task adds its own endpoints (its spec.py)
+        spec = tasks.get(kind, "serve")
+        if spec.serve_routes is not None:
+            spec.serve_routes(app, api)
 
     return app

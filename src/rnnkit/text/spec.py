@@ -1,7 +1,5 @@
 """The text task's entry in the task registry (rnnkit/tasks.py): character language models."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Any
@@ -79,11 +77,34 @@ def _serve_load(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     return info, {"model": model, "tokenizer": tokenizer, "batcher": batcher}
 
 
+def _serve_routes(app, api) -> None:
+    # (this module keeps its annotations evaluated: FastAPI reads the request models from them)
+    from fastapi.responses import StreamingResponse
+
+    from rnnkit.errors import RnnkitError
+    from rnnkit.serve.schemas import GenerateRequest
+
+    @app.post("/v1/generate", summary="stream generated text (text/plain: first characters at once, then every 50 ms)")
+    def generate(req: GenerateRequest):
+        """The continuation of `prompt` (not the prompt itself) as text/plain, sent while it is
+        sampled. Same seed, same text. 400 for characters the model never saw or a length over
+        the server's --max-length."""
+        if req.length > api.max_length:
+            raise RnnkitError(f"length must be <= {api.max_length} (the server's --max-length), got {req.length}")
+        entry = api.pick(req.model, "text")
+        # stepped in one batch with the model's other requests (serve/batcher.py); argument
+        # errors are raised here, before the first character
+        chars = entry.objects["batcher"].submit(req.prompt, req.length, req.temperature, req.top_k, req.top_p,
+                                                req.seed)
+        return StreamingResponse(chars, media_type="text/plain; charset=utf-8",
+                                 headers={"X-Rnnkit-Model": entry.name})
+
+
 SPEC = TaskSpec(
     kind="text", run_config=_run_config, help_defaults=_help_defaults, resolve=_resolve,
     monitor=lambda cfg: "val_loss", check=_check, train_trial=_train_trial,
     tune_choices=(("model.cell", ("lstm", "gru")), ("data.seq_len", (64, 128, 256)),
                   ("data.batch_size", (16, 32, 64, 128))),
     load_model=_load_model, export_source=_export_source, onnx_output="logits", onnx_pick=_last_step,
-    run_onnx=_run_onnx, serve_load=_serve_load,
+    run_onnx=_run_onnx, serve_load=_serve_load, serve_routes=_serve_routes,
 )
