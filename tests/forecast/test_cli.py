@@ -150,6 +150,13 @@ def test_predict_and_update_refuse_other_features(trained, capsys, tmp_path):
     assert not (out / "versions" / "v3").exists()
 
 
+@pytest.mark.parametrize("horizon", ["0", "-2"])
+def test_predict_refuses_a_horizon_below_1(trained, capsys, horizon):
+    _, csv, out = trained  # (0 was read as "the trained horizon")
+    code, printed, err = run(["predict", "--run", str(out), "--csv", str(csv), "--horizon", horizon], capsys)
+    assert code == 2 and err.strip() == f"rnnkit: error: --horizon must be >= 1, got {horizon}" and not printed
+
+
 def test_entry_point_prints_one_line_without_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "rnnkit", "forecast", "train", "--csv", str(tmp_path / "x.csv"),
                            "--out", str(tmp_path / "r"), "--max-epochs", "1"], capture_output=True, text=True)

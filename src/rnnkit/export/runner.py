@@ -127,7 +127,7 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
 
     _need(model, "forecast")
     m, d, f = model.meta, model.meta["data"], model.meta["forecast"]
-    horizon = horizon or f["horizon"]
+    horizon = f["horizon"] if horizon is None else horizon
     if f["strategy"] != "direct":
         raise RnnkitError("the ONNX runner forecasts direct-strategy models only; use `rnnkit forecast predict`")
     if not 1 <= horizon <= f["horizon"]:

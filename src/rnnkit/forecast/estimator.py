@@ -258,9 +258,7 @@ class Forecaster:
         """Forecasts from origins `at` (history series[:o]) -> levels (N, horizon, Q), quantiles sorted.
         Beyond the trained horizon a direct model is rolled forward on simulated paths
         (forecast/rolling.py); `rolled(horizon)` says when that happens."""
-        horizon = horizon or self.cfg.forecast.horizon
-        if horizon <= 0:
-            raise RnnkitError(f"--horizon must be >= 1, got {horizon}")
+        horizon = self._horizon(horizon)
         if series.id in self.fallback:  # too short for the network when it was trained
             return fallback_forecast(self.fallback[series.id], self.pipeline.season, series, at, horizon,
                                      len(self.quantiles))
@@ -292,7 +290,7 @@ class Forecaster:
         """forecast(s, [len(s)], horizon)[0] for every series, (horizon, Q) each. The direct model
         forecasts all networked series in one batch (one forward per 2,048 series, not one per
         series); rolled, recursive and fallback forecasts go one series at a time."""
-        horizon = horizon or self.cfg.forecast.horizon
+        horizon = self._horizon(horizon)
         batched = [i for i, s in enumerate(series) if s.id not in self.fallback]
         if horizon <= 0 or self.rolled(horizon) or self.cfg.forecast.strategy != "direct" or len(batched) < 2:
             return [self.forecast(s, np.array([len(s)]), horizon)[0] for s in series]
@@ -309,6 +307,14 @@ class Forecaster:
             for i, f in zip(chunk, levels):
                 out[i] = f
         return out
+
+    def _horizon(self, horizon: int | None) -> int:
+        """The trained horizon when none is given; 0 or less is an error, not "the default"."""
+        if horizon is None:
+            return self.cfg.forecast.horizon
+        if horizon <= 0:
+            raise RnnkitError(f"--horizon must be >= 1, got {horizon}")
+        return horizon
 
     def rolled(self, horizon: int) -> bool:
         """True when `horizon` is beyond what the direct model was trained for (it is rolled forward)."""
@@ -387,7 +393,7 @@ class Forecaster:
         (`.attrs["rolled"]` is True)."""
         from rnnkit.forecast.frames import predict_frame
 
-        return predict_frame(self, self._frame_data(df), h or self.cfg.forecast.horizon)
+        return predict_frame(self, self._frame_data(df), self._horizon(h))
 
     def cross_validation(self, df: "pd.DataFrame | SeriesSet | None", h: int, n_windows: int = 1) -> pd.DataFrame:
         """Forecasts from the last n_windows cutoffs (h apart) of each series, beside the references."""
@@ -404,7 +410,7 @@ class Forecaster:
     def predict_table(self, data: SeriesSet, horizon: int | None = None) -> pd.DataFrame:
         """What `rnnkit forecast predict` prints: forecasts past the end of every series, with future
         dates (business days for daily stock data) and one column per quantile."""
-        horizon = horizon or self.cfg.forecast.horizon
+        horizon = self._horizon(horizon)
         rows, need, short = [], self.cfg.forecast.lookback + self.first, {}
         for s in data.series:
             self._check_positive(s)

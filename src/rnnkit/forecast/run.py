@@ -49,7 +49,9 @@ def evaluate_test(model, data: SeriesSet, splits: list[Split], horizon: int | No
     horizon, so multi-step forecasts do not overlap), each from the true history. `model` is the
     estimator, or a wrapper with its `forecast()` (a refitting backtest) when `est` is given."""
     est = est or model
-    h = horizon or est.cfg.forecast.horizon
+    h = est.cfg.forecast.horizon if horizon is None else horizon
+    if h <= 0:
+        raise RnnkitError(f"--horizon must be >= 1, got {h}")
     refs = references(est.pipeline.season, est.cfg.forecast.stat_models, data, [sp.val_end for sp in splits])
     ev = evaluate([model] + refs, data, [sp.val_end for sp in splits], [sp.train_end for sp in splits], h,
                   every or h, est.cfg.forecast.lookback + est.first, est.pipeline.season, est.quantiles)
