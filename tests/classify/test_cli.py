@@ -123,6 +123,8 @@ def _bad_inputs(tmp_path):
         ("ragged.tsv", "1\t0.1\t0.2\t0.3\n2\t0.1\t0.2\n", [], "ragged row"),
         ("bad.ts", "@problemName X\n@univariate maybe\n@oops\n@data\n1,2:a\n", [], "malformed .ts header"),
         ("nonnum.tsv", "1\t0.1\t0.2\n2\t0.1\tzz\n", [], "is not a number"),
+        ("inf.tsv", "1\t0.1\t0.2\n2\t0.1\tinf\n", [], "infinite value 'inf'"),
+        ("huge.tsv", "1\t0.1\t0.2\n2\t0.1\t1e39\n", [], "'1e39' is beyond the float32 range"),
         ("empty.csv", "text,label\nhello,a\n  ,b\nbye,b\n", [], "empty text"),
         ("mix.tsv", "1\t0.1\t0.2\n2\t0.3\t0.4\n1\t0.1\t0.3\n2\t0.2\t0.4\n", ["--mixup", "-1"], "mixup must be >= 0"),
         ("ctx.tsv", "1\t0.1\t0.2\n2\t0.3\t0.4\n1\t0.1\t0.3\n2\t0.2\t0.4\n", ["--context", "-1"],
@@ -130,7 +132,7 @@ def _bad_inputs(tmp_path):
     ]
 
 
-@pytest.mark.parametrize("case", range(8))
+@pytest.mark.parametrize("case", range(10))
 def test_bad_input_is_one_line_exit_2(tmp_path, capsys, case):
     name, body, flags, fragment = _bad_inputs(tmp_path)[case]
     path = tmp_path / name

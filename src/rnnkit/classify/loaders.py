@@ -67,6 +67,9 @@ def _guess_format(path: Path, cfg: DataConfig, text: str) -> str:
     return "tsv" if "\t" in first or suffix == ".tsv" else "csv"
 
 
+FLOAT32_MAX = 3.4028234663852886e38
+
+
 def _all_numbers(fields: list[str]) -> bool:
     try:
         [float(x) for x in fields if x.strip()]
@@ -82,6 +85,8 @@ def _number(text: str, where: str) -> float:
         raise RnnkitError(f"{where}: {text.strip()[:30]!r} is not a number") from None
     if math.isinf(value):
         raise RnnkitError(f"{where}: infinite value {text.strip()!r}")
+    if abs(value) > FLOAT32_MAX:  # the model reads float32: this would become inf
+        raise RnnkitError(f"{where}: {text.strip()!r} is beyond the float32 range (about 3.4e38)")
     return value
 
 
