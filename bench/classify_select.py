@@ -40,6 +40,7 @@ FOLDS = {"numeric": 2, "text": 2}  # 2 folds: the CPU budget of issue 10 (60 CPU
 CANDIDATES = {  # numeric: name -> config overrides on top of the shipped dataclass defaults
     "v3": {},
     "rocket500": {"data": {"kernels": 500}},
+    "rocket2000": {"data": {"kernels": 2000}},
 }
 TEXT_EPOCHS = 20
 RULES = [(signal, patience) for signal in ("loss", "accuracy") for patience in (3, 5, 10)]
