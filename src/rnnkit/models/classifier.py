@@ -25,9 +25,10 @@ from torch.nn import functional as F
 
 from rnnkit.models.attention import length_mask
 from rnnkit.models.encoders import recurrent_encoder
+from rnnkit.models.recurrent import CELLS
 from rnnkit.models.state import State
 
-CLASSIFIER_KINDS = ("bilstm", "attention", "lstm", "gru", "rnn")
+CLASSIFIER_KINDS = ("bilstm", "attention", *CELLS)  # every encoder kind, the default first
 SUMMARIES = ("final", "pooled", "both")
 
 

@@ -19,7 +19,7 @@ from rnnkit.models.attention import AttentionLSTM
 from rnnkit.models.bidirectional import BiLSTMEncoder
 from rnnkit.models.recurrent import CELLS, RecurrentCore
 
-ENCODER_KINDS = ("lstm", "gru", "rnn", "bilstm", "attention")
+ENCODER_KINDS = (*CELLS, "bilstm", "attention")
 
 
 def recurrent_encoder(kind: str, input_size: int, hidden: int, layers: int = 1, dropout: float = 0.0,
