@@ -42,6 +42,11 @@ CANDIDATES = {  # numeric: name -> config overrides on top of the shipped datacl
     "rocket500": {"data": {"kernels": 500}},
     "rocket2000": {"data": {"kernels": 2000}},
 }
+TEXT_CANDIDATES = {  # texts (`text-heads`): the shipped text defaults, with and without the n-gram bag head
+    "text_rnn": {"data": {"ngrams": 0}},
+    "text_ngrams": {"data": {"ngrams": 131072}},
+    "text_ngrams_lr10": {"data": {"ngrams": 131072, "ngram_lr_scale": 10.0}},
+}
 TEXT_EPOCHS = 20
 RULES = [(signal, patience) for signal in ("loss", "accuracy") for patience in (3, 5, 10)]
 
@@ -61,7 +66,7 @@ def _config(name: str, overrides: dict, seed: int, data):
     return resolve_config(None, sections, data)
 
 
-def select_numeric(names: list[str], candidates: list[str]) -> list[dict]:
+def select_numeric(names: list[str], candidates: list[str], table: dict = CANDIDATES) -> list[dict]:
     report.score_baselines = lambda *a, **k: []  # CV scores the model only; baselines come in the report step
     rows = []
     done = {(r["set"], r["candidate"], r["fold"]) for r in _rows()}  # a restarted run skips what it has
@@ -72,8 +77,8 @@ def select_numeric(names: list[str], candidates: list[str]) -> list[dict]:
                 if (name, cand, i) in done:
                     rows += [r for r in _rows() if (r["set"], r["candidate"], r["fold"]) == (name, cand, i)]
                     continue
-                cfg = _config(name, {**CANDIDATES[cand], "data": {**CANDIDATES[cand].get("data", {}),
-                                                                  "refit": False}}, 0, fit)
+                cfg = _config(name, {**table[cand], "data": {**table[cand].get("data", {}), "refit": False}},
+                              0, fit)
                 c0 = time.process_time()
                 with tempfile.TemporaryDirectory() as tmp:
                     rep = train(cfg, fit, held, Path(tmp) / "run", log=lambda _m: None)
@@ -154,16 +159,17 @@ def _append(row: dict) -> None:
         f.write(json.dumps(row) + "\n")
 
 
-def numeric_table(rows: list[dict]) -> str:
+def numeric_table(rows: list[dict], candidates: list[str] = list(CANDIDATES), names: list[str] = sets.NUMERIC) -> str:
+    """CV accuracy per set and candidate (pooled over the folds), and the mean."""
     rows = list({(r["set"], r["candidate"], r["fold"]): r for r in rows if "cv_accuracy" in r}.values())
-    cands = [c for c in CANDIDATES if any(r["candidate"] == c for r in rows)]
+    cands = [c for c in candidates if any(r["candidate"] == c for r in rows)]
     k = FOLDS["numeric"]  # a set counts only when every candidate has all its folds (a fair mean)
-    complete = {n for n in sets.NUMERIC if all(sum(r["set"] == n and r["candidate"] == c for r in rows) == k
-                                               for c in cands)}
+    complete = {n for n in names if all(sum(r["set"] == n and r["candidate"] == c for r in rows) == k
+                                        for c in cands)}
     rows = [r for r in rows if r["set"] in complete]
     lines = ["| set | " + " | ".join(cands) + " |", "|---|" + "---|" * len(cands)]
     means = {c: [] for c in cands}
-    for name in sets.NUMERIC:
+    for name in names:
         cells = []
         for c in cands:
             rs = [r for r in rows if r["set"] == name and r["candidate"] == c]
@@ -203,18 +209,23 @@ def text_table(rows: list[dict]) -> str:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("kind", choices=["numeric", "text"])
+    p.add_argument("kind", choices=["numeric", "text", "text-heads"],
+                   help="numeric candidates; text stopping rules (CV curves); text-heads: TEXT_CANDIDATES")
     p.add_argument("--sets", nargs="+")
-    p.add_argument("--candidates", nargs="+", default=list(CANDIDATES), choices=list(CANDIDATES))
+    p.add_argument("--candidates", nargs="+", choices=[*CANDIDATES, *TEXT_CANDIDATES])
     p.add_argument("--table", action="store_true", help="only print the table from the results file")
     args = p.parse_args()
     if args.table:
         rows = [json.loads(line) for line in OUT.read_text().splitlines()]
-        print(numeric_table(rows) if args.kind == "numeric" else text_table(rows))
+        print(numeric_table(rows) if args.kind == "numeric" else text_table(rows) if args.kind == "text" else
+              numeric_table(rows, list(TEXT_CANDIDATES), sets.TEXT))
         return
     torch.set_num_threads(1)
     if args.kind == "numeric":
-        print(numeric_table(select_numeric(args.sets or sets.BY_SIZE, args.candidates)))
+        print(numeric_table(select_numeric(args.sets or sets.BY_SIZE, args.candidates or list(CANDIDATES))))
+    elif args.kind == "text-heads":
+        rows = select_numeric(args.sets or sets.TEXT, args.candidates or list(TEXT_CANDIDATES), TEXT_CANDIDATES)
+        print(numeric_table(rows, list(TEXT_CANDIDATES), sets.TEXT))
     else:
         print(text_table(select_text(args.sets or sets.TEXT)))
 

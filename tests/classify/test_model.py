@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import nn
 
 from rnnkit.models import CLASSIFIER_KINDS, SequenceClassifier
 from rnnkit.models.classifier import SUMMARIES, mean_max
@@ -113,3 +114,44 @@ def test_random_features_ignore_padding_and_add_a_head(kind):
     assert feats.shape == (3, 40) and torch.isfinite(feats).all()
     # the scaler was fit on these rows: standardised features have mean 0 over them
     torch.testing.assert_close(feats.mean(0), torch.zeros(40), atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize("kind", ["bilstm", "attention", "gru"])
+def test_the_ngram_bag_ignores_padding_and_adds_a_head(kind):
+    torch.manual_seed(0)
+    model = SequenceClassifier(kind, 3, vocab_size=20, hidden=8, ngrams=16)
+    nn.init.normal_(model.bag.weight)  # (it starts at zero: no opinion)
+    ids, lengths = torch.randint(2, 20, (3, 5)), torch.tensor([5, 2, 4])
+    ids[1, 2:] = 0
+    ids[2, 4:] = 0
+    out, _ = model(ids, lengths=lengths)
+    assert len(out.heads) == 2
+    padded = torch.cat([ids, torch.zeros(3, 4, dtype=torch.int64)], 1)
+    torch.testing.assert_close(model(padded, lengths=lengths)[0].logits, out.logits, rtol=1e-5, atol=1e-5)
+    # row 1 holds tokens a, b: its bag is the mean of rows a, b and the pair (a, b)
+    a, b = ids[1, 0].item(), ids[1, 1].item()
+    pair = 20 + (a * 1_000_003 + b) % 16
+    expected = model.bag.weight[[a, b, pair]].mean(0)
+    torch.testing.assert_close(model.bag_logits(ids)[1], expected)
+    assert SequenceClassifier(kind, 3, input_size=4, hidden=8, ngrams=16).bag is None  # numeric: never
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-12])
+def test_the_bag_learns_at_its_own_learning_rate(tmp_path, scale):
+    """The bag's optimizer group carries lr_scale and the trainer applies it: a vanishing scale
+    leaves the zero-initialised bag (all but) untouched, the normal one moves it."""
+    from rnnkit.classify.config import ClassifyRunConfig
+    from rnnkit.classify.estimator import train
+    from rnnkit.classify.inference import load_run
+    from tests.classify.conftest import write_texts
+
+    cfg = ClassifyRunConfig()
+    cfg.model.cell, cfg.model.hidden = "gru", 8
+    cfg.train.max_epochs, cfg.train.threads, cfg.train.patience = 2, 1, None
+    cfg.data.batch_size, cfg.data.ngrams, cfg.data.ngram_lr_scale, cfg.data.refit = 8, 32, scale, False
+    train(cfg, write_texts(tmp_path / "t.tsv", sep="\t"), None, tmp_path / "run", log=lambda _: None)
+    model = load_run(tmp_path / "run")[0]
+    groups = model.optimizer_groups(0.1)
+    assert groups[-1]["params"] == [model.bag.weight] and groups[-1]["lr_scale"] == scale
+    moved = float(model.bag.weight.detach().abs().max())
+    assert (moved > 1e-4) if scale == 1.0 else (moved < 1e-9)

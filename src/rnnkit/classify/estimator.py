@@ -80,6 +80,10 @@ def check_config(cfg: ClassifyRunConfig) -> None:
         raise RnnkitError(f"mixup must be >= 0 (0 = off), got {d.mixup}")
     if d.context < 0:
         raise RnnkitError(f"context must be >= 0, got {d.context}")
+    if d.ngrams < 0:
+        raise RnnkitError(f"ngrams must be >= 0 (0 = off), got {d.ngrams}")
+    if not d.ngram_lr_scale > 0:
+        raise RnnkitError(f"ngram_lr_scale must be > 0, got {d.ngram_lr_scale}")
 
 
 def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path | None, log: Log) -> Prepared:
@@ -149,7 +153,8 @@ def build_model(cfg: ClassifyRunConfig, encoder: SequenceEncoder) -> SequenceCla
         m.cell, len(encoder.classes), input_size=0 if encoder.is_text else encoder.input_size,
         vocab_size=encoder.input_size if encoder.is_text else None, hidden=m.hidden, layers=m.layers,
         dropout=m.dropout, embed_dim=m.embed_dim, layer_norm=m.layer_norm, summary=m.summary,
-        kernels=0 if encoder.is_text else cfg.data.kernels,
+        kernels=0 if encoder.is_text else cfg.data.kernels, ngrams=cfg.data.ngrams if encoder.is_text else 0,
+        bag_lr_scale=cfg.data.ngram_lr_scale,
         unpatch=(encoder.patch, encoder.context, max(encoder.n_features, 1)), series_len=encoder.length,
     )
 

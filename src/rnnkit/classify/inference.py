@@ -52,7 +52,9 @@ def _load_one(run: str | Path) -> tuple[SequenceClassifier, SequenceEncoder, Cla
     ckpt = load_checkpoint(run, kind="classify")
     data = ckpt["config"].get("data", {})
     if "kernels" not in data:  # a run from before random features existed
-        ckpt["config"]["data"] = {**data, "kernels": 0}
+        data = ckpt["config"]["data"] = {**data, "kernels": 0}
+    if "ngrams" not in data:  # a run from before the bag-of-n-grams head existed
+        ckpt["config"]["data"] = {**data, "ngrams": 0}
     cfg = from_dict(ClassifyRunConfig, ckpt["config"])
     encoder = SequenceEncoder.from_state(ckpt["extra"]["encoder"])
     model = build_model(cfg, encoder)

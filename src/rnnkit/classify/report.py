@@ -45,7 +45,8 @@ def write_report(model: nn.Module, prep, cfg, out: Path, summary: dict, selected
         "validation": classification_report(prep.val.y.numpy(), val_probs.argmax(axis=1), enc.classes),
         "unseen_test_classes": prep.unseen,
         "truncated_texts": prep.truncated,
-        "encoding": ({"tokens": enc.tokens, "vocabulary": len(enc.vocab), "max_len": enc.max_len} if enc.is_text
+        "encoding": ({"tokens": enc.tokens, "vocabulary": len(enc.vocab), "max_len": enc.max_len,
+                      "ngram_buckets": cfg.data.ngrams} if enc.is_text
                      else {"features": enc.n_features, "patch": enc.patch, "normalize": enc.normalize,
                            "random_kernels": cfg.data.kernels}),
         "epoch_rule": epoch_rule,

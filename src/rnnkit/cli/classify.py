@@ -48,6 +48,9 @@ def register(subparsers) -> None:
     d.add_argument("--kernels", type=int, metavar="K",
                    help="numeric input: K ROCKET-style random convolutions whose features feed one more head "
                    "(default 500; 0 = off)")
+    d.add_argument("--ngrams", type=int, metavar="B",
+                   help="texts: a bag of the tokens and of token pairs hashed into B buckets feeds one more "
+                   "linear head (default for texts 131072; 0 = off)")
     d.add_argument("--ensemble", type=int, metavar="N",
                    help="train N models (seeds SEED..SEED+N-1, members/1.. beside the first) and average "
                    "their probabilities (default 1); predict, explain and serve use the average")

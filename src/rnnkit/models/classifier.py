@@ -25,6 +25,7 @@ from torch.nn import functional as F
 
 from rnnkit.models.attention import length_mask
 from rnnkit.models.encoders import recurrent_encoder
+from rnnkit.models.groups import decay_groups
 from rnnkit.models.recurrent import CELLS
 from rnnkit.models.state import State
 
@@ -46,7 +47,8 @@ class SequenceClassifier(nn.Module):
         self, kind: str, n_classes: int, input_size: int = 0, vocab_size: int | None = None,
         hidden: int = 64, layers: int = 1, dropout: float = 0.0, embed_dim: int | None = None,
         layer_norm: bool = False, summary: str = "final", kernels: int = 0,
-        unpatch: tuple[int, int, int] = (1, 0, 1), series_len: int = 0,
+        unpatch: tuple[int, int, int] = (1, 0, 1), series_len: int = 0, ngrams: int = 0,
+        bag_lr_scale: float = 1.0,
     ):
         super().__init__()
         if kind not in CLASSIFIER_KINDS:
@@ -78,6 +80,13 @@ class SequenceClassifier(nn.Module):
             self.feature_head: nn.Module | None = nn.Linear(self.features.out_dim, n_classes)
         else:
             self.feature_head = None
+        # token input only: a bag of the text's tokens and hashed token pairs (fastText's idea)
+        # feeds one more head, a linear model of which words and pairs occur; `ngrams` pair buckets
+        self.vocab_size, self.ngrams = vocab_size or 0, ngrams if vocab_size is not None else 0
+        self.bag = nn.Embedding(self.vocab_size + self.ngrams, n_classes) if self.ngrams > 0 else None
+        self.bag_lr_scale = bag_lr_scale
+        if self.bag is not None:
+            nn.init.zeros_(self.bag.weight)  # the head starts uniform: no opinion before training
 
     def forward(
         self, x: torch.Tensor, state: State = None, lengths: torch.Tensor | None = None
@@ -90,9 +99,13 @@ class SequenceClassifier(nn.Module):
             attended, state = self.encoder(x, state, lengths)
             summary, weights = attended.context, attended.weights  # (B, 2H), (B, T)
             logits = self.head(self.drop(self.norm(summary)))
-            if self.features is None:
+            heads = [logits]
+            if self.features is not None:
+                heads.append(self.feature_head(self.drop(self.features(*self.raw_series(x0, lengths)))))
+            if self.bag is not None:
+                heads.append(self.bag_logits(x0))
+            if len(heads) == 1:
                 return Classified(logits, weights), state
-            heads = [logits, self.feature_head(self.drop(self.features(*self.raw_series(x0, lengths))))]
             return Classified(average_heads(heads), weights, tuple(heads)), state
         out, state = self.encoder(x, state, lengths)  # (B, T, D); the state at each last real step
         summary = self.encoder.summary(state)  # (B, D)
@@ -103,9 +116,28 @@ class SequenceClassifier(nn.Module):
             heads.append(self.pooled_head(self.drop(mean_max(self.norm(out), lengths))))
         if self.features is not None:
             heads.append(self.feature_head(self.drop(self.features(*self.raw_series(x0, lengths)))))
+        if self.bag is not None:
+            heads.append(self.bag_logits(x0))
         if len(heads) == 1:
             return Classified(heads[0], weights), state
         return Classified(average_heads(heads), weights, tuple(heads)), state
+
+    def optimizer_groups(self, weight_decay: float) -> list[dict]:
+        """The usual groups (models/groups.py); the n-gram bag, a linear model read through a mean
+        over hundreds of rows, learns at `bag_lr_scale` times the learning rate."""
+        if self.bag is None:
+            return decay_groups(self, weight_decay)
+        return [*decay_groups(self, weight_decay, skip=(self.bag.weight,)),
+                {"params": [self.bag.weight], "weight_decay": 0.0, "lr_scale": self.bag_lr_scale}]
+
+    def bag_logits(self, ids: torch.Tensor) -> torch.Tensor:
+        """(B, T) token ids (0 = padding) -> (B, C): the mean of the bag's rows for every token and
+        every pair of neighbouring tokens (pairs hashed into `ngrams` buckets after the vocabulary)."""
+        real = ids != 0
+        pairs = self.vocab_size + (ids[:, :-1] * 1_000_003 + ids[:, 1:]) % self.ngrams  # (B, T-1)
+        grams = torch.cat([ids, pairs], dim=1)
+        keep = torch.cat([real, real[:, :-1] & real[:, 1:]], dim=1).unsqueeze(-1).float()  # (B, 2T-1, 1)
+        return (self.bag(grams) * keep).sum(1) / keep.sum(1).clamp(min=1.0)
 
     def raw_series(self, x: torch.Tensor, lengths: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(B, S, (2c+1)*p*F) folded input -> ((B, S*p, F) series, (B,) lengths in steps)."""

@@ -208,7 +208,7 @@ class _Run:
         t0 = time.perf_counter()
         lr = self.schedule.lr_at(prog.step, progress_fraction(cfg, prog, self.n_batches))
         for group in self.optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group.get("lr_scale", 1.0)  # a model may ask for a faster group (models/groups.py)
         rows = distributed.shard(self.task.batch(prog.epoch, prog.index))
         batch = tuple(t.to(self.device, non_blocking=True) for t in rows)
         with self.autocast():
