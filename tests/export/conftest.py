@@ -24,7 +24,7 @@ def forecast_lstm(export_root):
 
 @pytest.fixture(scope="session")
 def classify_attention(export_root):
-    return runs.classify_run(export_root, "attention", text=True)
+    return runs.classify_run(export_root, "attention", text=True, ngrams=64)  # with the texts' n-gram bag head
 
 
 @pytest.fixture(scope="session")

@@ -79,7 +79,8 @@ class AttentionClassifierWhole(nn.Module):
     Composed from the classifier's own layers rather than its forward: that forward builds an
     all-ones padding mask whose width the tracer would freeze at the example length. With no
     padding (one sequence, or equal lengths) the mask changes nothing. A random-convolution
-    features head, when the model has one, is averaged in as the classifier does."""
+    features head and a texts' n-gram bag head, when the model has them, are averaged in as the
+    classifier does."""
 
     def __init__(self, model: nn.Module):
         super().__init__()
@@ -92,10 +93,12 @@ class AttentionClassifierWhole(nn.Module):
             x = m.embed(x)  # (B, T, E)
         h, _ = m.encoder.encoder(x)  # (B, T, 2H)
         attended = m.encoder.attention(h)
-        logits = m.head(m.norm(attended.context))
+        heads = [m.head(m.norm(attended.context))]
         if m.features is not None:
-            logits = average_heads([logits, m.feature_head(m.features(*m.raw_series(raw, None)))])
-        return logits, attended.weights
+            heads.append(m.feature_head(m.features(*m.raw_series(raw, None))))
+        if getattr(m, "bag", None) is not None:
+            heads.append(m.bag_logits(raw))
+        return (heads[0] if len(heads) == 1 else average_heads(heads)), attended.weights
 
 
 @dataclass
@@ -132,7 +135,8 @@ def build_graph(model: nn.Module, kind: str, is_tokens: bool, n_inputs: int, who
     # a classifier's pooled head (mean and max over all steps) needs the whole sequence, like bilstm
     streaming = (rnn is not None and getattr(model, "cell", getattr(model, "kind", "")) not in ("bilstm", "attention")
                  and getattr(model, "summary", "final") == "final"
-                 and getattr(model, "features", None) is None)  # random-conv features read the whole series
+                 and getattr(model, "features", None) is None  # random-conv features read the whole series,
+                 and getattr(model, "bag", None) is None)  # and so does the n-gram bag
     # the exporter maps LSTM/GRU to ONNX recurrent nodes that take any length, but unrolls an
     # Elman RNN over the traced steps: that graph is traced at one step and streams one per call
     elman = isinstance(rnn, nn.RNN) and not isinstance(rnn, (nn.LSTM, nn.GRU))
