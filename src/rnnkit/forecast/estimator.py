@@ -291,8 +291,8 @@ class Forecaster:
         forecasts all networked series in one batch (one forward per 2,048 series, not one per
         series); rolled, recursive and fallback forecasts go one series at a time."""
         horizon = self._horizon(horizon)
-        batched = [i for i, s in enumerate(series) if s.id not in self.fallback]
-        if horizon <= 0 or self.rolled(horizon) or self.cfg.forecast.strategy != "direct" or len(batched) < 2:
+        batched = {i for i, s in enumerate(series) if s.id not in self.fallback}
+        if self.rolled(horizon) or self.cfg.forecast.strategy != "direct" or len(batched) < 2:
             return [self.forecast(s, np.array([len(s)]), horizon)[0] for s in series]
         out: list[np.ndarray | None] = [None] * len(series)
         for i, s in enumerate(series):
@@ -300,8 +300,9 @@ class Forecaster:
                 out[i] = self.forecast(s, np.array([len(s)]), horizon)[0]
             else:
                 self._check_history(s, np.array([len(s)]))
-        for c in range(0, len(batched), 2048):
-            chunk = batched[c:c + 2048]
+        order = sorted(batched)
+        for c in range(0, len(order), 2048):
+            chunk = order[c:c + 2048]
             a = self.pipeline.arrays([series[i] for i in chunk])
             levels = np.sort(self._direct(a, a.ends)[:, :horizon], axis=-1)
             for i, f in zip(chunk, levels):
