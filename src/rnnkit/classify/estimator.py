@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -25,6 +24,7 @@ from rnnkit.classify.encoding import SequenceEncoder
 from rnnkit.classify.preprocess import ordered_split, stratified_split
 from rnnkit.classify.task import ClassifyTask, Encoded, predict_proba
 from rnnkit.config import to_dict
+from rnnkit.console import progress
 from rnnkit.errors import RnnkitError
 from rnnkit.classify.report import write_report
 from rnnkit.files import write_text
@@ -32,9 +32,6 @@ from rnnkit.models.classifier import SUMMARIES, EnsembleClassifier, SequenceClas
 
 Log = Callable[[str], None]
 
-
-def _stderr(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -160,7 +157,7 @@ def build_model(cfg: ClassifyRunConfig, encoder: SequenceEncoder) -> SequenceCla
 
 
 def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path | None, out: str | Path,
-          resume: bool = False, log: Log = _stderr, on_eval: Callable[[int, dict], bool] | None = None,
+          resume: bool = False, log: Log = progress, on_eval: Callable[[int, dict], bool] | None = None,
           score_test: bool = True) -> dict:
     """Train into run folder `out`; returns the report (also written to out/report.json and
     out/report.md). `on_eval` goes to `fit()`; `score_test=False` (hyper-parameter search) never
@@ -353,5 +350,3 @@ def selection_checkpoint(cfg: ClassifyRunConfig, select_dir: Path) -> Path:
 def _class_weights(y: torch.Tensor, n_classes: int) -> torch.Tensor:
     counts = torch.bincount(y, minlength=n_classes).float().clamp(min=1)
     return len(y) / (n_classes * counts)  # "balanced": each class contributes equally
-
-

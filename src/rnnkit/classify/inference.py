@@ -20,15 +20,13 @@ from rnnkit.classify.metrics import classification_report
 from rnnkit.classify.encoding import SequenceEncoder, tokenize
 from rnnkit.classify.task import Encoded, predict_proba
 from rnnkit.config import from_dict
+from rnnkit.console import progress
 from rnnkit.errors import RnnkitError
 from rnnkit.files import write_text
 from rnnkit.models.classifier import EnsembleClassifier, SequenceClassifier
 
 Log = Callable[[str], None]
 
-
-def _stderr(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 def load_run(run: str | Path) -> tuple[nn.Module, SequenceEncoder, ClassifyRunConfig]:
@@ -72,7 +70,7 @@ def _encode(encoder: SequenceEncoder, inputs: list, log: Log) -> Encoded:
 
 
 def predict(run: str | Path, data_path: str | Path, out: str | Path | None, data_cfg: DataConfig | None = None,
-            log: Log = _stderr) -> dict:
+            log: Log = progress) -> dict:
     """Write `row,predicted,p_<class>...[,label]` as CSV to `out` (or stdout). When the file has
     labels, also returns (and logs) the accuracy on them."""
     model, encoder, cfg = load_run(run)
@@ -151,7 +149,7 @@ def _free(path: Path) -> Path:
 
 
 def explain(run: str | Path, text: str | None = None, series: str | Path | None = None,
-            out: str | Path | None = None, log: Log = _stderr) -> dict:
+            out: str | Path | None = None, log: Log = progress) -> dict:
     """Predict one input and return/print its attention weights; plot them to `out` (HTML for a
     text, PNG for a series; default: explain.html / explain.png in the run folder)."""
     from rnnkit.classify.html import attention_html

@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from rnnkit.config import TrainConfig
+from rnnkit.console import progress
 from rnnkit.errors import RnnkitError, TrainingDiverged, TrainingInterrupted
 from rnnkit.files import check_out_folder, write_text
 from rnnkit.models.groups import optimizer_groups
@@ -107,7 +108,7 @@ class _Run:
                  config: dict[str, Any], architecture: dict[str, Any] | None, extra: dict[str, Any] | None,
                  data_fingerprint: str | None, resume: bool, log: Log | None):
         self.main = distributed.is_main()
-        self.log: Log = (log or _stderr) if self.main else (lambda _msg: None)
+        self.log: Log = (log or progress) if self.main else (lambda _msg: None)
         check_budget(cfg)
         apply_threads(cfg.threads)
         self.task, self.cfg, self.run_dir, self.kind = task, cfg, run_dir, kind
@@ -420,7 +421,3 @@ def _progress_bar(cfg: TrainConfig, n_batches: int, initial: int, enabled: bool)
 
     total = cfg.max_steps if cfg.max_steps is not None else (cfg.max_epochs * n_batches if cfg.max_epochs else None)
     return tqdm(total=total, initial=initial, unit="step", dynamic_ncols=True, mininterval=0.5, leave=False)
-
-
-def _stderr(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)

@@ -9,13 +9,13 @@ and several processes can work on one study at once. `--trials N` is the study's
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from rnnkit.config import from_dict, to_dict
+from rnnkit.console import progress
 from rnnkit.errors import RnnkitError
 from rnnkit.files import check_out_folder
 from rnnkit.tune.space import Param, apply, load_space
@@ -70,7 +70,7 @@ def tune(task_name: str, base: Any, out: str | Path, settings: SearchSettings, i
     `fixed` maps the dotted config keys that the user set on the command line to their values:
     a flag wins over the space, so those keys are taken out of the search (and the log says so)."""
     optuna = import_optuna()
-    log = log or _stderr
+    log = log or progress
     task = get_task(task_name)
     _check_settings(settings)
     params = load_space(task_name, task.config_cls, space_file)
@@ -238,7 +238,3 @@ def _default_storage(out: Path) -> str:
 
 def _fmt(v: Any) -> str:
     return f"{v:.3g}" if isinstance(v, float) else str(v)
-
-
-def _stderr(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
