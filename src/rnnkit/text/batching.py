@@ -18,6 +18,13 @@ import numpy as np
 import torch
 
 
+def batches_per_epoch(n_tokens: int, batch_size: int, seq_len: int, shift: bool = True) -> int:
+    """Batches an epoch of `StreamBatches` over n_tokens holds. The count uses the largest epoch
+    offset so that every epoch has the same number of batches."""
+    worst = (n_tokens - (seq_len - 1 if shift else 0)) // batch_size
+    return (worst - 1) // seq_len
+
+
 class StreamBatches:
     def __init__(self, ids: np.ndarray, batch_size: int, seq_len: int, seed: int = 0, shift: bool = True):
         if batch_size < 1 or seq_len < 1:
@@ -41,9 +48,7 @@ class StreamBatches:
         return (len(self.ids) - self.offset(epoch)) // self.batch_size
 
     def batches_per_epoch(self, epoch: int = 0) -> int:
-        # The count uses the largest offset so that every epoch has the same number of batches.
-        worst = (len(self.ids) - (self.seq_len - 1 if self.shift else 0)) // self.batch_size
-        return (worst - 1) // self.seq_len
+        return batches_per_epoch(len(self.ids), self.batch_size, self.seq_len, self.shift)
 
     def streams(self, epoch: int) -> np.ndarray:
         """(B, L) view of the corpus for this epoch."""

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from rnnkit.config import TextModelConfig, TrainConfig, resolve, to_dict
+from rnnkit.console import progress
 from rnnkit.errors import RnnkitError
 from rnnkit.models import CharLM
 from rnnkit.models.state import State
-from rnnkit.text.batching import StreamBatches
+from rnnkit.text.batching import StreamBatches, batches_per_epoch
 from rnnkit.text.corpus import read_text, resolve_corpus
 from rnnkit.text.tokenizer import CharTokenizer
 from rnnkit.train import fit, load_checkpoint
@@ -80,7 +80,7 @@ def fit_to_corpus(data: TextDataConfig, n: int, processes: int = 1) -> str | Non
     so a small corpus trains instead of being refused; the saved config records the sizes used.
     Returns the line that says so, or None when the corpus already holds a batch."""
     def fits(b: int, t: int) -> bool:
-        return ((n - t + 1) // b - 1) // t >= 1  # text/batching.py: at least one batch an epoch
+        return batches_per_epoch(n, b, t) >= 1
 
     b, t = data.batch_size, data.seq_len
     if fits(b, t):
@@ -175,7 +175,7 @@ def train_text(cfg: TextRunConfig, out: str | Path, resume: bool = False, on_ste
     train_ids, val_ids = split_ids(ids, cfg.data.val_fraction)
     note = fit_to_corpus(cfg.data, len(train_ids), world_size())
     if note:
-        (log or (lambda msg: print(msg, file=sys.stderr, flush=True)))(note)
+        (log or progress)(note)
     task = TextLMTask(train_ids, val_ids, cfg.data, cfg.train.seed)
     torch.manual_seed(cfg.train.seed)
     model = build_model(cfg.model, tokenizer.vocab_size)
