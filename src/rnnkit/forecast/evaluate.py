@@ -100,4 +100,5 @@ def _mean_defined(values: list[float]) -> float:
     """Mean over the series where the metric is defined (MASE needs a training part longer than
     the season); NaN, without a warning, when it is defined on none."""
     v = np.asarray(values, dtype=float)
-    return float(v[~np.isnan(v)].mean()) if (~np.isnan(v)).any() else float("nan")
+    v = v[~np.isnan(v)]
+    return float(v.mean()) if v.size else float("nan")

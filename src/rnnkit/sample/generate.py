@@ -36,10 +36,8 @@ def generate(
     """Yield `length` characters continuing `prompt` (the prompt itself is not yielded).
     Arguments are checked at the first `next()`. Same seed, same text."""
     check_request(tokenizer, prompt, length, temperature, top_k, top_p, seed)
-    stepper = stepper or make_stepper(model, precision)
-    stream = Stream(stepper, tokenizer, prompt, length, temperature, top_k, top_p, seed)
-    batch = Batch(stepper)
-    batch.add(stream)
+    batch, (stream,) = _start(model, tokenizer, prompt, length, temperature, top_k, top_p, [seed], precision,
+                              stepper)
     steps = 1  # the first character at once, then chunks
     while batch:
         batch.advance(steps)
@@ -67,15 +65,21 @@ def generate_batch(
     check_request(tokenizer, prompt, length, temperature, top_k, top_p, seed)
     if seed is not None:
         check_request(tokenizer, prompt, length, temperature, top_k, top_p, seed + n - 1)
-    stepper = stepper or make_stepper(model, precision)
-    streams = [Stream(stepper, tokenizer, prompt, length, temperature, top_k, top_p,
-                      None if seed is None else seed + i) for i in range(n)]
-    batch = Batch(stepper)
-    for s in streams:
-        batch.add(s)
+    seeds = [None if seed is None else seed + i for i in range(n)]
+    batch, streams = _start(model, tokenizer, prompt, length, temperature, top_k, top_p, seeds, precision, stepper)
     texts = [[] for _ in streams]
     while batch:
         batch.advance(CHUNK)
         for t, s in zip(texts, streams):
             t.append(s.take())
     return ["".join(t) for t in texts]
+
+
+def _start(model, tokenizer, prompt, length, temperature, top_k, top_p, seeds, precision, stepper):
+    """One stream per seed, warmed on the prompt and added to one batch: (batch, streams)."""
+    stepper = stepper or make_stepper(model, precision)
+    streams = [Stream(stepper, tokenizer, prompt, length, temperature, top_k, top_p, s) for s in seeds]
+    batch = Batch(stepper)
+    for s in streams:
+        batch.add(s)
+    return batch, streams

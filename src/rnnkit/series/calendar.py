@@ -14,10 +14,9 @@ periods that exist (not every clock step):
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
