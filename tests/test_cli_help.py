@@ -40,6 +40,15 @@ def test_every_option_has_a_help_text_with_its_default(command):
         assert "default" in shown.lower(), f"`rnnkit {command}` {a.option_strings[0]}: {shown!r} shows no default"
 
 
+@pytest.mark.parametrize("command", sorted(c for c, p in COMMANDS.items()
+                                            if any(isinstance(a, argparse._SubParsersAction) for a in p._actions)))
+def test_command_lists_show_no_default(command):
+    """A command name is not a setting: `rnnkit --help` lists commands without "(default: none)"."""
+    sub = next(a for a in COMMANDS[command]._actions if isinstance(a, argparse._SubParsersAction))
+    formatter = COMMANDS[command]._get_formatter()
+    assert all("default" not in formatter._get_help_string(choice) for choice in sub._choices_actions)
+
+
 def test_defaults_come_from_the_run_config():
     forecast = dict(config_defaults("forecast"))[""]
     hidden = next(a for a in COMMANDS["forecast train"]._actions if a.dest == "hidden")

@@ -124,6 +124,8 @@ def default_text(action: argparse.Action, configs: list[tuple[str, dict[str, Any
     from argparse's own default; None for flags that have none to show (--help, required flags)."""
     if action.default is argparse.SUPPRESS or isinstance(action, (argparse._HelpAction, argparse._VersionAction)):
         return None
+    if not action.option_strings:  # a positional: a command name or a required argument, no default
+        return None
     if action.nargs == 0:  # a switch (--resume, --no-refit, ...): what its help says happens only when given
         return "(default: off)"
     key = action.dest
