@@ -10,15 +10,25 @@ from pathlib import Path
 import torch
 
 
+def join(rank: int, world: int, tmp_path: Path, timeout: float, name: str) -> None:
+    """Join a fresh file:// process group, this rank's stderr going to <name>-rank<r>.err (the test
+    shows it when a rank dies: pytest would only say "terminated with signal ...")."""
+    from rnnkit.train import distributed
+
+    err = open(tmp_path / f"{name}-rank{rank}.err", "w")
+    os.dup2(err.fileno(), 2)
+    torch.set_num_threads(1)
+    distributed.setup(f"file://{tmp_path / (name + '-rendezvous')}", rank, world, timeout=timeout)
+
+
 def text_worker(rank: int, world: int, tmp: str, timeout: float) -> None:
     """Trains the runs test_ddp.py compares, as rank `rank` of `world`, and writes what each rank saw."""
     from rnnkit.text.task import train_text
     from rnnkit.train import distributed
     from tests.helpers import tiny_text_config
 
-    torch.set_num_threads(1)
     tmp_path = Path(tmp)
-    distributed.setup(f"file://{tmp_path / 'rendezvous'}", rank, world, timeout=timeout)
+    join(rank, world, tmp_path, timeout, "train")
     seen: dict[str, object] = {"evals": [], "ends": {}}
 
     def run(name, cfg, **kw):
@@ -40,7 +50,15 @@ def text_worker(rank: int, world: int, tmp: str, timeout: float) -> None:
         run("cut", cfg, resume=True)
     finally:
         (tmp_path / f"rank{rank}.json").write_text(json.dumps(seen))
-    die_mid_run(rank, tmp_path)
+    distributed.barrier()  # both ranks leave together: no rank sees its peer's sockets close mid-run
+    distributed.teardown()
+
+
+def dying_worker(rank: int, world: int, tmp: str, timeout: float) -> None:
+    """A spawn of its own for the dead-peer case, so the runs above never depend on how a process
+    group torn by a dead peer winds down."""
+    join(rank, world, Path(tmp), timeout, "dying")
+    die_mid_run(rank, Path(tmp))
 
 
 def equivalence_config(corpus: Path):
@@ -61,7 +79,7 @@ def _record(seen, name):
 
 def die_mid_run(rank: int, tmp_path: Path) -> None:
     """Rank 1 vanishes at step 3 (exit status 0, so the spawner keeps waiting for rank 0); rank 0
-    must end with a one-line error, not wait forever. Runs last: the process group is gone after."""
+    must end with a one-line error, not wait forever. The process group is gone after."""
     from rnnkit.errors import RnnkitError
     from rnnkit.text.task import train_text
     from rnnkit.train import distributed
