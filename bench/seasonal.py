@@ -46,6 +46,7 @@ DATA = ROOT.parent / "shared" / "data" / "seasonal"
 RESULTS = ROOT / "bench" / "results"
 PANEL_SAMPLE = 16  # series drawn (seeded) from panels larger than this, to fit the CPU budget
 STATS = ("ets", "arima", "theta")
+UNSET = object()
 
 # candidate designs for `select`: overrides on top of the default (forecast/design.py)
 CANDIDATES = {
@@ -53,6 +54,7 @@ CANDIDATES = {
     "no_residual": {"forecast": {"residual": "none"}},
     "lookback_2m": {"forecast": {"lookback": "2m"}},
     "small": {"model": {"hidden": 32, "layers": 1}},
+    "combine_none": {"forecast": {"combine": "none"}},
     "old_default": {"data": {"target_transform": "logret"}, "forecast": {"residual": "none", "lookback": 60, "patch": 1}},
 }
 
@@ -134,13 +136,24 @@ def run_file(fx: dict, overrides: dict, mode: str, seed: int, log) -> dict:
         sm.fit(data, starts)
         stat_s[sm.name] = (time.process_time() - c0) / len(data)
         stats.append(sm)
-    # "rnnkit" is the default as shipped (its correction share chosen on validation);
-    # "rnnkit_full" the same network applying its whole correction (share 1), for the record
-    models = [_Named(est, "rnnkit"), _Named(est, "rnnkit_full", 1.0), Naive(), SeasonalNaive(m), *stats]
+    # "rnnkit" is the default as shipped (its correction share and its combination with a statistical
+    # forecast chosen on validation); for the record, the same fit with "rnnkit_full" its whole
+    # correction (share 1), "rnnkit_net" the network alone (no combination), and in `select`
+    # "rnnkit_<kind>" combined with each statistical model (its share chosen on validation too)
+    models = [_Named(est, "rnnkit"), _Named(est, "rnnkit_full", share=1.0), _Named(est, "rnnkit_net", combination=None)]
+    if mode == "select":
+        shipped = est.combination
+        for kind in STATS:
+            est.cfg.forecast.combine = kind
+            est._choose_combination(data, splits)
+            models.append(_Named(est, f"rnnkit_{kind}", combination=est.combination))
+        est.combination = shipped
+    models += [Naive(), SeasonalNaive(m), *stats]
     rows = scores(models, data, starts, ends, [tr for tr, _ in cut], h, m)
     f = est.cfg.forecast
     design = (f"{est.cfg.model.cell} {est.cfg.model.layers}x{est.cfg.model.hidden}, {est.cfg.data.target_transform}, "
-              f"residual {f.residual}, lookback {f.lookback}, patch {f.patch}, share {est.shrink:g}")
+              f"residual {f.residual}, lookback {f.lookback}, patch {f.patch}, share {est.shrink:g}"
+              + (f", {est.combination.name} share {est.combination.weight:g}" if est.combination else ""))
     return {"file": fx["file"], "m": m, "h": h, "series": rows, "fit_cpu_s": fit_s, "stat_cpu_s_per_series": stat_s,
             "design": design, "note": note, "stat_failed": {s.name: s.failed for s in stats if s.failed}}
 
@@ -148,17 +161,20 @@ def run_file(fx: dict, overrides: dict, mode: str, seed: int, log) -> dict:
 class _Named:
     """The estimator under a fixed column name (its own name is the cell, e.g. lstm)."""
 
-    def __init__(self, est: Forecaster, name: str, share: float | None = None):
-        self.est, self.name, self.point_index, self.share = est, name, est.point_index, share
+    def __init__(self, est: Forecaster, name: str, share: float | None = None, combination=UNSET):
+        self.est, self.name, self.point_index = est, name, est.point_index
+        self.share, self.combination = share, combination
 
     def forecast(self, series, at, horizon):
-        if self.share is None:
-            return self.est.forecast(series, at, horizon)
-        chosen, self.est.shrink = self.est.shrink, self.share
+        chosen = self.est.shrink, self.est.combination
+        if self.share is not None:
+            self.est.shrink = self.share
+        if self.combination is not UNSET:
+            self.est.combination = self.combination
         try:
             return self.est.forecast(series, at, horizon)
         finally:
-            self.est.shrink = chosen
+            self.est.shrink, self.est.combination = chosen
 
 
 def summarise(results: list[dict], key: str = "rnnkit") -> dict:
@@ -177,7 +193,7 @@ def summarise(results: list[dict], key: str = "rnnkit") -> dict:
 
 
 def file_table(results: list[dict]) -> list[str]:
-    names = ["rnnkit", "rnnkit_full", "naive", "auto_ets", "auto_arima", "auto_theta"]
+    names = ["rnnkit", "rnnkit_full", "rnnkit_net", "naive", "auto_ets", "auto_arima", "auto_theta"]
     lines = ["| file | m | h | series | " + " | ".join(f"{n} RMSE" for n in names) + " | rnnkit MASE | snaive MASE | "
              "rnnkit fit CPU s | stats CPU s/series (ets/arima/theta) | design |",
              "|" + "---|" * (len(names) + 9)]
@@ -219,8 +235,10 @@ def main() -> int:
                 results.append(r)
                 print(file_table([r])[-1], f"[{name}]", flush=True)
             summary[name] = summarise(results)
-            summary[name + " (share 1)"] = summarise(results, "rnnkit_full")
-            print(f"{args.mode} {name}: {summary[name]}; share 1: {summary[name + ' (share 1)']}", flush=True)
+            for key in ("rnnkit_full", "rnnkit_net") + ((tuple(f"rnnkit_{k}" for k in STATS)) if args.mode == "select" else ()):
+                summary[f"{name} ({key})"] = summarise(results, key)
+            print(f"{args.mode} {name}: " + "; ".join(f"{k}: {v}" for k, v in summary.items() if k.startswith(name)),
+                  flush=True)
             if args.mode == "report":
                 print("\n".join(file_table(results)))
     if args.mode == "select":

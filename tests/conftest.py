@@ -35,4 +35,5 @@ def tiny_cfg():
     cfg.forecast.lookback = 10
     cfg.data.features = []
     cfg.forecast.stat_models = []  # the statistical references are tested on their own
+    cfg.forecast.combine = "none"  # so is the combination with one (tests/forecast/test_combine.py)
     return cfg

@@ -102,6 +102,31 @@ def test_forecast_graph_and_runner_match_predict(export_root, forecast_lstm):
                                rtol=1e-5)
 
 
+def test_the_runner_applies_the_correction_share_and_the_combination(export_root, forecast_lstm, tmp_path):
+    """What forecast/estimator.py does after the network (the correction share, the statistical
+    combination) the runner does too: forced to 0.5 each here, whatever validation chose."""
+    import shutil
+
+    from rnnkit.forecast.run import predict_run
+    from rnnkit.train.checkpoint import load_checkpoint, save_checkpoint
+
+    pytest.importorskip("statsforecast")
+    run = tmp_path / "run"
+    shutil.copytree(forecast_lstm, run)
+    ckpt = load_checkpoint(run / "best.pt", kind="forecast")
+    ckpt["extra"]["meta"].update(shrink=0.5, combine={"kind": "theta", "weight": 0.5})
+    save_checkpoint(run / "best.pt", ckpt)
+    path = tmp_path / "forecast.onnx"
+    export_run(run, path)
+    csv = str(export_root / "series.csv")
+    got = runner.forecast(runner.OnnxModel(path), csv)
+    want = predict_run(str(run), csv, None, None)
+    plain = predict_run(str(forecast_lstm), csv, None, None)
+    assert not np.allclose(want["yhat"], plain["yhat"])  # the forced choices do change the forecast
+    np.testing.assert_allclose(got[["yhat", "q10", "q90"]].to_numpy(), want[["yhat", "q10", "q90"]].to_numpy(),
+                               rtol=1e-5)
+
+
 def test_classify_attention_whole_graph_takes_any_length(export_root, classify_attention):
     from rnnkit.classify.inference import load_run
     from rnnkit.classify.task import Encoded, predict_proba

@@ -53,7 +53,7 @@ def test_rolled_horizon_intervals_widen_and_cover():
     cfg = ForecastRunConfig()
     cfg.model.hidden, cfg.model.layers = 8, 1
     cfg.train.max_epochs, cfg.train.threads, cfg.train.lr = 6, 1, 0.01
-    cfg.forecast.lookback, cfg.forecast.stat_models = 10, []
+    cfg.forecast.lookback, cfg.forecast.stat_models, cfg.forecast.combine = 10, [], "none"
     cfg.data.season, cfg.data.calendar = 1, False
     est = Forecaster(cfg).fit(from_arrays(y))
     at = np.arange(1100, n - 10, 20)

@@ -106,6 +106,9 @@ def _model_flags(p: argparse.ArgumentParser) -> None:
                    help="multi-step: one output per step ahead (direct), or one step fed back (recursive)")
     g.add_argument("--residual", choices=["none", "naive", "seasonal"],
                    help="the network predicts a correction to this baseline: none, the last value, or a season ago")
+    g.add_argument("--combine", choices=["auto", "none", "ets", "arima", "theta"],
+                   help="combine the network with this statistical forecast (rnnkit[stats]), its share chosen "
+                        "on validation; auto: AutoARIMA when statsforecast is installed")
     g.add_argument("--loss", choices=["quantile", "mse", "mae", "huber"],
                    help="training loss; quantile (pinball over --quantiles) also gives the intervals")
     g.add_argument("--quantiles", help="comma-separated, e.g. 0.1,0.5,0.9")
@@ -139,7 +142,7 @@ def overrides(a: argparse.Namespace) -> dict:
                  "missing": a.missing, "outliers": a.outliers, "outlier_method": a.outlier_method},
         "forecast": {"lookback": a.lookback, "patch": a.patch, "horizon": a.horizon, "strategy": a.strategy,
                      "residual": a.residual, "loss": a.loss, "quantiles": _floats(a.quantiles, "--quantiles"),
-                     "batch_size": a.batch_size},
+                     "batch_size": a.batch_size, "combine": a.combine},
     }
 
 

@@ -142,6 +142,7 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
     p = Pipeline.from_state(m["pipeline"])
     need = f["lookback"] + m["first"]
     quantiles, point = m["quantiles"], m["point_index"]
+    shrink, combination = float(m["meta"].get("shrink", 1.0)), _combination(m)
     frames = []
     for s in data.series:
         if len(s) < need:
@@ -149,8 +150,12 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
         a = p.arrays([s])
         g = np.array([len(s)])
         out = model.sequence(p.inputs(a, g)).astype(np.float64)  # (1, H, Q) in model space
+        out = out + (shrink - 1.0) * out[..., point:point + 1]  # as Forecaster._direct
         out = out + p.base(a, g, out.shape[1])[:, :, None]
-        levels = np.sort(p.decode(a, g, out)[0, :horizon], axis=-1)  # (horizon, Q)
+        levels = np.sort(p.decode(a, g, out)[:, :horizon], axis=-1)  # (1, horizon, Q)
+        if combination is not None:
+            levels = combination.apply(s, g, levels, point)
+        levels = levels[0]
         last = s.index[-1] if s.index is not None else None
         frame = pd.DataFrame({data.id_col: s.id, data.date_col: future_index(last, p.freq, horizon, s.t0 + len(s) - 1),
                               "yhat": levels[:, point]})
@@ -160,6 +165,20 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
     return out if len(data.series) > 1 else out.drop(columns=data.id_col)
+
+
+def _combination(meta: dict):
+    """The statistical forecast the network is combined with (forecast/combine.py), or None."""
+    c = meta["meta"].get("combine")
+    if not c or c["weight"] >= 1.0:
+        return None
+    from rnnkit.forecast.combine import Combination, kind
+
+    if kind(c["kind"]) is None:
+        raise RnnkitError(f"this model combines its network with a statistical forecast ({c['kind']}); "
+                          "pip install 'rnnkit[stats]' to run it")
+    ends = dict(zip(meta["meta"]["series"], (sp[0] for sp in meta["meta"]["splits"])))
+    return Combination(c["kind"], meta["pipeline"]["season"], c["weight"], ends)
 
 
 # -- classify ----------------------------------------------------------------------------------

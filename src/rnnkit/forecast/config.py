@@ -62,6 +62,9 @@ class ForecastConfig:
     windows_per_epoch: int | None = None  # sample this many training windows per epoch (global models)
     # statistical references in every report (rnnkit[stats]): any of ets, arima, theta; [] for none
     stat_models: list[str] = field(default_factory=lambda: ["ets", "arima", "theta"])
+    # the network combined with a statistical forecast, its share chosen on validation
+    # (forecast/combine.py): auto (AutoARIMA when statsforecast is installed) | none | ets | arima | theta
+    combine: str = "auto"
 
 
 @dataclass
@@ -87,7 +90,8 @@ def check(cfg: ForecastRunConfig) -> None:
     choices = [("model.cell", cfg.model.cell, cfg.model.CELLS), ("data.target_transform", d.target_transform, ("auto",) + TRANSFORMS),
                ("data.scaler", d.scaler, SCALERS), ("data.normalize", d.normalize, NORMALIZE),
                ("forecast.loss", f.loss, LOSSES), ("forecast.strategy", f.strategy, STRATEGIES),
-               ("forecast.residual", f.residual, ("auto",) + RESIDUAL)]
+               ("forecast.residual", f.residual, ("auto",) + RESIDUAL),
+               ("forecast.combine", f.combine, ("auto", "none", "ets", "arima", "theta"))]
     for name, value, allowed in choices:
         if value not in allowed:
             raise RnnkitError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")

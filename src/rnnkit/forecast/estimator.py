@@ -16,6 +16,7 @@ import torch
 
 from rnnkit.config import from_dict, to_dict
 from rnnkit.errors import RnnkitError
+from rnnkit.forecast import combine
 from rnnkit.forecast.config import ForecastRunConfig, check, quantile_levels
 from rnnkit.forecast.fallback import choose as choose_fallback
 from rnnkit.forecast.fallback import forecast as fallback_forecast
@@ -71,6 +72,7 @@ class Forecaster:
         self.design: list[str] = []  # the settings forecast/design.py chose from the data
         self._data: SeriesSet | None = None  # what fit() saw (the DataFrame API forecasts past it)
         self.shrink = 1.0  # share of a residual network's correction applied (chosen on validation)
+        self.combination: combine.Combination | None = None  # with a statistical forecast (forecast/combine.py)
 
     @property
     def name(self) -> str:
@@ -201,10 +203,35 @@ class Forecaster:
         self.model.to("cpu").eval()
         if self.pipeline.residual != "none":
             self.meta["shrink"] = self.shrink = self._choose_shrink(arrays, val_g)
-            if best.exists():  # the checkpoint carries the choice
-                ckpt["extra"]["meta"]["shrink"] = self.shrink
-                save_checkpoint(best, ckpt)
+        self._choose_combination(data, splits)
+        if best.exists():  # the checkpoint carries the choices
+            ckpt["extra"]["meta"].update(shrink=self.meta.get("shrink", 1.0), combine=self.meta.get("combine"))
+            save_checkpoint(best, ckpt)
         return result, splits
+
+    def _choose_combination(self, data: SeriesSet, splits: list[Split]) -> None:
+        """The network's share beside the statistical model (forecast/combine.py), chosen on the
+        validation windows of the series the network forecasts."""
+        self.combination, self.meta["combine"] = None, None
+        kind = combine.kind(self.cfg.forecast.combine)
+        if kind is None:
+            return
+        h, lb = self.train_horizon(), self.cfg.forecast.lookback
+        c = combine.Combination(kind, self.pipeline.season, train_ends=self._train_ends(splits))
+        cases = []
+        for s, sp in zip(data.series, splits):
+            at = combine.validation_origins(sp.train_end, sp.val_end, lb, h, self.first)
+            if s.id not in self.fallback and len(at):
+                cases.append((s, at, self._network(s, at, h)))
+        if cases:
+            c.choose(cases, h, self.point_index)
+            self.combination, self.meta["combine"] = c, c.state()
+            self.design.append(c.describe())
+
+    def _train_ends(self, splits: list[Split] | None = None) -> dict[str, int]:
+        ids = self.meta.get("series", [])
+        ends = [sp.train_end for sp in splits] if splits else [sp[0] for sp in self.meta.get("splits", [])]
+        return dict(zip(ids, ends))
 
     def _choose_shrink(self, arrays: Arrays, val_g: np.ndarray) -> float:
         """How much of its correction a residual network applies (0 = its baseline alone), chosen on
@@ -246,6 +273,9 @@ class Forecaster:
         est.meta = ckpt["extra"]["meta"]
         est.fallback = dict(est.meta.get("fallback", {}))
         est.shrink = float(est.meta.get("shrink", 1.0))
+        if est.meta.get("combine") and combine.kind(est.meta["combine"]["kind"]):
+            c = est.meta["combine"]
+            est.combination = combine.Combination(c["kind"], est.pipeline.season, c["weight"], est._train_ends())
         est.model = est.build_model(est.pipeline.n_inputs)
         from rnnkit.train.int8 import load_weights  # int8 runs (rnnkit quantize) too
 
@@ -263,6 +293,15 @@ class Forecaster:
             return fallback_forecast(self.fallback[series.id], self.pipeline.season, series, at, horizon,
                                      len(self.quantiles))
         at = np.asarray(at, dtype=np.int64)
+        return self._combined(series, at, self._network(series, at, horizon))
+
+    def _combined(self, series: Series, at: np.ndarray, levels: np.ndarray) -> np.ndarray:
+        if self.combination is None:
+            return levels
+        return self.combination.apply(series, at, levels, self.point_index)
+
+    def _network(self, series: Series, at: np.ndarray, horizon: int) -> np.ndarray:
+        """The network's own levels (N, horizon, Q), before any combination."""
         if self.rolled(horizon):
             from rnnkit.forecast.rolling import roll_forward
 
@@ -306,7 +345,7 @@ class Forecaster:
             a = self.pipeline.arrays([series[i] for i in chunk])
             levels = np.sort(self._direct(a, a.ends)[:, :horizon], axis=-1)
             for i, f in zip(chunk, levels):
-                out[i] = f
+                out[i] = self._combined(series[i], np.array([len(series[i])]), f[None])[0]
         return out
 
     def _horizon(self, horizon: int | None) -> int:

@@ -30,7 +30,7 @@ def roll_forward(est, series: Series, at: np.ndarray, horizon: int, n_paths: int
                  seed: int = 0) -> np.ndarray:
     """(N, horizon, Q) levels from origins `at` for horizon > the trained H."""
     H = est.cfg.forecast.horizon
-    first = est.forecast(series, at, H)  # (N, H, Q)
+    first = est._network(series, at, H)  # (N, H, Q), the network's own (forecast() combines after)
     N, Q = len(at), first.shape[-1]
     levels = est.quantiles or [0.5]
     paths_n = n_paths if Q >= 3 else 1

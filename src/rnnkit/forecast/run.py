@@ -78,7 +78,8 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
     m, d, f = cfg.model, cfg.data, cfg.forecast
     settings = (f"{m.cell} {m.layers}x{m.hidden}, lookback {f.lookback}, target transform {d.target_transform}, "
                 f"scaler {d.scaler} (fit on the training part), normalize {d.normalize}, loss {f.loss}, "
-                f"stopped after {result.summary['epochs']:.0f} epochs ({result.stopped}), best at step {result.summary['best_step']}")
+                f"stopped after {result.summary['epochs']:.0f} epochs ({result.stopped}), best at step {result.summary['best_step']}"
+                + _combination_note(est))
     extra = {"season_detected": cfg.data.season is None and data.season is None, "train": result.summary,
              "csv": cfg.data.csv, "settings": settings, "season": est.pipeline.season, "seasons": list(data.seasons),
              "fallback": dict(est.fallback)}
@@ -89,6 +90,19 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
     log(table(ev))
     log(f"\nverdict: {report['verdict']}")
     return report
+
+
+def _combination_note(est: Forecaster) -> str:
+    """How the model's row is made beyond the network (forecast/combine.py)."""
+    from rnnkit.forecast import combine
+
+    c = est.combination
+    if c is not None:
+        return f"; the {est.name} row is the network {c.describe()}" if c.weight < 1 else \
+            f"; the network alone (validation kept it over combining with {c.name})"
+    if est.cfg.forecast.combine != "none" and combine.kind(est.cfg.forecast.combine) is None:
+        return "; no statistical combination: statsforecast is not installed (pip install 'rnnkit[stats]')"
+    return ""
 
 
 def with_holdout(data: SeriesSet, splits: list[Split], path: str, horizon: int) -> tuple[SeriesSet, list[Split]]:

@@ -67,22 +67,26 @@ class StatModel:
 
     def fit(self, data: SeriesSet, ends: list[int]) -> "StatModel":
         for s, end in zip(data.series, ends):
-            keep = max(self.max_fit, 10 * self.season)
-            y = s.y[max(0, end - keep):end].astype(np.float64)
-            idx, additive = None, False
-            if self.season > self.native and len(y) >= 2 * self.season:
-                additive = not (y > 0).all()
-                idx = _indices(y, self.season, additive, phase=max(0, end - keep))
-                y = _adjust(y, idx, max(0, end - keep), additive)
-            try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
-                    model = self._new().fit(y)
-            except Exception:  # noqa: BLE001 - a model that cannot be fitted falls back to persistence
-                model = None
-                self.failed.append(s.id)
-            self.fitted[s.id] = (model, idx, additive)
+            self.fit_series(s, end)
         return self
+
+    def fit_series(self, s: Series, end: int) -> None:
+        """Fit series `s` on its rows before `end`."""
+        keep = max(self.max_fit, 10 * self.season)
+        y = s.y[max(0, end - keep):end].astype(np.float64)
+        idx, additive = None, False
+        if self.season > self.native and len(y) >= 2 * self.season:
+            additive = not (y > 0).all()
+            idx = _indices(y, self.season, additive, phase=max(0, end - keep))
+            y = _adjust(y, idx, max(0, end - keep), additive)
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                model = self._new().fit(y)
+        except Exception:  # noqa: BLE001 - a model that cannot be fitted falls back to persistence
+            model = None
+            self.failed.append(s.id)
+        self.fitted[s.id] = (model, idx, additive)
 
     def forecast(self, series: Series, at: np.ndarray, horizon: int) -> np.ndarray:
         if series.id not in self.fitted:

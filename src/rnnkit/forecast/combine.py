@@ -1,0 +1,89 @@
+"""The network combined with a statistical forecast (the `rnnkit[stats]` extra), as far as
+validation supports it:
+
+    median = w * network's median + (1 - w) * statistical model's forecast,   w in WEIGHTS
+
+Every quantile moves by the median's change, so the network's interval widths stay. w is chosen on
+the validation windows (origins every max(1, h // 2) steps) by the geometric mean over series of
+each series' RMSE relative to the network alone, so every series weighs the same whatever its
+scale; ties keep the larger network share, and w = 1 is the network unchanged.
+
+The statistical model is fitted once per series, on its training part (for a series the run never
+saw: on the history before the first origin asked), and rolled forward to later origins with
+statsforecast's `forward()` (forecast/stats.py). A loaded run refits it on first use from the same
+rows, so nothing but its name and w is stored. Series that fell back to a baseline are not combined.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnnkit.forecast.stats import KINDS, NAMES, StatModel, available
+from rnnkit.series.frame import Series
+from rnnkit.series.windows import origins
+
+WEIGHTS = (1.0, 0.5, 0.0)  # the network's share, tried in this order; the first of equal scores wins
+CHOICES = ("auto", "none", *KINDS)
+AUTO = "arima"  # what "auto" combines with (bench/results/forecast_seasonal.md, step 1)
+
+
+def kind(setting: str) -> str | None:
+    """The statistical model a `forecast.combine` setting asks for, or None (none, or no statsforecast)."""
+    chosen = AUTO if setting == "auto" else setting
+    return chosen if chosen in KINDS and available() else None
+
+
+class Combination:
+    def __init__(self, kind_: str, season: int, weight: float = 1.0, train_ends: dict[str, int] | None = None):
+        self.kind, self.weight = kind_, float(weight)
+        self.name = NAMES[kind_]
+        self.stat = StatModel(kind_, season)
+        self.train_ends = dict(train_ends or {})
+
+    def state(self) -> dict:
+        return {"kind": self.kind, "weight": self.weight}
+
+    def describe(self) -> str:
+        return f"combined with {self.name}, network share {self.weight:g} (chosen on validation)"
+
+    def statistical(self, series: Series, at: np.ndarray, horizon: int) -> np.ndarray:
+        """(N, horizon) statistical forecasts from origins `at`."""
+        if series.id not in self.stat.fitted:
+            end = min(int(np.min(at)), self.train_ends.get(series.id, len(series)))
+            self.stat.fit_series(series, end)
+        return self.stat.forecast(series, at, horizon)[..., 0]
+
+    def apply(self, series: Series, at: np.ndarray, levels: np.ndarray, point: int,
+              weight: float | None = None) -> np.ndarray:
+        """levels (N, H, Q) of the network -> the combined levels."""
+        w = self.weight if weight is None else weight
+        if w >= 1.0 or len(at) == 0:
+            return levels
+        stat = self.statistical(series, at, levels.shape[1])
+        return levels + ((1.0 - w) * (stat - levels[..., point]))[..., None]
+
+    def choose(self, cases: list[tuple[Series, np.ndarray, np.ndarray]], horizon: int, point: int) -> float:
+        """cases: (series, validation origins, the network's levels there (N, H, Q)) -> the chosen w."""
+        logs = {w: [] for w in WEIGHTS}
+        for series, at, levels in cases:
+            truth = series.y[at[:, None] + np.arange(horizon)[None, :]]
+            stat = self.statistical(series, at, horizon)
+            net = levels[..., point]
+            base = _rmse(net, truth)
+            for w in WEIGHTS:
+                logs[w].append(np.log(max(_rmse(w * net + (1 - w) * stat, truth), 1e-12) / max(base, 1e-12)))
+        best, best_score = 1.0, 0.0
+        for w in WEIGHTS:
+            score = float(np.mean(logs[w])) if logs[w] else 0.0
+            if score < best_score - 1e-9:
+                best, best_score = w, score
+        self.weight = best
+        return best
+
+
+def validation_origins(start: int, end: int, lookback: int, horizon: int, first: int) -> np.ndarray:
+    return origins(start, end, lookback, horizon, every=max(1, horizon // 2), first=first)
+
+
+def _rmse(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((a - b) ** 2)))

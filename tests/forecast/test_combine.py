@@ -1,0 +1,72 @@
+"""The network combined with a statistical forecast (forecast/combine.py): the share chosen on
+validation, applied to every quantile alike, carried by the checkpoint and refitted on load."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnnkit.forecast.combine import WEIGHTS, Combination
+from rnnkit.forecast.estimator import Forecaster
+from rnnkit.series.frame import Series
+from tests.forecast.synth import long_frame
+
+pytest.importorskip("statsforecast")
+
+
+def _series(n: int = 240, season: int = 12, seed: int = 0) -> Series:
+    t = np.arange(n)
+    y = 100 + 10 * np.sin(2 * np.pi * t / season) + np.random.default_rng(seed).normal(0, 0.3, n)
+    return Series("s", y, np.zeros((n, 0), dtype=np.float32), None)
+
+
+def test_the_share_follows_what_validation_says():
+    s, at, h = _series(), np.arange(180, 228, 6), 6
+    truth = s.y[at[:, None] + np.arange(h)]
+    c = Combination("ets", 12, train_ends={"s": 180})
+    stat = c.statistical(s, at, h)
+    good_net = np.stack([truth - 0.01, truth, truth + 0.01], axis=-1)  # a network that is right
+    assert c.choose([(s, at, good_net)], h, point=1) == 1.0
+    bad = stat[..., None] + 25.0  # a network far off, the statistical model close (a season of sine)
+    assert np.sqrt(np.mean((stat - truth) ** 2)) < 2.0
+    assert c.choose([(s, at, bad + np.array([-1.0, 0.0, 1.0]))], h, point=1) == 0.0
+    assert WEIGHTS[-1] == 0.0
+
+
+def test_every_quantile_moves_by_the_median_change():
+    s, at = _series(), np.array([200, 212])
+    c = Combination("theta", 12, weight=0.5, train_ends={"s": 180})
+    net = np.zeros((2, 4, 3)) + np.array([90.0, 100.0, 110.0])
+    out = c.apply(s, at, net, point=1)
+    stat = c.statistical(s, at, 4)
+    np.testing.assert_allclose(out[..., 1], 0.5 * 100.0 + 0.5 * stat)
+    np.testing.assert_allclose(out[..., 2] - out[..., 0], 20.0)  # the interval's width is the network's
+    assert c.apply(s, at, net, point=1, weight=1.0) is net
+
+
+def test_the_choice_is_saved_and_a_loaded_run_forecasts_the_same(tiny_cfg, tmp_path):
+    tiny_cfg.forecast.horizon, tiny_cfg.data.season, tiny_cfg.forecast.lookback = 6, 12, 24
+    tiny_cfg.forecast.combine = "theta"  # the cheapest statistical fit: the mechanics, not the model
+    est = Forecaster(tiny_cfg).fit(long_frame(series=2, n=200, season=12), tmp_path / "run")
+    assert est.combination is not None and est.combination.weight in WEIGHTS
+    assert est.meta["combine"] == {"kind": "theta", "weight": est.combination.weight}
+    assert any("combined with auto_theta" in d for d in est.design)
+    loaded = Forecaster.load(tmp_path / "run" / "best.pt")
+    assert loaded.combination.state() == est.combination.state()
+    for s in est.data.series:
+        at = np.array([170, 182, len(s)])
+        est.combination.weight = loaded.combination.weight = 0.5  # whatever was chosen: the same numbers
+        np.testing.assert_allclose(loaded.forecast(s, at, 6), est.forecast(s, at, 6), rtol=1e-6)
+        # the statistical part was refitted on the training part only, as in training
+        assert loaded.combination.train_ends[s.id] == est.splits[0].train_end
+
+
+def test_none_and_a_missing_statsforecast_leave_the_network_alone(tiny_cfg, monkeypatch):
+    from rnnkit.forecast import combine
+
+    assert combine.kind("none") is None and combine.kind("auto") == combine.AUTO
+    monkeypatch.setattr(combine, "available", lambda: False)
+    assert combine.kind("auto") is None and combine.kind("arima") is None
+    tiny_cfg.forecast.horizon, tiny_cfg.data.season, tiny_cfg.forecast.combine = 3, 12, "auto"
+    est = Forecaster(tiny_cfg).fit(long_frame(series=1, n=150, season=12))
+    assert est.combination is None and est.meta["combine"] is None
