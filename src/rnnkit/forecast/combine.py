@@ -24,7 +24,7 @@ from rnnkit.series.windows import origins
 
 WEIGHTS = (1.0, 0.5, 0.0)  # the network's share, tried in this order; the first of equal scores wins
 CHOICES = ("auto", "none", *KINDS)
-AUTO = "arima"  # what "auto" combines with (bench/results/forecast_seasonal.md, step 1)
+AUTO = "theta"  # what "auto" combines with: chosen on validation (bench/results/forecast_seasonal.md, step 1)
 
 
 def kind(setting: str) -> str | None:

@@ -63,7 +63,7 @@ class ForecastConfig:
     # statistical references in every report (rnnkit[stats]): any of ets, arima, theta; [] for none
     stat_models: list[str] = field(default_factory=lambda: ["ets", "arima", "theta"])
     # the network combined with a statistical forecast, its share chosen on validation
-    # (forecast/combine.py): auto (AutoARIMA when statsforecast is installed) | none | ets | arima | theta
+    # (forecast/combine.py): auto (AutoTheta when statsforecast is installed) | none | ets | arima | theta
     combine: str = "auto"
 
 
