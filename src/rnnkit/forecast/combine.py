@@ -44,6 +44,8 @@ class Combination:
         return {"kind": self.kind, "weight": self.weight}
 
     def describe(self) -> str:
+        if self.weight == 0.0:
+            return f"replaced by {self.name}: validation preferred it to the network (network share 0)"
         return f"combined with {self.name}, network share {self.weight:g} (chosen on validation)"
 
     def statistical(self, series: Series, at: np.ndarray, horizon: int) -> np.ndarray:
