@@ -33,6 +33,7 @@ from rnnkit.forecast.baselines import Naive2, SeasonalNaive
 from rnnkit.forecast.config import ForecastRunConfig
 from rnnkit.forecast.estimator import Forecaster
 from rnnkit.forecast.metrics import mase_scale, owa
+from rnnkit.forecast.run import predict_table
 from rnnkit.series.frame import SeriesSet
 from rnnkit.series.io import from_dataframe, read_csv
 
@@ -138,7 +139,7 @@ def main() -> None:
         est.fit_run(data, run, log=lambda msg: print("  " + msg, flush=True))
         train_s = time.process_time() - c0
         print(f"  design: {', '.join(est.design)}; correction share {est.shrink:g}", flush=True)
-        pred = est.predict_table(data, H)  # what `rnnkit forecast predict` prints: unique_id, date, yhat, q10, q90
+        pred = predict_table(est, data, H)  # what `rnnkit forecast predict` prints: unique_id, date, yhat, q10, q90
         f_model = {sid: g["yhat"].to_numpy() for sid, g in pred.groupby("unique_id", sort=False)}
         s_smape, s_mase = score(f_model, test, train)
         s_owa = owa(s_smape, s_mase, n2_smape, n2_mase)

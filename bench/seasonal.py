@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from rnnkit.config import merge, resolve
+from rnnkit.forecast import shares
 from rnnkit.forecast.baselines import Naive, SeasonalNaive
 from rnnkit.forecast.config import ForecastRunConfig, clean_policy
 from rnnkit.forecast.estimator import Forecaster, Split
@@ -145,7 +146,7 @@ def run_file(fx: dict, overrides: dict, mode: str, seed: int, log) -> dict:
         shipped = est.combination
         for kind in STATS:
             est.cfg.forecast.combine = kind
-            est._choose_combination(data, splits)
+            shares.choose_combination(est, data, splits)
             models.append(_Named(est, f"rnnkit_{kind}", combination=est.combination))
         est.combination = shipped
     models += [Naive(), SeasonalNaive(m), *stats]

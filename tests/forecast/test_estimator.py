@@ -6,6 +6,7 @@ import pytest
 
 from rnnkit.forecast.backtest import backtest, backtest_origins
 from rnnkit.forecast.estimator import Forecaster
+from rnnkit.forecast.run import predict_table
 from rnnkit.series.io import from_dataframe
 from synth import long_frame, stock_frame
 
@@ -53,7 +54,7 @@ def test_predict_gives_business_days_and_quantile_columns(tiny_cfg, tmp_path):
     data = stock()
     est = Forecaster(tiny_cfg)
     est.fit_run(data, tmp_path, log=lambda _m: None)
-    out = est.predict_table(data)
+    out = predict_table(est, data)
     last = data.series[0].index[-1]
     assert list(out.columns) == ["date", "yhat", "q10", "q90"]
     assert list(out["date"]) == list(pd.bdate_range(last + pd.offsets.BDay(1), periods=3))
@@ -71,7 +72,7 @@ def test_global_model_over_long_format(tiny_cfg, tmp_path):
     est.fit_run(data, tmp_path, log=lambda _m: None)
     assert est.pipeline.season == 24  # detected
     assert est.model.encoder.rnn.input_size == 24 * 3  # a day of (value, sin, cos) per recurrent step
-    out = est.predict_table(data)
+    out = predict_table(est, data)
     assert list(out["unique_id"].unique()) == ["S0", "S1", "S2"]
     assert list(out.loc[out.unique_id == "S0", "ds"]) == list(range(201, 225))  # the input's names are kept
     # per-window normalisation: forecasts track each series' own level

@@ -16,7 +16,7 @@ import torch
 
 from rnnkit.config import from_dict, to_dict
 from rnnkit.errors import RnnkitError
-from rnnkit.forecast import combine
+from rnnkit.forecast import combine, shares
 from rnnkit.forecast.config import ForecastRunConfig, check, quantile_levels
 from rnnkit.forecast.fallback import choose as choose_fallback
 from rnnkit.forecast.fallback import forecast as fallback_forecast
@@ -29,9 +29,6 @@ from rnnkit.series.clean import when
 from rnnkit.series.frame import Series, SeriesSet, future_index
 from rnnkit.series.split import split_bounds
 from rnnkit.series.windows import calendar_features, detect_season, origins
-
-
-SHRINK_GRID = (1.0, 0.5, 0.0)  # tried in this order; the first of equal errors wins
 
 
 @dataclass
@@ -202,52 +199,12 @@ class Forecaster:
             self.model.load_state_dict(ckpt["model"])
         self.model.to("cpu").eval()
         if self.pipeline.residual != "none":
-            self.meta["shrink"] = self.shrink = self._choose_shrink(arrays, val_g)
-        self._choose_combination(data, splits)
+            self.meta["shrink"] = self.shrink = shares.choose_shrink(self, arrays, val_g)
+        shares.choose_combination(self, data, splits)
         if best.exists():  # the checkpoint carries the choices
             ckpt["extra"]["meta"].update(shrink=self.meta.get("shrink", 1.0), combine=self.meta.get("combine"))
             save_checkpoint(best, ckpt)
         return result, splits
-
-    def _choose_combination(self, data: SeriesSet, splits: list[Split]) -> None:
-        """The network's share beside the statistical model (forecast/combine.py), chosen on the
-        validation windows of the series the network forecasts."""
-        self.combination, self.meta["combine"] = None, None
-        kind = combine.kind(self.cfg.forecast.combine)
-        if kind is None:
-            return
-        h, lb = self.train_horizon(), self.cfg.forecast.lookback
-        c = combine.Combination(kind, self.pipeline.season, train_ends=self._train_ends(splits))
-        cases = []
-        for s, sp in zip(data.series, splits):
-            at = combine.validation_origins(sp.train_end, sp.val_end, lb, h, self.first)
-            if s.id not in self.fallback and len(at):
-                cases.append((s, at, self._network(s, at, h)))
-        if cases:
-            c.choose(cases, h, self.point_index)
-            self.combination, self.meta["combine"] = c, c.state()
-            self.design.append(c.describe())
-
-    def _train_ends(self, splits: list[Split] | None = None) -> dict[str, int]:
-        ids = self.meta.get("series", [])
-        ends = [sp.train_end for sp in splits] if splits else [sp[0] for sp in self.meta.get("splits", [])]
-        return dict(zip(ids, ends))
-
-    def _choose_shrink(self, arrays: Arrays, val_g: np.ndarray) -> float:
-        """How much of its correction a residual network applies (0 = its baseline alone), chosen on
-        the validation windows by the point forecast's squared error in model space (each window
-        normalised, so a panel's largest series do not decide for all): the network moves away from
-        the baseline only as far as validation supports. Ties keep the larger share."""
-        h = self.train_horizon()
-        truth = self.pipeline.encode(arrays, val_g, arrays.Y[val_g[:, None] + np.arange(h)[None, :]])
-        best, best_err = 1.0, np.inf
-        for share in SHRINK_GRID:
-            self.shrink = share
-            point = self.pipeline.encode(arrays, val_g, self._direct(arrays, val_g)[..., self.point_index])
-            err = float(np.mean((point - truth) ** 2))
-            if err < best_err * (1 - 1e-9):
-                best, best_err = share, err
-        return best
 
     def _meta(self, data: SeriesSet, splits: list[Split], extra_meta: dict | None) -> dict:
         return {
@@ -256,7 +213,7 @@ class Forecaster:
             "fallback": dict(self.fallback),
             "series": [s.id for s in data.series],
             "splits": [[sp.train_end, sp.val_end, sp.n] for sp in splits],
-            "data_end": [_stamp(s, len(s) - 1) for s in data.series],
+            "data_end": [stamp(s, len(s) - 1) for s in data.series],
             **(extra_meta or {}),
         }
 
@@ -275,7 +232,7 @@ class Forecaster:
         est.shrink = float(est.meta.get("shrink", 1.0))
         if est.meta.get("combine") and combine.kind(est.meta["combine"]["kind"]):
             c = est.meta["combine"]
-            est.combination = combine.Combination(c["kind"], est.pipeline.season, c["weight"], est._train_ends())
+            est.combination = combine.Combination(c["kind"], est.pipeline.season, c["weight"], shares.train_ends(est.meta))
         est.model = est.build_model(est.pipeline.n_inputs)
         from rnnkit.train.int8 import load_weights  # int8 runs (rnnkit quantize) too
 
@@ -447,47 +404,6 @@ class Forecaster:
 
         return evaluate_frame(self, self._frame_data(df), h, n_windows)
 
-    def predict_table(self, data: SeriesSet, horizon: int | None = None) -> pd.DataFrame:
-        """What `rnnkit forecast predict` prints: forecasts past the end of every series, with future
-        dates (business days for daily stock data) and one column per quantile."""
-        horizon = self._horizon(horizon)
-        rows, need, short = [], self.cfg.forecast.lookback + self.first, {}
-        for s in data.series:
-            self._check_positive(s)
-            if s.id not in self.fallback and len(s) < need:  # too short for the network: a baseline
-                short[s.id] = choose_fallback(s, len(s), len(s), self.pipeline.season, horizon)
-        networked = [s for s in data.series if s.id not in short]
-        forecasts = dict(zip((s.id for s in networked), self.forecast_ends(networked, horizon)))  # (H, Q) each
-        for s in data.series:
-            if s.id in short:
-                levels = fallback_forecast(short[s.id], self.pipeline.season, s, np.array([len(s)]), horizon,
-                                           len(self.quantiles))[0]
-            else:
-                levels = forecasts[s.id]
-            last = s.index[-1] if s.index is not None else None
-            when = future_index(last, self.pipeline.freq, horizon, s.t0 + len(s) - 1)
-            frame = pd.DataFrame({data.id_col: s.id, data.date_col: when, "yhat": levels[:, self.point_index]})
-            frame["model"] = {**self.fallback, **short}.get(s.id, self.name)
-            for j, q in enumerate(self.quantiles):
-                if q != 0.5:
-                    frame[f"q{q * 100:g}"] = levels[:, j]
-            rows.append(frame)
-        out = pd.concat(rows, ignore_index=True)
-        out = out if self.fallback or short else out.drop(columns="model")  # which model made each row
-        out = out if len(data.series) > 1 else out.drop(columns=data.id_col)
-        out.attrs["rolled"] = self.rolled(horizon)
-        return out
-
-    def _check_positive(self, s: Series) -> None:
-        """A model that reads ratios or logs of the target (pct, logret, window-normalised levels)
-        refuses a value at or below zero at predict time, as training does."""
-        p = self.pipeline
-        if (p.transform in ("pct", "logret") or p.by_level) and not (s.y > 0).all():
-            i = int(np.flatnonzero(~(s.y > 0))[0])
-            raise RnnkitError(f"series {s.id}: the target is {s.y[i]:g} at {_stamp(s, i)}, but this model needs "
-                              f"values above zero everywhere ({'log levels' if p.by_level else p.transform}); "
-                              "fix the value or train a model on differences (--target-transform diff)")
-
     def attention(self, series: Series, at: np.ndarray) -> np.ndarray:
         """(N, T) attention weights over each window (attention encoder only; else (N, 0))."""
         a = self.pipeline.arrays([series])
@@ -508,6 +424,6 @@ def _seasonal_view(y: np.ndarray) -> np.ndarray:
     return np.log(y) if (y > 0).all() else y
 
 
-def _stamp(s: Series, i: int) -> str | int:
+def stamp(s: Series, i: int) -> str | int:
     return when(s.index[i]) if s.index is not None else int(s.t0 + i)
 

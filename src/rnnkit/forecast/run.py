@@ -12,12 +12,14 @@ import pandas as pd
 from rnnkit.errors import RnnkitError
 from rnnkit.files import write_text
 from rnnkit.forecast.config import ForecastRunConfig, clean_policy
-from rnnkit.forecast.estimator import Forecaster, Split
+from rnnkit.forecast.estimator import Forecaster, Split, stamp
+from rnnkit.forecast.fallback import choose as choose_fallback
+from rnnkit.forecast.fallback import forecast as fallback_forecast
 from rnnkit.forecast.evaluate import Evaluation, evaluate
 from rnnkit.forecast.references import reference_notes, references
 from rnnkit.forecast.report import table, write_reports
 from rnnkit.series.clean import CleaningReport
-from rnnkit.series.frame import SeriesSet
+from rnnkit.series.frame import Series, SeriesSet, future_index
 from rnnkit.series.io import from_dataframe, read_csv
 
 Log = Callable[[str], None]
@@ -175,8 +177,51 @@ def write_figures(out: Path, est: Forecaster, data: SeriesSet, ev: Evaluation, p
 def predict_run(run: str, csv: str, horizon: int | None, out: str | None) -> pd.DataFrame:
     est = Forecaster.load(run)
     data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run)
-    frame = est.predict_table(data, horizon)
+    frame = predict_table(est, data, horizon)
     frame.attrs["trained_horizon"] = est.cfg.forecast.horizon
     if out:
         write_text(out, frame.to_csv(index=False))  # atomic: a full disk leaves no 0-byte or partial file
     return frame
+
+
+def predict_table(est: Forecaster, data: SeriesSet, horizon: int | None = None) -> pd.DataFrame:
+    """What `rnnkit forecast predict` prints: forecasts past the end of every series, with future
+    dates (business days for daily stock data) and one column per quantile."""
+    horizon = est._horizon(horizon)
+    rows, need, short = [], est.cfg.forecast.lookback + est.first, {}
+    for s in data.series:
+        _check_positive(est, s)
+        if s.id not in est.fallback and len(s) < need:  # too short for the network: a baseline
+            short[s.id] = choose_fallback(s, len(s), len(s), est.pipeline.season, horizon)
+    networked = [s for s in data.series if s.id not in short]
+    forecasts = dict(zip((s.id for s in networked), est.forecast_ends(networked, horizon)))  # (H, Q) each
+    for s in data.series:
+        if s.id in short:
+            levels = fallback_forecast(short[s.id], est.pipeline.season, s, np.array([len(s)]), horizon,
+                                       len(est.quantiles))[0]
+        else:
+            levels = forecasts[s.id]
+        last = s.index[-1] if s.index is not None else None
+        when = future_index(last, est.pipeline.freq, horizon, s.t0 + len(s) - 1)
+        frame = pd.DataFrame({data.id_col: s.id, data.date_col: when, "yhat": levels[:, est.point_index]})
+        frame["model"] = {**est.fallback, **short}.get(s.id, est.name)
+        for j, q in enumerate(est.quantiles):
+            if q != 0.5:
+                frame[f"q{q * 100:g}"] = levels[:, j]
+        rows.append(frame)
+    out = pd.concat(rows, ignore_index=True)
+    out = out if est.fallback or short else out.drop(columns="model")  # which model made each row
+    out = out if len(data.series) > 1 else out.drop(columns=data.id_col)
+    out.attrs["rolled"] = est.rolled(horizon)
+    return out
+
+
+def _check_positive(est: Forecaster, s: Series) -> None:
+    """A model that reads ratios or logs of the target (pct, logret, window-normalised levels)
+    refuses a value at or below zero at predict time, as training does."""
+    p = est.pipeline
+    if (p.transform in ("pct", "logret") or p.by_level) and not (s.y > 0).all():
+        i = int(np.flatnonzero(~(s.y > 0))[0])
+        raise RnnkitError(f"series {s.id}: the target is {s.y[i]:g} at {stamp(s, i)}, but this model needs "
+                          f"values above zero everywhere ({'log levels' if p.by_level else p.transform}); "
+                          "fix the value or train a model on differences (--target-transform diff)")

@@ -4,6 +4,7 @@ the run's stored context, forecast past its end. Bad input raises `RnnkitError` 
 from __future__ import annotations
 
 from rnnkit.errors import RnnkitError
+from rnnkit.forecast.run import predict_table
 
 
 def forecast(entry, horizon: int | None, points: list[dict] | None) -> list[dict]:
@@ -16,7 +17,7 @@ def forecast(entry, horizon: int | None, points: list[dict] | None) -> list[dict
                               "post a series")
     else:
         data = _posted_series(est, points)
-    frame = est.predict_table(data, horizon)
+    frame = predict_table(est, data, horizon)
     out = []
     groups = frame.groupby("unique_id", sort=False) if "unique_id" in frame else [(data.series[0].id, frame)]
     for sid, part in groups:
