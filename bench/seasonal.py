@@ -100,7 +100,8 @@ def config(m: int, h: int, overrides: dict, seed: int) -> ForecastRunConfig:
 
 def scores(models: list, data: SeriesSet, starts: list[int], ends: list[int], scale_ends: list[int], h: int,
            m: int) -> list[dict]:
-    """Per series: {model: (rmse, mase)} on origins every h steps over [start, end)."""
+    """Per series: {model: (rmse, mase, coverage of the outer quantiles or None)} on origins every h
+    steps over [start, end)."""
     out = []
     for s, a, b, e in zip(data.series, starts, ends, scale_ends):
         at = np.arange(a, b - h + 1, h)
@@ -110,7 +111,8 @@ def scores(models: list, data: SeriesSet, starts: list[int], ends: list[int], sc
         for model in models:
             f = model.forecast(s, at, h)
             point = f[..., getattr(model, "point_index", 0)]
-            row[model.name] = (float(np.sqrt(np.mean((y - point) ** 2))), float(np.mean(np.abs(y - point)) / scale))
+            cover = float(np.mean((y >= f[..., 0]) & (y <= f[..., -1]))) if f.shape[-1] >= 3 else None
+            row[model.name] = (float(np.sqrt(np.mean((y - point) ** 2))), float(np.mean(np.abs(y - point)) / scale), cover)
         out.append({"id": s.id, **row})
     return out
 
@@ -141,7 +143,8 @@ def run_file(fx: dict, overrides: dict, mode: str, seed: int, log) -> dict:
     # forecast chosen on validation); for the record, the same fit with "rnnkit_full" its whole
     # correction (share 1), "rnnkit_net" the network alone (no combination), and in `select`
     # "rnnkit_<kind>" combined with each statistical model (its share chosen on validation too)
-    models = [_Named(est, "rnnkit"), _Named(est, "rnnkit_full", share=1.0), _Named(est, "rnnkit_net", combination=None)]
+    models = [_Named(est, "rnnkit"), _Named(est, "rnnkit_full", share=1.0), _Named(est, "rnnkit_net", combination=None),
+              _Named(est, "rnnkit_nospread", spread=1.0)]
     if mode == "select":
         shipped = est.combination
         for kind in STATS:
@@ -154,7 +157,8 @@ def run_file(fx: dict, overrides: dict, mode: str, seed: int, log) -> dict:
     f = est.cfg.forecast
     design = (f"{est.cfg.model.cell} {est.cfg.model.layers}x{est.cfg.model.hidden}, {est.cfg.data.target_transform}, "
               f"residual {f.residual}, lookback {f.lookback}, patch {f.patch}, share {est.shrink:g}"
-              + (f", {est.combination.name} share {est.combination.weight:g}" if est.combination else ""))
+              + (f", {est.combination.name} share {est.combination.weight:g}" if est.combination else "")
+              + f", spread {est.spread:.3g}")
     return {"file": fx["file"], "m": m, "h": h, "series": rows, "fit_cpu_s": fit_s, "stat_cpu_s_per_series": stat_s,
             "design": design, "note": note, "stat_failed": {s.name: s.failed for s in stats if s.failed}}
 
@@ -162,20 +166,23 @@ def run_file(fx: dict, overrides: dict, mode: str, seed: int, log) -> dict:
 class _Named:
     """The estimator under a fixed column name (its own name is the cell, e.g. lstm)."""
 
-    def __init__(self, est: Forecaster, name: str, share: float | None = None, combination=UNSET):
+    def __init__(self, est: Forecaster, name: str, share: float | None = None, combination=UNSET,
+                 spread: float | None = None):
         self.est, self.name, self.point_index = est, name, est.point_index
-        self.share, self.combination = share, combination
+        self.share, self.combination, self.spread = share, combination, spread
 
     def forecast(self, series, at, horizon):
-        chosen = self.est.shrink, self.est.combination
+        chosen = self.est.shrink, self.est.combination, self.est.spread
         if self.share is not None:
             self.est.shrink = self.share
         if self.combination is not UNSET:
             self.est.combination = self.combination
+        if self.spread is not None:
+            self.est.spread = self.spread
         try:
             return self.est.forecast(series, at, horizon)
         finally:
-            self.est.shrink, self.est.combination = chosen
+            self.est.shrink, self.est.combination, self.est.spread = chosen
 
 
 def summarise(results: list[dict], key: str = "rnnkit") -> dict:
@@ -189,8 +196,9 @@ def summarise(results: list[dict], key: str = "rnnkit") -> dict:
             rel_stat.append(row[key][0] / best_stat if best_stat > 0 else 1.0)
             worse += x > 1.0 + 1e-9  # share 0 is seasonal naive itself: a tie, up to rounding
     g = lambda v: float(np.exp(np.mean(np.log(np.maximum(v, 1e-12)))))  # noqa: E731
+    cover = [row[key][2] for r in results for row in r["series"] if len(row[key]) > 2 and row[key][2] is not None]
     return {"series": len(rel), "worse_than_snaive": int(worse), "geomean_vs_snaive": g(rel),
-            "geomean_vs_best_stat": g(rel_stat)}
+            "geomean_vs_best_stat": g(rel_stat), "coverage_80": float(np.mean(cover)) if cover else None}
 
 
 def file_table(results: list[dict]) -> list[str]:
@@ -236,7 +244,7 @@ def main() -> int:
                 results.append(r)
                 print(file_table([r])[-1], f"[{name}]", flush=True)
             summary[name] = summarise(results)
-            for key in ("rnnkit_full", "rnnkit_net") + ((tuple(f"rnnkit_{k}" for k in STATS)) if args.mode == "select" else ()):
+            for key in ("rnnkit_full", "rnnkit_net", "rnnkit_nospread") + ((tuple(f"rnnkit_{k}" for k in STATS)) if args.mode == "select" else ()):
                 summary[f"{name} ({key})"] = summarise(results, key)
             print(f"{args.mode} {name}: " + "; ".join(f"{k}: {v}" for k, v in summary.items() if k.startswith(name)),
                   flush=True)
