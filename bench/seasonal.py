@@ -143,8 +143,7 @@ def run_file(fx: dict, overrides: dict, mode: str, seed: int, log) -> dict:
     # forecast chosen on validation); for the record, the same fit with "rnnkit_full" its whole
     # correction (share 1), "rnnkit_net" the network alone (no combination), and in `select`
     # "rnnkit_<kind>" combined with each statistical model (its share chosen on validation too)
-    models = [_Named(est, "rnnkit"), _Named(est, "rnnkit_full", share=1.0), _Named(est, "rnnkit_net", combination=None),
-              _Named(est, "rnnkit_nospread", spread=1.0)]
+    models = [_Named(est, "rnnkit"), _Named(est, "rnnkit_full", share=1.0), _Named(est, "rnnkit_net", combination=None)]
     if mode == "select":
         shipped = est.combination
         for kind in STATS:
@@ -157,8 +156,7 @@ def run_file(fx: dict, overrides: dict, mode: str, seed: int, log) -> dict:
     f = est.cfg.forecast
     design = (f"{est.cfg.model.cell} {est.cfg.model.layers}x{est.cfg.model.hidden}, {est.cfg.data.target_transform}, "
               f"residual {f.residual}, lookback {f.lookback}, patch {f.patch}, share {est.shrink:g}"
-              + (f", {est.combination.name} share {est.combination.weight:g}" if est.combination else "")
-              + f", spread {est.spread:.3g}")
+              + (f", {est.combination.name} share {est.combination.weight:g}" if est.combination else ""))
     return {"file": fx["file"], "m": m, "h": h, "series": rows, "fit_cpu_s": fit_s, "stat_cpu_s_per_series": stat_s,
             "design": design, "note": note, "stat_failed": {s.name: s.failed for s in stats if s.failed}}
 
@@ -166,23 +164,20 @@ def run_file(fx: dict, overrides: dict, mode: str, seed: int, log) -> dict:
 class _Named:
     """The estimator under a fixed column name (its own name is the cell, e.g. lstm)."""
 
-    def __init__(self, est: Forecaster, name: str, share: float | None = None, combination=UNSET,
-                 spread: float | None = None):
+    def __init__(self, est: Forecaster, name: str, share: float | None = None, combination=UNSET):
         self.est, self.name, self.point_index = est, name, est.point_index
-        self.share, self.combination, self.spread = share, combination, spread
+        self.share, self.combination = share, combination
 
     def forecast(self, series, at, horizon):
-        chosen = self.est.shrink, self.est.combination, self.est.spread
+        chosen = self.est.shrink, self.est.combination
         if self.share is not None:
             self.est.shrink = self.share
         if self.combination is not UNSET:
             self.est.combination = self.combination
-        if self.spread is not None:
-            self.est.spread = self.spread
         try:
             return self.est.forecast(series, at, horizon)
         finally:
-            self.est.shrink, self.est.combination, self.est.spread = chosen
+            self.est.shrink, self.est.combination = chosen
 
 
 def summarise(results: list[dict], key: str = "rnnkit") -> dict:
@@ -244,7 +239,7 @@ def main() -> int:
                 results.append(r)
                 print(file_table([r])[-1], f"[{name}]", flush=True)
             summary[name] = summarise(results)
-            for key in ("rnnkit_full", "rnnkit_net", "rnnkit_nospread") + ((tuple(f"rnnkit_{k}" for k in STATS)) if args.mode == "select" else ()):
+            for key in ("rnnkit_full", "rnnkit_net") + ((tuple(f"rnnkit_{k}" for k in STATS)) if args.mode == "select" else ()):
                 summary[f"{name} ({key})"] = summarise(results, key)
             print(f"{args.mode} {name}: " + "; ".join(f"{k}: {v}" for k, v in summary.items() if k.startswith(name)),
                   flush=True)

@@ -114,7 +114,7 @@ def test_the_runner_applies_the_correction_share_and_the_combination(export_root
     run = tmp_path / "run"
     shutil.copytree(forecast_lstm, run)
     ckpt = load_checkpoint(run / "best.pt", kind="forecast")
-    ckpt["extra"]["meta"].update(shrink=0.5, combine={"kind": "theta", "weight": 0.5}, spread=1.7)
+    ckpt["extra"]["meta"].update(shrink=0.5, combine={"kind": "theta", "weight": 0.5})
     save_checkpoint(run / "best.pt", ckpt)
     path = tmp_path / "forecast.onnx"
     export_run(run, path)

@@ -7,7 +7,6 @@ import pytest
 from rnnkit.forecast.backtest import backtest, backtest_origins
 from rnnkit.forecast.estimator import Forecaster
 from rnnkit.forecast.run import predict_table
-from rnnkit.forecast.shares import widen
 from rnnkit.series.io import from_dataframe
 from synth import long_frame, stock_frame
 
@@ -45,9 +44,9 @@ def test_recursive_strategy_forecasts_any_horizon(tiny_cfg, tmp_path):
     assert est.model.horizon == 1
     f = est.forecast(data.series[0], np.array([280]), 6)
     assert f.shape == (1, 6, 3) and np.isfinite(f).all()
-    # the first recursive step equals a direct one-step forecast (its interval widened as validation chose)
+    # the first recursive step equals a direct one-step forecast
     direct = est._direct(est.pipeline.arrays([data.series[0]]), np.array([280]))[:, 0]
-    np.testing.assert_allclose(f[:, 0], widen(np.sort(direct, axis=-1), est.point_index, est.spread))
+    np.testing.assert_allclose(f[:, 0], np.sort(direct, axis=-1))
 
 
 def test_predict_gives_business_days_and_quantile_columns(tiny_cfg, tmp_path):

@@ -121,7 +121,6 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
     import pandas as pd
 
     from rnnkit.forecast.pipeline import Pipeline
-    from rnnkit.forecast.shares import widen
     from rnnkit.series.clean import CleanPolicy
     from rnnkit.series.frame import future_index
     from rnnkit.series.io import from_dataframe, read_csv
@@ -156,7 +155,7 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
         levels = np.sort(p.decode(a, g, out)[:, :horizon], axis=-1)  # (1, horizon, Q)
         if combination is not None:
             levels = combination.apply(s, g, levels, point)
-        levels = widen(levels, point, float(m["meta"].get("spread", 1.0)))[0]
+        levels = levels[0]
         last = s.index[-1] if s.index is not None else None
         frame = pd.DataFrame({data.id_col: s.id, data.date_col: future_index(last, p.freq, horizon, s.t0 + len(s) - 1),
                               "yhat": levels[:, point]})

@@ -70,7 +70,6 @@ class Forecaster:
         self._data: SeriesSet | None = None  # what fit() saw (the DataFrame API forecasts past it)
         self.shrink = 1.0  # share of a residual network's correction applied (chosen on validation)
         self.combination: combine.Combination | None = None  # with a statistical forecast (forecast/combine.py)
-        self.spread = 1.0  # factor on the quantiles' distance from the median (forecast/shares.py)
 
     @property
     def name(self) -> str:
@@ -202,10 +201,8 @@ class Forecaster:
         if self.pipeline.residual != "none":
             self.meta["shrink"] = self.shrink = shares.choose_shrink(self, arrays, val_g)
         shares.choose_combination(self, data, splits)
-        self.meta["spread"] = shares.choose_spread(self, data, splits)
         if best.exists():  # the checkpoint carries the choices
-            ckpt["extra"]["meta"].update(shrink=self.meta.get("shrink", 1.0), combine=self.meta.get("combine"),
-                                         spread=self.spread)
+            ckpt["extra"]["meta"].update(shrink=self.meta.get("shrink", 1.0), combine=self.meta.get("combine"))
             save_checkpoint(best, ckpt)
         return result, splits
 
@@ -233,7 +230,6 @@ class Forecaster:
         est.meta = ckpt["extra"]["meta"]
         est.fallback = dict(est.meta.get("fallback", {}))
         est.shrink = float(est.meta.get("shrink", 1.0))
-        est.spread = float(est.meta.get("spread", 1.0))
         if est.meta.get("combine") and combine.kind(est.meta["combine"]["kind"]):
             c = est.meta["combine"]
             est.combination = combine.Combination(c["kind"], est.pipeline.season, c["weight"], shares.train_ends(est.meta))
@@ -257,10 +253,9 @@ class Forecaster:
         return self._combined(series, at, self._network(series, at, horizon))
 
     def _combined(self, series: Series, at: np.ndarray, levels: np.ndarray) -> np.ndarray:
-        """The network's levels after the choices made on validation (forecast/shares.py)."""
-        if self.combination is not None:
-            levels = self.combination.apply(series, at, levels, self.point_index)
-        return shares.widen(levels, self.point_index, self.spread)
+        if self.combination is None:
+            return levels
+        return self.combination.apply(series, at, levels, self.point_index)
 
     def _network(self, series: Series, at: np.ndarray, horizon: int) -> np.ndarray:
         """The network's own levels (N, horizon, Q), before any combination."""

@@ -95,18 +95,16 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
 
 
 def _combination_note(est: Forecaster) -> str:
-    """How the model's row is made beyond the network (forecast/shares.py, forecast/combine.py)."""
+    """How the model's row is made beyond the network (forecast/combine.py)."""
     from rnnkit.forecast import combine
 
-    c, note = est.combination, ""
+    c = est.combination
     if c is not None:
-        note = f"; the {est.name} row is the network {c.describe()}" if c.weight < 1 else \
+        return f"; the {est.name} row is the network {c.describe()}" if c.weight < 1 else \
             f"; the network alone (validation kept it over combining with {c.name})"
-    elif est.cfg.forecast.combine != "none" and combine.kind(est.cfg.forecast.combine) is None:
-        note = "; no statistical combination: statsforecast is not installed (pip install 'rnnkit[stats]')"
-    if est.spread != 1.0:
-        note += f"; interval spread x{est.spread:.3g}, calibrated to its nominal coverage on the validation part"
-    return note
+    if est.cfg.forecast.combine != "none" and combine.kind(est.cfg.forecast.combine) is None:
+        return "; no statistical combination: statsforecast is not installed (pip install 'rnnkit[stats]')"
+    return ""
 
 
 def with_holdout(data: SeriesSet, splits: list[Split], path: str, horizon: int) -> tuple[SeriesSet, list[Split]]:

@@ -1,14 +1,7 @@
 """What a trained forecaster chooses on its validation windows, after training and before anything
-is scored, in this order: how much of its correction a residual network applies (`choose_shrink`),
-how much of the forecast is the network's beside a statistical model (`choose_combination`,
-forecast/combine.py), and how wide its intervals are (`choose_spread`). All are stored in the
-run's meta, so a loaded run forecasts the same.
-
-The spread is split-conformal calibration of the outer quantiles: every quantile's distance from
-the median is multiplied by one factor k, the smallest that makes the interval cover its nominal
-share (e.g. 80% for 0.1..0.9) of the validation points, with the finite-sample (n + 1) rule. A
-quantile head trained on a few dozen windows is overconfident, and this is where it learns so;
-with fewer than MIN_POINTS validation points k stays 1."""
+is scored: how much of its correction a residual network applies (`choose_shrink`), and how much
+of the forecast is the network's beside a statistical model (`choose_combination`,
+forecast/combine.py). Both are stored in the run's meta, so a loaded run forecasts the same."""
 
 from __future__ import annotations
 
@@ -19,7 +12,6 @@ from rnnkit.forecast.pipeline import Arrays
 from rnnkit.series.frame import SeriesSet
 
 SHRINK_GRID = (1.0, 0.5, 0.0)  # tried in this order; the first of equal errors wins
-MIN_POINTS = 20  # validation points needed before the interval's spread is calibrated
 
 
 def choose_shrink(est, arrays: Arrays, val_g: np.ndarray) -> float:
@@ -58,41 +50,6 @@ def choose_combination(est, data: SeriesSet, splits: list) -> None:
         c.choose(cases, h, est.point_index)
         est.combination, est.meta["combine"] = c, c.state()
         est.design.append(c.describe())
-
-
-def choose_spread(est, data: SeriesSet, splits: list) -> float:
-    """The factor k on every quantile's distance from the median (1 = the network's own intervals)."""
-    est.spread = 1.0
-    q = est.quantiles
-    if len(q) < 3:
-        return 1.0
-    h, lb, point = est.train_horizon(), est.cfg.forecast.lookback, est.point_index
-    need = []
-    for s, sp in zip(data.series, splits):
-        at = combine.validation_origins(sp.train_end, sp.val_end, lb, h, est.first)
-        if s.id in est.fallback or not len(at):
-            continue
-        f = est.forecast(s, at, h)  # (N, H, Q) with the shares chosen so far
-        y = s.y[at[:, None] + np.arange(h)[None, :]]
-        med, below, above = f[..., point], f[..., point] - f[..., 0], f[..., -1] - f[..., point]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            k = np.where(y < med, (med - y) / below, (y - med) / above)
-        need.append(np.where(y == med, 0.0, np.nan_to_num(k, nan=np.inf, posinf=np.inf)).ravel())
-    if not need or sum(len(v) for v in need) < MIN_POINTS:
-        return 1.0
-    k = np.sort(np.concatenate(need))
-    nominal = q[-1] - q[0]
-    rank = min(len(k) - 1, int(np.ceil(nominal * (len(k) + 1))) - 1)
-    est.spread = float(np.clip(k[rank], 0.25, 10.0)) if np.isfinite(k[rank]) else 10.0
-    return est.spread
-
-
-def widen(levels: np.ndarray, point: int, spread: float) -> np.ndarray:
-    """levels (..., Q) with every quantile's distance from the median times `spread`."""
-    if spread == 1.0:
-        return levels
-    med = levels[..., point:point + 1]
-    return med + spread * (levels - med)
 
 
 def train_ends(meta: dict, splits: list | None = None) -> dict[str, int]:
