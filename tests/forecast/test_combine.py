@@ -41,7 +41,8 @@ def test_every_quantile_moves_by_the_median_change():
     stat = c.statistical(s, at, 4)
     np.testing.assert_allclose(out[..., 1], 0.5 * 100.0 + 0.5 * stat)
     np.testing.assert_allclose(out[..., 2] - out[..., 0], 20.0)  # the interval's width is the network's
-    assert c.apply(s, at, net, point=1, weight=1.0) is net
+    c.weight = 1.0
+    assert c.apply(s, at, net, point=1) is net
 
 
 def test_the_choice_is_saved_and_a_loaded_run_forecasts_the_same(tiny_cfg, tmp_path):
@@ -70,3 +71,16 @@ def test_none_and_a_missing_statsforecast_leave_the_network_alone(tiny_cfg, monk
     tiny_cfg.forecast.horizon, tiny_cfg.data.season, tiny_cfg.forecast.combine = 3, 12, "auto"
     est = Forecaster(tiny_cfg).fit(long_frame(series=1, n=150, season=12))
     assert est.combination is None and est.meta["combine"] is None
+
+
+def test_a_run_that_needs_its_statistical_model_refuses_to_load_without_it(monkeypatch):
+    from rnnkit.errors import RnnkitError
+    from rnnkit.forecast import combine
+
+    meta = {"combine": {"kind": "theta", "weight": 0.5}, "series": ["s"], "splits": [[100, 120, 150]]}
+    assert combine.from_meta(meta, 12).train_ends == {"s": 100}
+    monkeypatch.setattr(combine, "available", lambda: False)
+    with pytest.raises(RnnkitError, match="rnnkit\\[stats\\]"):
+        combine.from_meta(meta, 12)
+    meta["combine"]["weight"] = 1.0  # the network alone: nothing is missing
+    assert combine.from_meta(meta, 12) is None

@@ -120,6 +120,7 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
     `rnnkit forecast predict` writes them (direct strategy)."""
     import pandas as pd
 
+    from rnnkit.forecast.combine import from_meta
     from rnnkit.forecast.pipeline import Pipeline
     from rnnkit.series.clean import CleanPolicy
     from rnnkit.series.frame import future_index
@@ -142,7 +143,7 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
     p = Pipeline.from_state(m["pipeline"])
     need = f["lookback"] + m["first"]
     quantiles, point = m["quantiles"], m["point_index"]
-    shrink, combination = float(m["meta"].get("shrink", 1.0)), _combination(m)
+    shrink, combination = float(m["meta"].get("shrink", 1.0)), from_meta(m["meta"], m["pipeline"]["season"])
     frames = []
     for s in data.series:
         if len(s) < need:
@@ -165,20 +166,6 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
     return out if len(data.series) > 1 else out.drop(columns=data.id_col)
-
-
-def _combination(meta: dict):
-    """The statistical forecast the network is combined with (forecast/combine.py), or None."""
-    c = meta["meta"].get("combine")
-    if not c or c["weight"] >= 1.0:
-        return None
-    from rnnkit.forecast.combine import Combination, kind
-
-    if kind(c["kind"]) is None:
-        raise RnnkitError(f"this model combines its network with a statistical forecast ({c['kind']}); "
-                          "pip install 'rnnkit[stats]' to run it")
-    ends = dict(zip(meta["meta"]["series"], (sp[0] for sp in meta["meta"]["splits"])))
-    return Combination(c["kind"], meta["pipeline"]["season"], c["weight"], ends)
 
 
 # -- classify ----------------------------------------------------------------------------------

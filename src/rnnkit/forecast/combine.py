@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnnkit.errors import RnnkitError
 from rnnkit.forecast.stats import KINDS, NAMES, StatModel, available
 from rnnkit.series.frame import Series
 from rnnkit.series.windows import origins
 
 WEIGHTS = (1.0, 0.5, 0.0)  # the network's share, tried in this order; the first of equal scores wins
-CHOICES = ("auto", "none", *KINDS)
 AUTO = "theta"  # what "auto" combines with: chosen on validation (bench/results/forecast_seasonal.md, step 1)
 
 
@@ -55,14 +55,12 @@ class Combination:
             self.stat.fit_series(series, end)
         return self.stat.forecast(series, at, horizon)[..., 0]
 
-    def apply(self, series: Series, at: np.ndarray, levels: np.ndarray, point: int,
-              weight: float | None = None) -> np.ndarray:
+    def apply(self, series: Series, at: np.ndarray, levels: np.ndarray, point: int) -> np.ndarray:
         """levels (N, H, Q) of the network -> the combined levels."""
-        w = self.weight if weight is None else weight
-        if w >= 1.0 or len(at) == 0:
+        if self.weight >= 1.0 or len(at) == 0:
             return levels
         stat = self.statistical(series, at, levels.shape[1])
-        return levels + ((1.0 - w) * (stat - levels[..., point]))[..., None]
+        return levels + ((1.0 - self.weight) * (stat - levels[..., point]))[..., None]
 
     def choose(self, cases: list[tuple[Series, np.ndarray, np.ndarray]], horizon: int, point: int) -> float:
         """cases: (series, validation origins, the network's levels there (N, H, Q)) -> the chosen w."""
@@ -81,6 +79,28 @@ class Combination:
                 best, best_score = w, score
         self.weight = best
         return best
+
+
+def from_meta(meta: dict, season: int) -> Combination | None:
+    """The combination a trained run chose (its meta), ready to forecast; None when it has none. A
+    run that needs its statistical model (network share below 1) refuses to load without
+    statsforecast rather than forecast differently from how it was trained and scored."""
+    c = meta.get("combine")
+    if not c:
+        return None
+    if kind(c["kind"]) is None:
+        if c["weight"] < 1.0:
+            raise RnnkitError(f"this model combines its network with a statistical forecast ({NAMES[c['kind']]}); "
+                              "pip install 'rnnkit[stats]' to run it")
+        return None
+    return Combination(c["kind"], season, c["weight"], train_ends(meta))
+
+
+def train_ends(meta: dict, splits: list | None = None) -> dict[str, int]:
+    """Series id -> the end of its training part (from `splits`, else from a run's meta): the rows
+    each series' statistical model is fitted on."""
+    ends = [sp.train_end for sp in splits] if splits else [sp[0] for sp in meta.get("splits", [])]
+    return dict(zip(meta.get("series", []), ends))
 
 
 def validation_origins(start: int, end: int, lookback: int, horizon: int, first: int) -> np.ndarray:

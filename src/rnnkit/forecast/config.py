@@ -13,6 +13,7 @@ LOSSES = ("quantile", "mse", "mae", "huber")
 STRATEGIES = ("direct", "recursive")
 NORMALIZE = ("none", "window")
 RESIDUAL = ("none", "naive", "seasonal")
+COMBINE = ("auto", "none", "ets", "arima", "theta")  # with which statistical forecast (forecast/combine.py)
 
 
 @dataclass
@@ -91,7 +92,7 @@ def check(cfg: ForecastRunConfig) -> None:
                ("data.scaler", d.scaler, SCALERS), ("data.normalize", d.normalize, NORMALIZE),
                ("forecast.loss", f.loss, LOSSES), ("forecast.strategy", f.strategy, STRATEGIES),
                ("forecast.residual", f.residual, ("auto",) + RESIDUAL),
-               ("forecast.combine", f.combine, ("auto", "none", "ets", "arima", "theta"))]
+               ("forecast.combine", f.combine, COMBINE)]
     for name, value, allowed in choices:
         if value not in allowed:
             raise RnnkitError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")

@@ -230,9 +230,7 @@ class Forecaster:
         est.meta = ckpt["extra"]["meta"]
         est.fallback = dict(est.meta.get("fallback", {}))
         est.shrink = float(est.meta.get("shrink", 1.0))
-        if est.meta.get("combine") and combine.kind(est.meta["combine"]["kind"]):
-            c = est.meta["combine"]
-            est.combination = combine.Combination(c["kind"], est.pipeline.season, c["weight"], shares.train_ends(est.meta))
+        est.combination = combine.from_meta(est.meta, est.pipeline.season)
         est.model = est.build_model(est.pipeline.n_inputs)
         from rnnkit.train.int8 import load_weights  # int8 runs (rnnkit quantize) too
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from rnnkit.errors import RnnkitError
 from rnnkit.files import write_text
+from rnnkit.forecast import combine
 from rnnkit.forecast.config import ForecastRunConfig, clean_policy
 from rnnkit.forecast.estimator import Forecaster, Split, stamp
 from rnnkit.forecast.fallback import choose as choose_fallback
@@ -96,8 +97,6 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
 
 def _combination_note(est: Forecaster) -> str:
     """How the model's row is made beyond the network (forecast/combine.py)."""
-    from rnnkit.forecast import combine
-
     c = est.combination
     if c is not None:
         return f"; the {est.name} row is the network {c.describe()}" if c.weight < 1 else \

@@ -40,7 +40,7 @@ def choose_combination(est, data: SeriesSet, splits: list) -> None:
     if kind is None:
         return
     h, lb = est.train_horizon(), est.cfg.forecast.lookback
-    c = combine.Combination(kind, est.pipeline.season, train_ends=train_ends(est.meta, splits))
+    c = combine.Combination(kind, est.pipeline.season, train_ends=combine.train_ends(est.meta, splits))
     cases = []
     for s, sp in zip(data.series, splits):
         at = combine.validation_origins(sp.train_end, sp.val_end, lb, h, est.first)
@@ -51,8 +51,3 @@ def choose_combination(est, data: SeriesSet, splits: list) -> None:
         est.combination, est.meta["combine"] = c, c.state()
         est.design.append(c.describe())
 
-
-def train_ends(meta: dict, splits: list | None = None) -> dict[str, int]:
-    """Series id -> the end of its training part (from `splits`, else from a run's meta)."""
-    ends = [sp.train_end for sp in splits] if splits else [sp[0] for sp in meta.get("splits", [])]
-    return dict(zip(meta.get("series", []), ends))
