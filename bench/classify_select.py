@@ -46,6 +46,8 @@ TEXT_CANDIDATES = {  # texts (`text-heads`): the shipped text defaults, with and
     "text_rnn": {"data": {"ngrams": 0}},
     "text_ngrams": {"data": {"ngrams": 131072}},
     "text_ngrams_lr10": {"data": {"ngrams": 131072, "ngram_lr_scale": 10.0}},
+    "text_tfidf": {"data": {"ngrams": 131072, "ngram_lr_scale": 1.0, "ngram_weighting": "tfidf"}},
+    "text_tfidf_lr10": {"data": {"ngrams": 131072, "ngram_lr_scale": 10.0, "ngram_weighting": "tfidf"}},
 }
 TEXT_EPOCHS = 20
 RULES = [(signal, patience) for signal in ("loss", "accuracy") for patience in (3, 5, 10)]

@@ -3,6 +3,8 @@ distribution over real steps and exactly 0 on padding."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -134,6 +136,26 @@ def test_the_ngram_bag_ignores_padding_and_adds_a_head(kind):
     expected = model.bag.weight[[a, b, pair]].mean(0)
     torch.testing.assert_close(model.bag_logits(ids)[1], expected)
     assert SequenceClassifier(kind, 3, input_size=4, hidden=8, ngrams=16).bag is None  # numeric: never
+
+
+def test_the_tfidf_bag_weighs_grams_as_the_baseline_does():
+    """idf from the training texts (sklearn's smoothed formula, 0 for grams no text holds),
+    (1 + log tf) per gram, counted once however often it occurs, L2-normalised; padding ignored."""
+    model = SequenceClassifier("gru", 2, vocab_size=10, hidden=4, ngrams=1000, bag_weighting="tfidf")
+    train = torch.tensor([[2, 2, 3, 0], [3, 4, 0, 0]])
+    model.fit_features(train, None)
+    pair = lambda a, b: 10 + (a * 1_000_003 + b) % 1000  # noqa: E731
+    idf = lambda df: math.log(3 / (1 + df)) + 1  # noqa: E731
+    assert model.bag_idf[2].item() == pytest.approx(idf(1)) and model.bag_idf[3].item() == pytest.approx(idf(2))
+    assert model.bag_idf[pair(2, 2)].item() == pytest.approx(idf(1))
+    assert model.bag_idf[5].item() == 0.0 and model.bag_idf[0].item() == 0.0  # unseen, padding
+    nn.init.normal_(model.bag.weight)
+    text = torch.tensor([[2, 2, 3, 5, 0, 0]])  # 5 was never seen: it weighs nothing
+    values = {2: (1 + math.log(2)) * idf(1), 3: idf(2), pair(2, 2): idf(1), pair(2, 3): idf(1)}
+    norm = math.sqrt(sum(v * v for v in values.values()))
+    expected = sum(model.bag.weight[g] * v / norm for g, v in values.items())
+    torch.testing.assert_close(model.bag_logits(text)[0], expected, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(model.bag_logits(text), model.bag_logits(text[:, :4]))  # padding changes nothing
 
 
 @pytest.mark.parametrize("scale", [1.0, 1e-12])

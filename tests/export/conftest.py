@@ -24,7 +24,8 @@ def forecast_lstm(export_root):
 
 @pytest.fixture(scope="session")
 def classify_attention(export_root):
-    return runs.classify_run(export_root, "attention", text=True, ngrams=64)  # with the texts' n-gram bag head
+    # with the texts' n-gram bag head, weighed by tf-idf as the text defaults do
+    return runs.classify_run(export_root, "attention", text=True, ngrams=64, weighting="tfidf")
 
 
 @pytest.fixture(scope="session")

@@ -47,14 +47,14 @@ def forecast_run(root: Path, cell: str = "lstm", horizon: int = 3) -> Path:
 
 
 def classify_run(root: Path, cell: str = "attention", text: bool = True, summary: str = "both",
-                 kernels: int = 0, length: int = 20, ngrams: int = 0) -> Path:
+                 kernels: int = 0, length: int = 20, ngrams: int = 0, weighting: str = "mean") -> Path:
     from rnnkit.classify.config import ClassifyRunConfig
     from rnnkit.classify.estimator import train
 
     cfg = ClassifyRunConfig()
     cfg.model.cell, cfg.model.hidden, cfg.model.summary = cell, 8, summary
     cfg.train.max_epochs, cfg.train.threads, cfg.train.patience = 3, 1, None
-    cfg.data.batch_size, cfg.data.kernels, cfg.data.ngrams = 8, kernels, ngrams
+    cfg.data.batch_size, cfg.data.kernels, cfg.data.ngrams, cfg.data.ngram_weighting = 8, kernels, ngrams, weighting
     series = "tiny_TRAIN.tsv" if length == 20 else f"tiny{length}_TRAIN.tsv"
     data = write_texts(root / "texts.tsv", sep="\t") if text else write_ucr(root / series, length=length)
     out = root / f"classify_{cell}_{summary}_{'text' if text else 'series'}{f'_k{kernels}' if kernels else ''}"

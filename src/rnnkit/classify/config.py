@@ -8,7 +8,8 @@ figures (bench/results/classify.md, marked test-selected); issue 10's cross-vali
 added the random-convolution head (`kernels = 500`, the gain measured there).
 Texts get one more layer, `TEXT_DEFAULTS`, under the TOML file and the flags (the stopping signal
 and patience chosen by replaying stopping rules on CV curves of SMS and FineFoods; the n-gram bag
-head, 131,072 pair buckets learning at 10x the rate, by 2-fold CV on both; the figures are in
+head, 131,072 pair buckets learning at 10x the rate, its n-grams weighed by tf-idf as the
+TF-IDF baseline weighs them, by 2-fold CV on both; the figures are in
 bench/results/classify_cv.md). Early stopping
 is only used when the validation part holds `min_val_stopping` sequences or more. Precedence,
 lowest first: dataclass defaults, TEXT_DEFAULTS (text data only), --config FILE, flags.
@@ -57,6 +58,7 @@ class DataConfig:
     kernels: int = 500  # ROCKET-style random convolutions whose features feed one more head (0 = off; texts: never)
     ngrams: int = 0  # texts: buckets of hashed token pairs; a bag of tokens and pairs feeds one more head (0 = off)
     ngram_lr_scale: float = 1.0  # the bag head learns at this times the learning rate
+    ngram_weighting: str = "mean"  # mean (each occurrence alike) | tfidf (sublinear tf x idf of the training texts, L2-normalised)
     # splits and batches
     val_fraction: float = 0.2  # stratified, carved from the training part
     refit: bool = True  # the validation part picks the epoch count; then train again on training + validation
@@ -86,7 +88,8 @@ class ClassifyRunConfig:
     data: DataConfig = field(default_factory=DataConfig)
 
 
-TEXT_DEFAULTS = {"train": {"patience": 15}, "data": {"ngrams": 131072, "ngram_lr_scale": 10.0}}
+TEXT_DEFAULTS = {"train": {"patience": 15},
+                 "data": {"ngrams": 131072, "ngram_lr_scale": 10.0, "ngram_weighting": "tfidf"}}
 
 
 def resolve_run(config_file: str | Path | None, overrides: dict[str, Any], is_text: bool) -> ClassifyRunConfig:

@@ -28,7 +28,7 @@ from rnnkit.console import progress
 from rnnkit.errors import RnnkitError
 from rnnkit.classify.report import write_report
 from rnnkit.files import write_text
-from rnnkit.models.classifier import SUMMARIES, EnsembleClassifier, SequenceClassifier
+from rnnkit.models.classifier import BAG_WEIGHTINGS, SUMMARIES, EnsembleClassifier, SequenceClassifier
 
 Log = Callable[[str], None]
 
@@ -81,6 +81,8 @@ def check_config(cfg: ClassifyRunConfig) -> None:
         raise RnnkitError(f"ngrams must be >= 0 (0 = off), got {d.ngrams}")
     if not d.ngram_lr_scale > 0:
         raise RnnkitError(f"ngram_lr_scale must be > 0, got {d.ngram_lr_scale}")
+    if d.ngram_weighting not in BAG_WEIGHTINGS:
+        raise RnnkitError(f"ngram_weighting must be one of {', '.join(BAG_WEIGHTINGS)}, got {d.ngram_weighting!r}")
 
 
 def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path | None, log: Log) -> Prepared:
@@ -151,7 +153,7 @@ def build_model(cfg: ClassifyRunConfig, encoder: SequenceEncoder) -> SequenceCla
         vocab_size=encoder.input_size if encoder.is_text else None, hidden=m.hidden, layers=m.layers,
         dropout=m.dropout, embed_dim=m.embed_dim, layer_norm=m.layer_norm, summary=m.summary,
         kernels=0 if encoder.is_text else cfg.data.kernels, ngrams=cfg.data.ngrams if encoder.is_text else 0,
-        bag_lr_scale=cfg.data.ngram_lr_scale,
+        bag_lr_scale=cfg.data.ngram_lr_scale, bag_weighting=cfg.data.ngram_weighting,
         unpatch=(encoder.patch, encoder.context, max(encoder.n_features, 1)), series_len=encoder.length,
     )
 

@@ -52,7 +52,9 @@ def _load_one(run: str | Path) -> tuple[SequenceClassifier, SequenceEncoder, Cla
     if "kernels" not in data:  # a run from before random features existed
         data = ckpt["config"]["data"] = {**data, "kernels": 0}
     if "ngrams" not in data:  # a run from before the bag-of-n-grams head existed
-        ckpt["config"]["data"] = {**data, "ngrams": 0}
+        data = ckpt["config"]["data"] = {**data, "ngrams": 0}
+    if "ngram_weighting" not in data:  # a run from before the tf-idf bag
+        ckpt["config"]["data"] = {**data, "ngram_weighting": "mean"}
     cfg = from_dict(ClassifyRunConfig, ckpt["config"])
     encoder = SequenceEncoder.from_state(ckpt["extra"]["encoder"])
     model = build_model(cfg, encoder)

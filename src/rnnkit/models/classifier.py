@@ -31,6 +31,7 @@ from rnnkit.models.state import State
 
 CLASSIFIER_KINDS = ("bilstm", "attention", *CELLS)  # every encoder kind, the default first
 SUMMARIES = ("final", "pooled", "both")
+BAG_WEIGHTINGS = ("mean", "tfidf")
 
 
 class Classified(NamedTuple):
@@ -48,11 +49,13 @@ class SequenceClassifier(nn.Module):
         hidden: int = 64, layers: int = 1, dropout: float = 0.0, embed_dim: int | None = None,
         layer_norm: bool = False, summary: str = "final", kernels: int = 0,
         unpatch: tuple[int, int, int] = (1, 0, 1), series_len: int = 0, ngrams: int = 0,
-        bag_lr_scale: float = 1.0,
+        bag_lr_scale: float = 1.0, bag_weighting: str = "mean",
     ):
         super().__init__()
         if kind not in CLASSIFIER_KINDS:
             raise ValueError(f"unknown classifier kind {kind!r}; choose one of {', '.join(CLASSIFIER_KINDS)}")
+        if bag_weighting not in BAG_WEIGHTINGS:
+            raise ValueError(f"unknown bag weighting {bag_weighting!r}; choose one of {', '.join(BAG_WEIGHTINGS)}")
         if summary not in SUMMARIES:
             raise ValueError(f"unknown summary {summary!r}; choose one of {', '.join(SUMMARIES)}")
         self.kind = kind
@@ -81,12 +84,16 @@ class SequenceClassifier(nn.Module):
         else:
             self.feature_head = None
         # token input only: a bag of the text's tokens and hashed token pairs (fastText's idea)
-        # feeds one more head, a linear model of which words and pairs occur; `ngrams` pair buckets
+        # feeds one more head, a linear model of which words and pairs occur; `ngrams` pair buckets.
+        # `bag_weighting`: mean (every occurrence weighs the same) | tfidf (what the TF-IDF baseline
+        # reads: sublinear term frequency x inverse document frequency of the training texts, L2-normalised)
         self.vocab_size, self.ngrams = vocab_size or 0, ngrams if vocab_size is not None else 0
         self.bag = nn.Embedding(self.vocab_size + self.ngrams, n_classes) if self.ngrams > 0 else None
-        self.bag_lr_scale = bag_lr_scale
+        self.bag_lr_scale, self.bag_weighting = bag_lr_scale, bag_weighting
         if self.bag is not None:
             nn.init.zeros_(self.bag.weight)  # the head starts uniform: no opinion before training
+            if bag_weighting == "tfidf":  # fit_features sets it from the training texts
+                self.register_buffer("bag_idf", torch.ones(self.vocab_size + self.ngrams))
 
     def forward(
         self, x: torch.Tensor, state: State = None, lengths: torch.Tensor | None = None
@@ -130,14 +137,39 @@ class SequenceClassifier(nn.Module):
         return [*decay_groups(self, weight_decay, skip=(self.bag.weight,)),
                 {"params": [self.bag.weight], "weight_decay": 0.0, "lr_scale": self.bag_lr_scale}]
 
-    def bag_logits(self, ids: torch.Tensor) -> torch.Tensor:
-        """(B, T) token ids (0 = padding) -> (B, C): the mean of the bag's rows for every token and
+    def bag_grams(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, T) token ids (0 = padding) -> ((B, 2T-1) gram ids, (B, 2T-1) bool real): every token and
         every pair of neighbouring tokens (pairs hashed into `ngrams` buckets after the vocabulary)."""
         real = ids != 0
         pairs = self.vocab_size + (ids[:, :-1] * 1_000_003 + ids[:, 1:]) % self.ngrams  # (B, T-1)
-        grams = torch.cat([ids, pairs], dim=1)
-        keep = torch.cat([real, real[:, :-1] & real[:, 1:]], dim=1).unsqueeze(-1).float()  # (B, 2T-1, 1)
-        return (self.bag(grams) * keep).sum(1) / keep.sum(1).clamp(min=1.0)
+        return torch.cat([ids, pairs], dim=1), torch.cat([real, real[:, :-1] & real[:, 1:]], dim=1)
+
+    def bag_logits(self, ids: torch.Tensor) -> torch.Tensor:
+        """(B, T) token ids -> (B, C): the bag's rows of every gram, averaged (mean) or weighted by
+        (1 + log tf) * idf / L2 norm, each gram counted once (tfidf)."""
+        grams, real = self.bag_grams(ids)
+        keep = real.float()
+        if self.bag_weighting == "mean":
+            weight = keep / keep.sum(1, keepdim=True).clamp(min=1.0)
+        else:
+            same = (grams.unsqueeze(2) == grams.unsqueeze(1)) & real.unsqueeze(1)  # (B, G, G)
+            tf = same.float().sum(2).clamp(min=1.0)  # occurrences of each position's gram in its text
+            value = (1.0 + torch.log(tf)) * self.bag_idf[grams] * keep  # the gram's tf-idf, at each occurrence
+            norm = ((value * value) / tf).sum(1, keepdim=True).sqrt().clamp(min=1e-12)  # once per gram
+            weight = value / tf / norm  # the occurrences of one gram share its weight
+        return (self.bag(grams) * weight.unsqueeze(-1)).sum(1)
+
+    def fit_bag(self, ids: torch.Tensor) -> None:
+        """Set the inverse document frequencies from the training texts (B, T): log((1 + n) / (1 +
+        df)) + 1, scikit-learn's smoothed idf; 0 for grams no training text holds, which, like the
+        baseline's vocabulary, the bag then ignores (their rows never learned anything)."""
+        grams, real = self.bag_grams(ids)
+        size = self.vocab_size + self.ngrams
+        rows = torch.arange(ids.shape[0]).unsqueeze(1).expand_as(grams)
+        held = torch.unique(rows[real] * size + grams[real]) % size  # each (text, gram) once
+        df = torch.bincount(held, minlength=size).float()
+        idf = torch.log((1.0 + ids.shape[0]) / (1.0 + df)) + 1.0
+        self.bag_idf.copy_(torch.where(df > 0, idf, torch.zeros_like(idf)))
 
     def raw_series(self, x: torch.Tensor, lengths: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(B, S, (2c+1)*p*F) folded input -> ((B, S*p, F) series, (B,) lengths in steps)."""
@@ -146,9 +178,11 @@ class SequenceClassifier(nn.Module):
         return unfold_patches(own, p, f), None if lengths is None else lengths * p
 
     def fit_features(self, x: torch.Tensor, lengths: torch.Tensor | None) -> None:
-        """Fit the random features' scaler on the training inputs (a no-op without features)."""
+        """Fit what is fit on the training inputs: the random features' scaler, the bag's idf."""
         if self.features is not None:
             self.features.fit_scale(*self.raw_series(x, lengths))
+        if self.bag is not None and self.bag_weighting == "tfidf":
+            self.fit_bag(x)
 
 
 class EnsembleClassifier(nn.Module):
