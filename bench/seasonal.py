@@ -47,6 +47,7 @@ DATA = ROOT.parent / "shared" / "data" / "seasonal"
 RESULTS = ROOT / "bench" / "results"
 PANEL_SAMPLE = 16  # series drawn (seeded) from panels larger than this, to fit the CPU budget
 STATS = ("ets", "arima", "theta")
+COMBINED = (*STATS, "mean")  # select: the network combined with each, and with their mean
 UNSET = object()
 
 # candidate designs for `select`: overrides on top of the default (forecast/design.py)
@@ -146,7 +147,7 @@ def run_file(fx: dict, overrides: dict, mode: str, seed: int, log) -> dict:
     models = [_Named(est, "rnnkit"), _Named(est, "rnnkit_full", share=1.0), _Named(est, "rnnkit_net", combination=None)]
     if mode == "select":
         shipped = est.combination
-        for kind in STATS:
+        for kind in COMBINED:
             est.cfg.forecast.combine = kind
             shares.choose_combination(est, data, splits)
             models.append(_Named(est, f"rnnkit_{kind}", combination=est.combination))
@@ -239,7 +240,7 @@ def main() -> int:
                 results.append(r)
                 print(file_table([r])[-1], f"[{name}]", flush=True)
             summary[name] = summarise(results)
-            for key in ("rnnkit_full", "rnnkit_net") + ((tuple(f"rnnkit_{k}" for k in STATS)) if args.mode == "select" else ()):
+            for key in ("rnnkit_full", "rnnkit_net") + ((tuple(f"rnnkit_{k}" for k in COMBINED)) if args.mode == "select" else ()):
                 summary[f"{name} ({key})"] = summarise(results, key)
             print(f"{args.mode} {name}: " + "; ".join(f"{k}: {v}" for k, v in summary.items() if k.startswith(name)),
                   flush=True)

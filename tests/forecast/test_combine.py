@@ -84,3 +84,19 @@ def test_a_run_that_needs_its_statistical_model_refuses_to_load_without_it(monke
         combine.from_meta(meta, 12)
     meta["combine"]["weight"] = 1.0  # the network alone: nothing is missing
     assert combine.from_meta(meta, 12) is None
+
+
+def test_the_mean_kind_averages_the_three_statistical_models():
+    from rnnkit.forecast.stats import StatModel
+
+    s, at, h = _series(), np.array([200, 212]), 6
+    c = Combination("mean", 12, weight=0.0, train_ends={"s": 180})
+    assert c.name == "stat_mean"
+    parts = []
+    for kind in ("ets", "arima", "theta"):
+        m = StatModel(kind, 12)
+        m.fit_series(s, 180)
+        parts.append(m.forecast(s, at, h)[..., 0])
+    np.testing.assert_allclose(c.statistical(s, at, h), np.mean(parts, axis=0), rtol=1e-9)
+    net = np.zeros((2, h, 3))
+    np.testing.assert_allclose(c.apply(s, at, net, point=1)[..., 1], np.mean(parts, axis=0), rtol=1e-9)

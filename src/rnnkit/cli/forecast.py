@@ -106,9 +106,10 @@ def _model_flags(p: argparse.ArgumentParser) -> None:
                    help="multi-step: one output per step ahead (direct), or one step fed back (recursive)")
     g.add_argument("--residual", choices=["none", "naive", "seasonal"],
                    help="the network predicts a correction to this baseline: none, the last value, or a season ago")
-    g.add_argument("--combine", choices=["auto", "none", "ets", "arima", "theta"],  # forecast.config.COMBINE
+    g.add_argument("--combine", choices=["auto", "none", "ets", "arima", "theta", "mean"],  # forecast.config.COMBINE
                    help="combine the network with this statistical forecast (rnnkit[stats]), its share chosen "
-                        "on validation; auto: AutoTheta when statsforecast is installed")
+                        "on validation; mean: the average of AutoETS, AutoARIMA and AutoTheta; auto: AutoTheta when "
+                        "statsforecast is installed")
     g.add_argument("--loss", choices=["quantile", "mse", "mae", "huber"],
                    help="training loss; quantile (pinball over --quantiles) also gives the intervals")
     g.add_argument("--quantiles", help="comma-separated, e.g. 0.1,0.5,0.9")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnnkit.errors import RnnkitError
-from rnnkit.forecast.stats import KINDS, NAMES, StatModel, available
+from rnnkit.forecast.stats import KINDS, MEAN, MEAN_NAME, NAMES, available, stat_model
 from rnnkit.series.frame import Series
 from rnnkit.series.windows import origins
 
@@ -30,14 +30,14 @@ AUTO = "theta"  # what "auto" combines with: chosen on validation (bench/results
 def kind(setting: str) -> str | None:
     """The statistical model a `forecast.combine` setting asks for, or None (none, or no statsforecast)."""
     chosen = AUTO if setting == "auto" else setting
-    return chosen if chosen in KINDS and available() else None
+    return chosen if (chosen in KINDS or chosen == MEAN) and available() else None
 
 
 class Combination:
     def __init__(self, kind_: str, season: int, weight: float = 1.0, train_ends: dict[str, int] | None = None):
         self.kind, self.weight = kind_, float(weight)
-        self.name = NAMES[kind_]
-        self.stat = StatModel(kind_, season)
+        self.name = NAMES.get(kind_, MEAN_NAME)
+        self.stat = stat_model(kind_, season)
         self.train_ends = dict(train_ends or {})
 
     def state(self) -> dict:
@@ -90,7 +90,7 @@ def from_meta(meta: dict, season: int) -> Combination | None:
         return None
     if kind(c["kind"]) is None:
         if c["weight"] < 1.0:
-            raise RnnkitError(f"this model combines its network with a statistical forecast ({NAMES[c['kind']]}); "
+            raise RnnkitError(f"this model combines its network with a statistical forecast ({NAMES.get(c['kind'], MEAN_NAME)}); "
                               "pip install 'rnnkit[stats]' to run it")
         return None
     return Combination(c["kind"], season, c["weight"], train_ends(meta))

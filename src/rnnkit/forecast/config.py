@@ -13,7 +13,7 @@ LOSSES = ("quantile", "mse", "mae", "huber")
 STRATEGIES = ("direct", "recursive")
 NORMALIZE = ("none", "window")
 RESIDUAL = ("none", "naive", "seasonal")
-COMBINE = ("auto", "none", "ets", "arima", "theta")  # with which statistical forecast (forecast/combine.py)
+COMBINE = ("auto", "none", "ets", "arima", "theta", "mean")  # with which statistical forecast (forecast/combine.py)
 
 
 @dataclass
@@ -65,6 +65,7 @@ class ForecastConfig:
     stat_models: list[str] = field(default_factory=lambda: ["ets", "arima", "theta"])
     # the network combined with a statistical forecast, its share chosen on validation
     # (forecast/combine.py): auto (AutoTheta when statsforecast is installed) | none | ets | arima | theta
+    # | mean (the average of the three)
     combine: str = "auto"
 
 

@@ -27,6 +27,7 @@ from rnnkit.series.frame import Series, SeriesSet
 
 KINDS = {"ets": "AutoETS", "arima": "AutoARIMA", "theta": "AutoTheta"}
 NAMES = {"ets": "auto_ets", "arima": "auto_arima", "theta": "auto_theta"}
+MEAN, MEAN_NAME = "mean", "stat_mean"  # the equal-weight mean of the three (forecast combination's classic)
 MAX_NATIVE_SEASON = 24
 
 
@@ -113,6 +114,40 @@ class StatModel:
                 mean = mean + idx[pos] if additive else mean * idx[pos]
             out[i, :, 0] = mean
         return out
+
+
+class MeanModel:
+    """The equal-weight mean of AutoETS, AutoARIMA and AutoTheta, with StatModel's interface: the
+    M competitions' lesson that a plain average of statistical forecasts is harder to beat than
+    any one of them."""
+
+    kind, name = MEAN, MEAN_NAME
+
+    def __init__(self, season: int, max_fit: int = 2000):
+        self.parts = [StatModel(k, season, max_fit) for k in KINDS]
+        self.fitted: dict[str, bool] = {}
+
+    @property
+    def failed(self) -> list[str]:
+        return sorted({sid for p in self.parts for sid in p.failed})
+
+    def fit(self, data: SeriesSet, ends: list[int]) -> "MeanModel":
+        for s, end in zip(data.series, ends):
+            self.fit_series(s, end)
+        return self
+
+    def fit_series(self, s: Series, end: int) -> None:
+        for p in self.parts:
+            p.fit_series(s, end)
+        self.fitted[s.id] = True
+
+    def forecast(self, series: Series, at: np.ndarray, horizon: int) -> np.ndarray:
+        return np.mean([p.forecast(series, at, horizon) for p in self.parts], axis=0)
+
+
+def stat_model(kind: str, season: int, max_fit: int = 2000) -> StatModel | MeanModel:
+    """One of KINDS, or MEAN (their average)."""
+    return MeanModel(season, max_fit) if kind == MEAN else StatModel(kind, season, max_fit)
 
 
 def _indices(y: np.ndarray, m: int, additive: bool, phase: int) -> np.ndarray:
