@@ -142,13 +142,21 @@ def _inf(df):
     return df
 
 
+def test_the_largest_horizon_an_error_names_does_fit(tmp_path, capsys):
+    """Validation and test parts given as fractions grow to one horizon, so the horizon that fits
+    is searched under that rule: the one named trains, one more does not."""
+    csv = write(tmp_path, daily(300))
+    for h, code in (("96", 0), ("97", 2)):
+        assert run(["train", "--csv", str(csv), "--out", str(tmp_path / h), *TINY, "--horizon", h], capsys)[0] == code
+
+
 @pytest.mark.parametrize("edit,args,message", [
     (_ambiguous, [], "ambiguous dates"),
     (None, ["--date-format", "%d.%m.%Y"], "does not match --date-format"),
     (None, ["--sep", ";"], "leaves one column"),
     (_irregular, [], "set it with --freq"),
     (None, ["--freq", "W-MON"], "not on the frequency 'W-MON'"),
-    (None, ["--horizon", "100"], "the largest --horizon that fits is 30"),
+    (None, ["--horizon", "100"], "the largest --horizon that fits is 96"),
     (None, ["--lookback", "250", "--target-transform", "logret"], "the largest --lookback that fits is 208"),
     (_inf, [], "non-finite or out-of-range value 'inf' at row 41"),
 ])

@@ -70,3 +70,10 @@ def test_season_detection_prefers_the_season_to_its_multiples():
     t = np.arange(52 * 20)
     y = np.sin(2 * np.pi * t / 52) + 0.5 * np.sin(6 * np.pi * t / 52) + rng.normal(0, 0.05, len(t))
     assert detect_season([y]) == 52
+
+
+def test_parts_given_as_fractions_hold_at_least_one_horizon():
+    assert split_bounds(40, 0.1, 0.2, at_least=12) == (16, 28)  # 4 and 8 steps would score no forecast
+    assert split_bounds(400, 0.1, 0.2, at_least=12) == (280, 320)  # long series: the fractions
+    assert split_bounds(40, 5, 6, at_least=12) == (29, 34)  # step counts are what they say
+    assert split_bounds(40, 0.1, 0.0, at_least=12) == (28, 40)  # no test part stays none

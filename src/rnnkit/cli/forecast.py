@@ -80,8 +80,9 @@ def _data_flags(p: argparse.ArgumentParser, need_csv: bool) -> None:
     g.add_argument("--season", type=int, help="seasonal period (default: the calendar's: hourly 24, half-hourly 48, "
                    "daily 7, weekly 52, monthly 12, quarterly 4; detected from the autocorrelation for positions)")
     g.add_argument("--no-calendar", action="store_true", help="no calendar / seasonal-phase inputs")
-    g.add_argument("--val", type=float, help="validation share (<1) or steps (>=1)")
-    g.add_argument("--test", type=float, help="test share (<1) or steps (>=1)")
+    g.add_argument("--val", type=float,
+                   help="validation share (<1; at least one horizon) or steps (>=1) (default 0.1)")
+    g.add_argument("--test", type=float, help="test share (<1; at least one horizon) or steps (>=1) (default 0.2)")
     g.add_argument("--val-start", help="first validation date (overrides --val)")
     g.add_argument("--test-start", help="first test date (overrides --test)")
     g.add_argument("--holdout", metavar="PATH", help="score the next values of each series from this file "

@@ -30,7 +30,7 @@ class DataConfig:
     target: str = "Close"
     id_col: str | None = None  # long format: "unique_id" (detected when the table has unique_id, ds, y)
     features: list[str] = field(default_factory=list)
-    val: float = 0.1  # below 1: fraction of each series; from 1 up: steps
+    val: float = 0.1  # below 1: fraction of each series (at least one horizon); from 1 up: steps
     test: float = 0.2
     val_start: str | None = None  # dates override the fractions
     test_start: str | None = None
@@ -79,11 +79,12 @@ class ForecastRunConfig:
     forecast: ForecastConfig = field(default_factory=ForecastConfig)
 
 
-def clean_policy(data: DataConfig) -> CleanPolicy:
-    """Cleaning that knows the split, so no statistic or fill reads a later part."""
+def clean_policy(data: DataConfig, horizon: int = 0) -> CleanPolicy:
+    """Cleaning that knows the split, so no statistic or fill reads a later part; parts given as
+    fractions hold at least one `horizon`."""
     return CleanPolicy(data.duplicates, data.missing, data.outliers, data.outlier_method, data.outlier_threshold,
                        data.val, data.test, data.val_start, data.test_start,
-                       data.date_format, data.dayfirst, data.decimal, data.freq)
+                       data.date_format, data.dayfirst, data.decimal, data.freq, horizon)
 
 
 def check(cfg: ForecastRunConfig) -> None:

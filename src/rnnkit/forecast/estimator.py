@@ -47,7 +47,8 @@ def make_splits(data: SeriesSet, cfg: ForecastRunConfig) -> list[Split]:
     out = []
     for s in data.series:
         try:
-            tr, va = s.split or split_bounds(len(s), d.val, d.test, s.index, d.val_start, d.test_start)
+            tr, va = s.split or split_bounds(len(s), d.val, d.test, s.index, d.val_start, d.test_start,
+                                             cfg.forecast.horizon)
         except RnnkitError:
             if len(data) == 1:
                 raise
@@ -124,7 +125,7 @@ class Forecaster:
                                   f"in the training part {parts}; the largest --lookback that fits is {fits}"
                                   if fits > 0 else f"{label} has {len(s)} rows: too few for --horizon {h} "
                                   f"in the training part {parts}; the largest --horizon that fits is "
-                                  f"{max(0, sp.train_end - 1 - self.first)}")
+                                  f"{self._largest_horizon(s, lb)}")
             if len(va) == 0 and not panel:
                 fits = sp.val_end - sp.train_end
                 raise RnnkitError(f"{label}: the validation part is shorter than --horizon {h} {parts}; "
@@ -144,6 +145,19 @@ class Forecaster:
             raise RnnkitError(f"no series has a validation part of --horizon {h} steps after --lookback {lb}; "
                               "give --val more steps, or a shorter --lookback or --horizon")
         return arrays, np.concatenate(train_g), np.concatenate(val_g)
+
+    def _largest_horizon(self, s: Series, lookback: int) -> int:
+        """The largest horizon whose split (its parts grow with the horizon, split_bounds) leaves
+        series `s` a training window of `lookback` + horizon steps; 0 when none does."""
+        d = self.cfg.data
+        for h in range(self.cfg.forecast.horizon - 1, 0, -1):
+            try:
+                train_end, _ = split_bounds(len(s), d.val, d.test, s.index, d.val_start, d.test_start, h)
+            except RnnkitError:
+                continue
+            if train_end - h - self.first >= lookback:
+                return h
+        return 0
 
     def fit(self, data: "SeriesSet | pd.DataFrame", run_dir: str | Path | None = None,
             log: Callable[[str], None] | None = None) -> "Forecaster":

@@ -2,8 +2,8 @@
 
 A series whose training part holds no window of `lookback + horizon` steps is left out of training.
 Its forecasts come from the baseline that scores best (MAE) on its own validation part, among naive,
-seasonal naive and drift; without a validation window, seasonal naive when a full season of history
-exists, else naive. The report and the training log say which series, and which baseline.
+seasonal naive and drift; without a validation window, seasonal naive when the history before the
+first scored origin (the end of the validation part) holds a full season, else naive. The report and the training log say which series, and which baseline.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def choose(series: Series, train_end: int, val_end: int, season: int, horizon: i
                   for name, m in models.items()}
         return min(errors, key=errors.get)
     seasonal = f"seasonal_naive({season})"
-    return seasonal if seasonal in models and train_end > season else "naive"
+    return seasonal if seasonal in models and val_end >= season else "naive"
 
 
 def forecast(name: str, season: int, series: Series, at: np.ndarray, horizon: int, n_quantiles: int) -> np.ndarray:

@@ -59,7 +59,7 @@ def _export_source(path: Path, run: str):
     meta = dict(
         model=est.cfg.model.cell, pipeline=est.pipeline.state_dict(), meta=est.meta,
         data={"date_col": d.date_col, "sep": d.sep, "target": d.target, "features": list(d.features),
-              "id_col": d.id_col, "policy": asdict(clean_policy(d))},
+              "id_col": d.id_col, "policy": asdict(clean_policy(d, f.horizon))},
         forecast={"horizon": f.horizon, "lookback": f.lookback, "strategy": f.strategy},
         first=est.first, quantiles=est.quantiles, point_index=est.point_index)
     return est.model, meta, False, est.pipeline.n_inputs, f.lookback // f.patch, False

@@ -47,6 +47,7 @@ class CleanPolicy:
     dayfirst: bool | None = None  # None: day/month order from the data, ambiguous dates refused
     decimal: str = "."  # "," for decimal commas (1.234,5 reads as 1234.5)
     freq: str | None = None  # None: inferred
+    min_part: int = 0  # a validation or test part given as a fraction holds at least this many steps (the horizon)
 
     def check(self) -> None:
         for name, allowed in (("duplicates", DUPLICATES), ("missing", MISSING), ("outliers", OUTLIERS),
@@ -213,7 +214,8 @@ def _bounds(df: pd.DataFrame, time_col: str, policy: CleanPolicy) -> tuple[int, 
     t = df[time_col]
     index = None if pd.api.types.is_integer_dtype(t) else pd.DatetimeIndex(t)
     try:
-        return split_bounds(len(df), policy.val, policy.test, index, policy.val_start, policy.test_start)
+        return split_bounds(len(df), policy.val, policy.test, index, policy.val_start, policy.test_start,
+                            policy.min_part)
     except RnnkitError:
         return None
 

@@ -9,12 +9,14 @@ from rnnkit.errors import RnnkitError
 
 
 def split_bounds(n: int, val: float, test: float, index: pd.DatetimeIndex | None = None,
-                 val_start: str | None = None, test_start: str | None = None) -> tuple[int, int]:
+                 val_start: str | None = None, test_start: str | None = None, at_least: int = 0) -> tuple[int, int]:
     """(train_end, val_end): train = [0, train_end), validation = [train_end, val_end), test =
     [val_end, n). `val` / `test` below 1 are fractions of n, from 1 up they are step counts;
-    dates (first step on or after the date) take precedence over them."""
-    test_n = _count(n, test, "test")
-    val_n = _count(n, val, "val")
+    dates (first step on or after the date) take precedence over them. A part given as a fraction
+    holds at least `at_least` steps (the forecast horizon: a shorter part could not score one
+    forecast), so a short series is not refused for the rounding of its fractions."""
+    test_n = _count(n, test, "test", at_least)
+    val_n = _count(n, val, "val", at_least)
     val_end = n - test_n
     train_end = val_end - val_n
     if test_start is not None:
@@ -29,10 +31,12 @@ def split_bounds(n: int, val: float, test: float, index: pd.DatetimeIndex | None
     return train_end, val_end
 
 
-def _count(n: int, value: float, name: str) -> int:
+def _count(n: int, value: float, name: str, at_least: int = 0) -> int:
     if value < 0:
         raise RnnkitError(f"data.{name} must be >= 0, got {value}")
-    return int(round(value * n)) if value < 1 else int(value)
+    if value >= 1:
+        return int(value)
+    return max(int(round(value * n)), at_least) if value > 0 else 0
 
 
 def _position(index: pd.DatetimeIndex | None, date: str, name: str) -> int:
