@@ -10,6 +10,7 @@ linearly to the longest training length, so Euclidean distance is defined.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -130,7 +131,9 @@ class TfidfLogistic:
         pipe = make_pipeline(features, LogisticRegression(max_iter=2000))
         cv = StratifiedKFold(folds, shuffle=True, random_state=self.seed)  # vocabularies refit in every fold
         self.pipe = GridSearchCV(pipe, {"logisticregression__C": [1.0, 10.0, 100.0]}, cv=cv, scoring="accuracy")
-        self.pipe.fit(list(texts), np.asarray(y))
+        with warnings.catch_warnings():  # a class with one text makes sklearn warn about its folds
+            warnings.simplefilter("ignore", UserWarning)
+            self.pipe.fit(list(texts), np.asarray(y))
         return self
 
     def predict(self, texts: list[str]) -> np.ndarray:
