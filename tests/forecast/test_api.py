@@ -94,3 +94,20 @@ def test_a_panel_is_forecast_in_one_batch_with_the_same_numbers(tiny_cfg, monkey
     assert calls == [5]
     together = out["lstm"].to_numpy().reshape(5, 6)
     np.testing.assert_allclose(together, [f[:, est.point_index] for f in alone], rtol=1e-5)
+
+
+def test_a_short_window_rolls_past_its_lookback_up_to_its_reach(tiny_cfg):
+    """lookback 4 + trained horizon 3 = 7 steps hold true history; the model still rolls on to 10
+    blocks (30 steps), its later intervals from the simulated paths, and refuses beyond with the limit."""
+    from rnnkit.errors import RnnkitError
+    from rnnkit.forecast.rolling import ROLL_BLOCKS
+
+    tiny_cfg.forecast.horizon, tiny_cfg.forecast.lookback, tiny_cfg.data.season = 3, 4, 1
+    est = Forecaster(tiny_cfg).fit(long_frame(series=1, n=120, season=12))
+    s = est.data.series[0]
+    far = est.forecast(s, np.array([len(s)]), ROLL_BLOCKS * 3)[0]
+    assert far.shape[0] == 30 and np.isfinite(far).all()
+    np.testing.assert_allclose(far[:3], est.forecast(s, np.array([len(s)]), 3)[0])  # block 1: the model's own
+    assert np.all(far[3:, -1] > far[3:, 0])  # later blocks: an interval from the paths' spread
+    with pytest.raises(RnnkitError, match="reaches at most 30 steps"):
+        est.forecast(s, np.array([len(s)]), 31)

@@ -272,13 +272,14 @@ class Forecaster:
     def _network(self, series: Series, at: np.ndarray, horizon: int) -> np.ndarray:
         """The network's own levels (N, horizon, Q), before any combination."""
         if self.rolled(horizon):
-            from rnnkit.forecast.rolling import roll_forward
+            from rnnkit.forecast.rolling import ROLL_BLOCKS, reach, roll_forward
 
-            limit = self.cfg.forecast.lookback + self.cfg.forecast.horizon
-            if horizon > limit:  # further out, the window would hold only simulated values
+            limit = reach(self.cfg.forecast.lookback, self.cfg.forecast.horizon)
+            if horizon > limit:
                 raise RnnkitError(f"--horizon {horizon} is too far for this model: rolled forward it reaches at most "
-                                  f"{limit} steps (--lookback {self.cfg.forecast.lookback} + the trained horizon "
-                                  f"{self.cfg.forecast.horizon}); retrain with --horizon {horizon}")
+                                  f"{limit} steps (the larger of --lookback {self.cfg.forecast.lookback} + the trained "
+                                  f"horizon {self.cfg.forecast.horizon} and {ROLL_BLOCKS} trained horizons); retrain "
+                                  f"with --horizon {horizon}")
             self._check_history(series, at)
             return roll_forward(self, series, at, horizon, seed=self.cfg.train.seed)
         self._check_history(series, at)

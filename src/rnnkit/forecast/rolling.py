@@ -11,7 +11,9 @@ paths, so the intervals widen as uncertainty compounds.
 
 Exogenous features are held at their last value; calendar inputs follow the future dates. A point
 model (no quantiles) rolls its point forecast forward and has no interval. The estimator refuses
-horizons beyond lookback + H (the window would then hold only simulated values).
+horizons beyond `reach`: the larger of lookback + H (until then every window still holds true
+history) and ROLL_BLOCKS blocks (a model with a short window rolls on simulated values alone, as
+any recursive forecaster does, and the paths' spread says how little that is worth).
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ import pandas as pd
 from rnnkit.series.frame import Series, future_index
 
 N_PATHS = 200
+ROLL_BLOCKS = 10  # blocks of the trained horizon a forecast may be rolled to, whatever the window
+
+
+def reach(lookback: int, horizon: int) -> int:
+    """The longest horizon a direct model of this window and trained horizon is rolled forward to."""
+    return max(lookback + horizon, ROLL_BLOCKS * horizon)
 
 
 def roll_forward(est, series: Series, at: np.ndarray, horizon: int, n_paths: int = N_PATHS,
