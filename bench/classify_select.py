@@ -48,6 +48,8 @@ TEXT_CANDIDATES = {  # texts (`text-heads`): the shipped text defaults, with and
     "text_ngrams_lr10": {"data": {"ngrams": 131072, "ngram_lr_scale": 10.0}},
     "text_tfidf": {"data": {"ngrams": 131072, "ngram_lr_scale": 1.0, "ngram_weighting": "tfidf"}},
     "text_tfidf_lr10": {"data": {"ngrams": 131072, "ngram_lr_scale": 10.0, "ngram_weighting": "tfidf"}},
+    "text_tfidf_lr10_ens3": {"data": {"ngrams": 131072, "ngram_lr_scale": 10.0, "ngram_weighting": "tfidf",
+                                      "ensemble": 3}},
 }
 TEXT_EPOCHS = 20
 RULES = [(signal, patience) for signal in ("loss", "accuracy") for patience in (3, 5, 10)]
