@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from rnnkit.classify.baselines import (MajorityClass, NearestNeighbour, TfidfLogistic, baselines_for,
-                                       dtw_distances, euclidean_distances, resample, score_baselines, verdict)
+                                       dtw_distances, euclidean_distances, mcnemar_p, resample, score_baselines,
+                                       verdict)
 
 
 def _s(*values) -> np.ndarray:
@@ -67,6 +68,28 @@ def test_score_and_verdict_count_correct_predictions():
                            np.array([0, 1, 1]), is_text=False)
     by = {r["name"]: r for r in rows}
     assert by["majority class"]["correct"] == 1 and by["1-NN Euclidean"]["correct"] == 2
-    assert verdict(3, rows).startswith("beats the best baseline (1-NN Euclidean")
-    assert verdict(2, rows).startswith("ties")
-    assert verdict(1, rows).startswith("does not beat")
+    assert by["1-NN Euclidean"]["hits"].tolist() == [True, True, False]
+    assert verdict(np.array([True, True, True]), rows).startswith("ties the best baseline (1-NN Euclidean")  # 1 vs 0: noise
+    assert verdict(np.array([True, False, True]), rows).startswith("ties")  # 2 against 2 correct
+
+
+def test_mcnemar_exact_p_values_by_hand():
+    assert mcnemar_p(0, 6) == 2 / 64  # both tails of a fair coin's 6 flips all one way
+    assert mcnemar_p(1, 5) == 2 * (1 + 6) / 64
+    assert mcnemar_p(3, 3) == 1.0 and mcnemar_p(0, 0) == 1.0
+    assert mcnemar_p(5, 1) == mcnemar_p(1, 5)
+
+
+def test_the_verdict_needs_a_difference_beyond_noise():
+    n = 100
+    base = {"name": "1-NN Euclidean", "correct": 80, "accuracy": 0.8, "n": n,
+            "hits": np.r_[np.ones(80, bool), np.zeros(20, bool)]}
+    far = np.r_[np.ones(80, bool), np.ones(12, bool), np.zeros(8, bool)]  # 12 rows more, none fewer
+    assert verdict(far, [base]).startswith("beats the best baseline") and "p = 0.000488" in verdict(far, [base])
+    assert verdict(~far | base["hits"], [base]).startswith("beats")
+    worse = np.r_[np.ones(70, bool), np.zeros(30, bool)]  # 10 rows fewer, none more
+    assert verdict(worse, [base]).startswith("does not beat")
+    close = base["hits"].copy()
+    close[80:82] = True  # 2 more right: 82 against 80 is noise
+    said = verdict(close, [base])
+    assert said.startswith("ties the best baseline") and "82 against 80 correct" in said and "2 vs 0" in said

@@ -153,23 +153,48 @@ def baselines_for(is_text: bool, n_train: int, n_test: int, length: int) -> list
 
 def score_baselines(train_inputs: list, train_y: np.ndarray, test_inputs: list, test_y: np.ndarray,
                     is_text: bool) -> list[dict]:
-    """[{name, accuracy, correct, n}] of every affordable baseline, fit on the training rows given.
-    Test rows of a class never seen in training (y = -1) count as errors, as for the model."""
+    """[{name, accuracy, correct, n, hits}] of every affordable baseline, fit on the training rows
+    given; `hits` (N,) bool marks the test rows it got right (for the verdict's paired test; the
+    report drops it). Test rows of a class never seen in training (y = -1) count as errors, as
+    for the model."""
     length = max(len(s) for s in train_inputs) if not is_text else 0
     rows = []
     for model in baselines_for(is_text, len(train_inputs), len(test_inputs), length):
         pred = model.fit(train_inputs, train_y).predict(test_inputs)
-        correct = int((pred == np.asarray(test_y)).sum())
-        rows.append({"name": model.name, "accuracy": correct / max(len(test_y), 1), "correct": correct,
-                     "n": len(test_y)})
+        hits = pred == np.asarray(test_y)
+        rows.append({"name": model.name, "accuracy": int(hits.sum()) / max(len(test_y), 1),
+                     "correct": int(hits.sum()), "n": len(test_y), "hits": hits})
     return rows
 
 
-def verdict(model_correct: int, baselines: list[dict]) -> str:
-    """Plain words: does the model beat the best baseline (by number of correct test predictions)?"""
+SIGNIFICANCE = 0.05
+
+
+def mcnemar_p(model_only: int, baseline_only: int) -> float:
+    """Two-sided exact McNemar test: the rows only one of two classifiers got right split like a
+    fair coin when they are equally accurate; the probability of a split at least this uneven."""
+    n, k = model_only + baseline_only, min(model_only, baseline_only)
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, i) for i in range(k + 1))
+    return min(1.0, 2 * tail / 2 ** n)
+
+
+def verdict(model_hits: np.ndarray, baselines: list[dict]) -> str:
+    """Plain words: does the model beat the best baseline? A difference in correct test predictions
+    that McNemar's exact test (paired, on the same rows) cannot tell from chance is a tie."""
+    model_hits = np.asarray(model_hits, dtype=bool)
     best = max(baselines, key=lambda b: b["correct"])
-    if model_correct > best["correct"]:
-        return f"beats the best baseline ({best['name']}, {best['accuracy']:.4f})"
-    if model_correct == best["correct"]:
-        return f"ties the best baseline ({best['name']}, {best['accuracy']:.4f})"
-    return f"does not beat the best baseline ({best['name']}, {best['accuracy']:.4f})"
+    ref = f"{best['name']}, {best['accuracy']:.4f}"
+    only_model = int((model_hits & ~best["hits"]).sum())
+    only_base = int((~model_hits & best["hits"]).sum())
+    if only_model == only_base:
+        return f"ties the best baseline ({ref})"
+    p = mcnemar_p(only_model, only_base)
+    if p >= SIGNIFICANCE:
+        return (f"ties the best baseline ({ref}): {int(model_hits.sum())} against {best['correct']} correct, "
+                f"a difference within noise (McNemar's exact test, {only_model} vs {only_base} rows only one "
+                f"got right, p = {p:.3g} >= {SIGNIFICANCE})")
+    word = "beats" if only_model > only_base else "does not beat"
+    return (f"{word} the best baseline ({ref}): McNemar's exact test, {only_model} vs {only_base} rows only one "
+            f"got right, p = {p:.3g} < {SIGNIFICANCE}")

@@ -58,8 +58,7 @@ def write_report(model: nn.Module, prep, cfg, out: Path, summary: dict, selected
         report["validation_model"] = (f"selection run ({selection['checkpoint']}), "
                                       "before the refit on training + validation")
         report["selection"] = {k: selection.get(k) for k in ("stopped", "steps", "epochs", "elapsed_s", "best_step")}
-    report["baselines"], report["verdict"] = baselines(prep, y_test, cfg.data.refit,
-                                                       int((test_probs.argmax(axis=1) == y_test).sum()))
+    report["baselines"], report["verdict"] = baselines(prep, y_test, cfg.data.refit, test_probs.argmax(axis=1) == y_test)
     write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
     write_text(out / "report.md", markdown(report))
     plot_confusion(np.array(report["test"]["confusion_matrix"]), names, out / "confusion.png",
@@ -69,9 +68,10 @@ def write_report(model: nn.Module, prep, cfg, out: Path, summary: dict, selected
     return report
 
 
-def baselines(prep, y_test: np.ndarray, refit: bool, model_correct: int) -> tuple[list[dict], str]:
+def baselines(prep, y_test: np.ndarray, refit: bool, model_hits: np.ndarray) -> tuple[list[dict], str]:
     """The baselines fit on the rows the final model trained on (training + validation after a
-    refit, else the training part) and scored on the same test part."""
+    refit, else the training part) and scored on the same test part; `model_hits` (N,) marks the
+    test rows the model got right."""
     inputs, labels = (prep.fit_inputs, prep.fit_labels) if refit else (prep.train_inputs, prep.train_labels)
     y_fit, _ = prep.encoder.encode_labels(labels)
     try:
@@ -79,7 +79,8 @@ def baselines(prep, y_test: np.ndarray, refit: bool, model_correct: int) -> tupl
     except RnnkitError as e:  # scikit-learn missing: the text baseline says how to get it
         rows = [{"name": "TF-IDF + logistic regression", "skipped": str(e)}]
     scored = [r for r in rows if "correct" in r]
-    return rows, verdict(model_correct, scored) if scored else "no baseline could be scored"
+    said = verdict(model_hits, scored) if scored else "no baseline could be scored"
+    return [{k: v for k, v in r.items() if k != "hits"} for r in rows], said
 
 
 def markdown(report: dict) -> str:
