@@ -90,6 +90,30 @@ def test_csv_wide_numeric_with_variable_length(tmp_path):
     assert [x[:, 0].tolist() for x in data.inputs] == [[1, 2, 3], [3, 2]]
 
 
+def test_a_european_spreadsheet_export_reads_with_sep_and_decimal(tmp_path):
+    path = tmp_path / "eu.csv"
+    path.write_text('label;v1;v2;v3\nup;1,5;"1.002,25";3\ndown;-0,5;2;\n')
+    data = load(path, DataConfig(sep=";", decimal=","))
+    assert data.labels == ["up", "down"]
+    assert [x[:, 0].tolist() for x in data.inputs] == [[1.5, 1002.25, 3.0], [-0.5, 2.0]]
+    long = tmp_path / "long.csv"
+    long.write_text("sequence_id;t;f1;label\ns1;1;0,5;a\ns1;0;1,5;a\n")
+    assert load(long, DataConfig(sep=";", decimal=",")).inputs[0][:, 0].tolist() == [1.5, 0.5]
+
+
+@pytest.mark.parametrize("cfg,message", [
+    (DataConfig(), "give --sep ';'"),  # read with commas, the fields hold semicolons
+    (DataConfig(sep=";"), "give --decimal ','"),
+    (DataConfig(sep=";;"), "--sep must be one character"),
+    (DataConfig(sep=";", decimal="x"), "--decimal must be '.' or ','"),
+])
+def test_a_misread_spreadsheet_export_says_which_flag_reads_it(tmp_path, cfg, message):
+    path = tmp_path / "eu.csv"
+    path.write_text("label;v1;v2\nup;1,5;2,5\ndown;0,5;1,25\n")
+    with pytest.raises(RnnkitError, match=message):
+        load(path, cfg)
+
+
 def test_csv_long_format_is_grouped_and_ordered_by_time(tmp_path):
     path = tmp_path / "long.csv"
     path.write_text("sequence_id,t,f1,f2,label\ns1,1,10,11,a\ns2,0,5,6,b\ns1,0,0,1,a\ns1,2,20,21,a\n")

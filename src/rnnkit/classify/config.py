@@ -39,6 +39,8 @@ class DataConfig:
     id_col: str | None = None  # long-format csv/tsv: one row per step, grouped by this column
     time_col: str | None = None  # long format: order of the steps within a sequence
     header: bool = True  # csv/tsv: first line names the columns
+    sep: str | None = None  # csv/tsv column separator (None: tab for .tsv, comma for .csv; ";" for European spreadsheets)
+    decimal: str = "."  # numbers' decimal mark ("," reads 1.234,5 as 1234.5)
     encoding: str = "utf-8"  # of the data files
     errors: str = "strict"  # strict (an invalid byte is an error naming its offset) | replace | ignore
     # texts

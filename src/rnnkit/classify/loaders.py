@@ -37,6 +37,10 @@ def load(path: str | Path, cfg: DataConfig, need_labels: bool = True) -> Labelle
     if not path.is_file():
         raise RnnkitError(f"data file not found: {path}")
     fmt = cfg.format
+    if cfg.sep is not None and len(cfg.sep) != 1:
+        raise RnnkitError(f"--sep must be one character, got {cfg.sep!r}")
+    if cfg.decimal not in (".", ","):
+        raise RnnkitError(f"--decimal must be '.' or ',', got {cfg.decimal!r}")
     if fmt not in FORMATS:
         raise RnnkitError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     text = read_text(path, cfg.encoding, cfg.errors)
@@ -47,7 +51,8 @@ def load(path: str | Path, cfg: DataConfig, need_labels: bool = True) -> Labelle
     elif fmt == "ts":
         data = load_ts(path, text)
     else:
-        data = load_table(path, cfg, sep="\t" if fmt == "tsv" else ",", need_labels=need_labels, content=text)
+        sep = cfg.sep or ("\t" if fmt == "tsv" else ",")
+        data = load_table(path, cfg, sep=sep, need_labels=need_labels, content=text)
     if not data.inputs:
         raise RnnkitError(f"{path} holds no sequences")
     if need_labels and data.labels is None:
@@ -78,11 +83,18 @@ def _all_numbers(fields: list[str]) -> bool:
     return True
 
 
-def _number(text: str, where: str) -> float:
+def _number(text: str, where: str, decimal: str = ".") -> float:
+    if decimal != ".":
+        text = text.replace(".", "").replace(decimal, ".")  # 1.234,5 -> 1234.5
     try:
         value = float(text)
     except ValueError:
-        raise RnnkitError(f"{where}: {text.strip()[:30]!r} is not a number") from None
+        hint = ""
+        if ";" in text:
+            hint = "; the file looks ';'-separated: give --sep ';' (and --decimal ',' for decimal commas)"
+        elif "," in text and decimal == ".":
+            hint = "; for decimal commas give --decimal ','"
+        raise RnnkitError(f"{where}: {text.strip()[:30]!r} is not a number{hint}") from None
     if math.isinf(value):
         raise RnnkitError(f"{where}: infinite value {text.strip()!r}")
     if abs(value) > FLOAT32_MAX:  # the model reads float32: this would become inf
@@ -193,8 +205,8 @@ def _check_ts_header(header: dict[str, str], path: Path, n: int) -> tuple[int | 
 
 def _read_rows(text: str, sep: str) -> list[list[str]]:
     with io.StringIO(text, newline="") as f:
-        if sep == ",":
-            return [row for row in csv.reader(f) if row]
+        if sep != "\t":
+            return [row for row in csv.reader(f, delimiter=sep) if row]
         # TSV has no quoting: a '"' inside a text is a character (see the SMS collection's SOURCE.md)
         return [line.rstrip("\r\n").split("\t") for line in f if line.strip()]
 
@@ -218,6 +230,11 @@ def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True,
     rows = _read_rows(read_text(path, cfg.encoding, cfg.errors) if content is None else content, sep)
     if not rows:
         raise RnnkitError(f"{path} is empty")
+    if cfg.text_col is None and len(rows[0]) == 1:  # e.g. a ";"-separated file read with commas
+        other = next((c for c in (";", "\t", ",", "|") if c != sep and c in rows[0][0]), None)
+        if other is not None:
+            raise RnnkitError(f"{path}: the separator {sep!r} leaves one column ({rows[0][0][:40]!r}); it looks "
+                              f"{other!r}-separated: give --sep {other!r}")
     if cfg.header:
         names, rows = [c.strip() for c in rows[0]], rows[1:]
     else:
@@ -243,8 +260,9 @@ def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True,
         return _text_table(path, rows, names, label, text, sep, 2 if cfg.header else 1)
     ident = _column(cfg.id_col, names, ("sequence_id",), "id", path)
     if ident is not None:
-        return _long_table(path, rows, names, label, ident, _column(cfg.time_col, names, ("t", "time"), "time", path))
-    return _wide_table(path, rows, names, label, cfg.header)
+        return _long_table(path, rows, names, label, ident, _column(cfg.time_col, names, ("t", "time"), "time", path),
+                           cfg.decimal)
+    return _wide_table(path, rows, names, label, cfg.header, cfg.decimal)
 
 
 def _text_table(path: Path, rows: list[list[str]], names: list[str], label: int | None, text: int,
@@ -264,7 +282,8 @@ def _text_table(path: Path, rows: list[list[str]], names: list[str], label: int 
     return Labelled(inputs, labels if label is not None else None, True, str(path))
 
 
-def _wide_table(path: Path, rows: list[list[str]], names: list[str], label: int | None, header: bool) -> Labelled:
+def _wide_table(path: Path, rows: list[list[str]], names: list[str], label: int | None, header: bool,
+                decimal: str = ".") -> Labelled:
     inputs, labels = [], []
     first = 2 if header else 1
     for n, row in enumerate(rows, first):
@@ -275,7 +294,7 @@ def _wide_table(path: Path, rows: list[list[str]], names: list[str], label: int 
             cells.pop()
         if not cells:
             raise RnnkitError(f"{path}:{n}: a row without values")
-        values = [_number(c, f"{path}:{n}, column {i + 1}") for i, c in enumerate(cells)]
+        values = [_number(c, f"{path}:{n}, column {i + 1}", decimal) for i, c in enumerate(cells)]
         if any(math.isnan(v) for v in values):
             raise RnnkitError(f"{path}:{n}: missing values inside the series")
         inputs.append(np.array(values, dtype=np.float32)[:, None])
@@ -285,7 +304,7 @@ def _wide_table(path: Path, rows: list[list[str]], names: list[str], label: int 
 
 
 def _long_table(path: Path, rows: list[list[str]], names: list[str], label: int | None, ident: int,
-                time: int | None) -> Labelled:
+                time: int | None, decimal: str = ".") -> Labelled:
     features = [i for i in range(len(names)) if i not in (label, ident, time)]
     if not features:
         raise RnnkitError(f"{path}: long format needs at least one feature column besides id, time and label")
@@ -295,8 +314,9 @@ def _long_table(path: Path, rows: list[list[str]], names: list[str], label: int 
         if len(row) != len(names):
             raise RnnkitError(f"{path}:{n}: {len(row)} fields, expected {len(names)}")
         key = row[ident].strip()
-        t = _number(row[time], f"{path}:{n}, column {names[time]}") if time is not None else len(steps.get(key, []))
-        values = [_number(row[i], f"{path}:{n}, column {names[i]}") for i in features]
+        t = _number(row[time], f"{path}:{n}, column {names[time]}", decimal) if time is not None \
+            else len(steps.get(key, []))
+        values = [_number(row[i], f"{path}:{n}, column {names[i]}", decimal) for i in features]
         steps.setdefault(key, []).append((t, values))
         if label is not None:
             y = _label_text(row[label])

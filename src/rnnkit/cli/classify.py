@@ -100,6 +100,9 @@ def _data_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--time-col", metavar="C", help="long format: the step order column")
     g.add_argument("--no-header", dest="header", action="store_const", const=False,
                    help="csv/tsv without a header line (columns are then 0, 1, ...)")
+    g.add_argument("--sep", help="csv/tsv column separator (default: tab for .tsv, ',' for .csv; ';' for "
+                   "European spreadsheet exports)")
+    g.add_argument("--decimal", metavar="MARK", help="decimal mark of the numbers (default '.'; ',' reads 1.234,5)")
     g.add_argument("--encoding", help="file encoding (default utf-8)")
     g.add_argument("--errors", choices=["strict", "replace", "ignore"],
                    help="what to do with bytes invalid in --encoding (default strict: stop with an error)")
@@ -107,8 +110,8 @@ def _data_flags(p: argparse.ArgumentParser) -> None:
 
 def _data_overrides(args: argparse.Namespace) -> dict:
     return {"format": args.format, "label_col": args.label_col, "text_col": args.text_col,
-            "id_col": args.id_col, "time_col": args.time_col, "header": args.header,
-            "encoding": args.encoding, "errors": args.errors}
+            "id_col": args.id_col, "time_col": args.time_col, "header": args.header, "sep": args.sep,
+            "decimal": args.decimal, "encoding": args.encoding, "errors": args.errors}
 
 
 def overrides(args: argparse.Namespace) -> dict:
