@@ -240,7 +240,8 @@ def main() -> int:
                 results.append(r)
                 print(file_table([r])[-1], f"[{name}]", flush=True)
             summary[name] = summarise(results)
-            for key in ("rnnkit_full", "rnnkit_net") + ((tuple(f"rnnkit_{k}" for k in COMBINED)) if args.mode == "select" else ()):
+            combined = tuple(f"rnnkit_{k}" for k in COMBINED) if args.mode == "select" else ()
+            for key in ("rnnkit_full", "rnnkit_net") + combined:
                 summary[f"{name} ({key})"] = summarise(results, key)
             print(f"{args.mode} {name}: " + "; ".join(f"{k}: {v}" for k, v in summary.items() if k.startswith(name)),
                   flush=True)

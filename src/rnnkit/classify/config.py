@@ -39,7 +39,7 @@ class DataConfig:
     id_col: str | None = None  # long-format csv/tsv: one row per step, grouped by this column
     time_col: str | None = None  # long format: order of the steps within a sequence
     header: bool = True  # csv/tsv: first line names the columns
-    sep: str | None = None  # csv/tsv column separator (None: tab for .tsv, comma for .csv; ";" for European spreadsheets)
+    sep: str | None = None  # csv/tsv column separator (None: tab for .tsv, comma for .csv; ";" for spreadsheets)
     decimal: str = "."  # numbers' decimal mark ("," reads 1.234,5 as 1234.5)
     encoding: str = "utf-8"  # of the data files
     errors: str = "strict"  # strict (an invalid byte is an error naming its offset) | replace | ignore
@@ -60,7 +60,7 @@ class DataConfig:
     kernels: int = 500  # ROCKET-style random convolutions whose features feed one more head (0 = off; texts: never)
     ngrams: int = 0  # texts: buckets of hashed token pairs; a bag of tokens and pairs feeds one more head (0 = off)
     ngram_lr_scale: float = 1.0  # the bag head learns at this times the learning rate
-    ngram_weighting: str = "mean"  # mean (each occurrence alike) | tfidf (sublinear tf x idf of the training texts, L2-normalised)
+    ngram_weighting: str = "mean"  # mean (each occurrence alike) | tfidf (sublinear tf x training idf, L2-normalised)
     # splits and batches
     val_fraction: float = 0.2  # stratified, carved from the training part
     refit: bool = True  # the validation part picks the epoch count; then train again on training + validation

@@ -58,7 +58,8 @@ def write_report(model: nn.Module, prep, cfg, out: Path, summary: dict, selected
         report["validation_model"] = (f"selection run ({selection['checkpoint']}), "
                                       "before the refit on training + validation")
         report["selection"] = {k: selection.get(k) for k in ("stopped", "steps", "epochs", "elapsed_s", "best_step")}
-    report["baselines"], report["verdict"] = baselines(prep, y_test, cfg.data.refit, test_probs.argmax(axis=1) == y_test)
+    hits = test_probs.argmax(axis=1) == y_test
+    report["baselines"], report["verdict"] = baselines(prep, y_test, cfg.data.refit, hits)
     write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
     write_text(out / "report.md", markdown(report))
     plot_confusion(np.array(report["test"]["confusion_matrix"]), names, out / "confusion.png",

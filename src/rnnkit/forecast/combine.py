@@ -90,7 +90,8 @@ def from_meta(meta: dict, season: int) -> Combination | None:
         return None
     if kind(c["kind"]) is None:
         if c["weight"] < 1.0:
-            raise RnnkitError(f"this model combines its network with a statistical forecast ({NAMES.get(c['kind'], MEAN_NAME)}); "
+            name = NAMES.get(c["kind"], MEAN_NAME)
+            raise RnnkitError(f"this model combines its network with a statistical forecast ({name}); "
                               "pip install 'rnnkit[stats]' to run it")
         return None
     return Combination(c["kind"], season, c["weight"], train_ends(meta))

@@ -3,7 +3,8 @@
 A series whose training part holds no window of `lookback + horizon` steps is left out of training.
 Its forecasts come from the baseline that scores best (MAE) on its own validation part, among naive,
 seasonal naive and drift; without a validation window, seasonal naive when the history before the
-first scored origin (the end of the validation part) holds a full season, else naive. The report and the training log say which series, and which baseline.
+first scored origin (the end of the validation part) holds a full season, else naive. The report
+and the training log say which series, and which baseline.
 """
 
 from __future__ import annotations

@@ -43,7 +43,8 @@ def load_data(cfg: ForecastRunConfig, csv: str | None = None, need: list[str] | 
                               f"{', '.join(lacking)}; give a CSV with those columns or train a new model")
     if history:
         raw = pd.concat([read_csv(history, d.sep), raw], ignore_index=True)
-    return from_dataframe(raw, d.date_col, d.target, d.features, d.id_col, clean_policy(d, cfg.forecast.horizon), source=str(csv))
+    return from_dataframe(raw, d.date_col, d.target, d.features, d.id_col, clean_policy(d, cfg.forecast.horizon),
+                          source=str(csv))
 
 
 def evaluate_test(model, data: SeriesSet, splits: list[Split], horizon: int | None = None,

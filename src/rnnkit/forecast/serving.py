@@ -56,7 +56,8 @@ def _posted_series(est, points: list[dict]):
         rows.append({d.date_col: str(p["ds"]), d.target: repr(float(p["y"])),
                      **{f: repr(float(given[f])) for f in features}})
     raw = pd.DataFrame(rows, columns=[d.date_col, d.target, *features])
-    data, _ = from_dataframe(raw, d.date_col, d.target, features, None, clean_policy(d, est.cfg.forecast.horizon), source="the posted series")
+    data, _ = from_dataframe(raw, d.date_col, d.target, features, None, clean_policy(d, est.cfg.forecast.horizon),
+                             source="the posted series")
     dated = data.series[0].index is not None
     if dated != (est.pipeline.freq is not None):
         # calendar inputs come from dates (or positions), so the network's input width differs
