@@ -41,6 +41,7 @@ CANDIDATES = {  # numeric: name -> config overrides on top of the shipped datacl
     "v3": {},
     "rocket500": {"data": {"kernels": 500}},
     "rocket2000": {"data": {"kernels": 2000}},
+    "ens3": {"data": {"kernels": 500, "ensemble": 3}},  # the shipped default (rocket500), 3 members averaged
 }
 TEXT_CANDIDATES = {  # texts (`text-heads`): the shipped text defaults, with and without the n-gram bag head
     "text_rnn": {"data": {"ngrams": 0}},
