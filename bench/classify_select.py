@@ -51,6 +51,10 @@ TEXT_CANDIDATES = {  # texts (`text-heads`): the shipped text defaults, with and
     "text_tfidf_lr10": {"data": {"ngrams": 131072, "ngram_lr_scale": 10.0, "ngram_weighting": "tfidf"}},
     "text_tfidf_lr10_ens3": {"data": {"ngrams": 131072, "ngram_lr_scale": 10.0, "ngram_weighting": "tfidf",
                                       "ensemble": 3}},
+    # step 1e, on top of text_tfidf_lr10 (the text defaults since step 1d)
+    "text_pooled": {"model": {"summary": "pooled"}},  # the bag beside one recurrent head, not two
+    "text_len400": {"data": {"max_len": 400}},  # 5% of the reviews are longer than 200 tokens
+    "text_drop05": {"model": {"dropout": 0.5}},
 }
 TEXT_EPOCHS = 20
 RULES = [(signal, patience) for signal in ("loss", "accuracy") for patience in (3, 5, 10)]
