@@ -56,6 +56,7 @@ CANDIDATES = {
     "no_residual": {"forecast": {"residual": "none"}},
     "lookback_2m": {"forecast": {"lookback": "2m"}},
     "small": {"model": {"hidden": 32, "layers": 1}},
+    "large": {"model": {"hidden": 128}},  # the M4 Hourly config's width
     "combine_none": {"forecast": {"combine": "none"}},
     "old_default": {"data": {"target_transform": "logret"}, "forecast": {"residual": "none", "lookback": 60, "patch": 1}},
 }

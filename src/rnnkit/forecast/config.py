@@ -71,7 +71,8 @@ class ForecastConfig:
 
 @dataclass
 class ForecastRunConfig:
-    model: ForecastModelConfig = field(default_factory=lambda: ForecastModelConfig(cell="lstm", hidden=64, layers=2))
+    # width 128: chosen on validation across M4 Hourly and the seasonal files (bench/results/forecast_seasonal.md)
+    model: ForecastModelConfig = field(default_factory=lambda: ForecastModelConfig(cell="lstm", hidden=128, layers=2))
     train: TrainConfig = field(default_factory=lambda: TrainConfig(
         lr=1e-3, weight_decay=0.0, schedule="plateau", warmup_steps=0, max_epochs=20, eval_every=0,
         patience=5, log_every=10))
