@@ -122,7 +122,7 @@ def test_old_checkpoints_with_the_shared_model_keys_still_load(tmp_path):
     config["model"].update(embed_dim=None, tie_weights=False, summary="final")
     save_checkpoint(tmp_path / "best.pt", {"kind": "forecast", "config": config, "model": {"w": torch.zeros(1)}})
     ckpt = load_checkpoint(tmp_path, kind="forecast")
-    assert from_dict(ForecastRunConfig, ckpt["config"]).model.hidden == 64
+    assert from_dict(ForecastRunConfig, ckpt["config"]).model.hidden == config["model"]["hidden"]
 
 
 BLOCK_TOMLLIB = textwrap.dedent("""
