@@ -153,7 +153,7 @@ class SequenceClassifier(nn.Module):
             weight = keep / keep.sum(1, keepdim=True).clamp(min=1.0)
         else:
             same = (grams.unsqueeze(2) == grams.unsqueeze(1)) & real.unsqueeze(1)  # (B, G, G)
-            tf = same.float().sum(2).clamp(min=1.0)  # occurrences of each position's gram in its text
+            tf = same.sum(2).float().clamp(min=1.0)  # occurrences of each position's gram in its text
             value = (1.0 + torch.log(tf)) * self.bag_idf[grams] * keep  # the gram's tf-idf, at each occurrence
             norm = ((value * value) / tf).sum(1, keepdim=True).sqrt().clamp(min=1e-12)  # once per gram
             weight = value / tf / norm  # the occurrences of one gram share its weight
