@@ -169,3 +169,17 @@ def test_hyperband_pruner_runs_a_search(tmp_path, setup):
                   budget={"max_steps": 8}), space_file=space, log=_quiet)
     assert result.finished == 2
     assert isinstance(result.study.pruner, optuna.pruners.HyperbandPruner)
+
+
+def test_a_first_trial_that_fails_on_a_sampled_value_does_not_stop_the_search():
+    """A sampled lookback too long for the data fails that trial only; an error about the data
+    itself (no sampled flag in it) still stops a search whose first trial fails."""
+    from rnnkit.tune.search import _blames_a_sample
+
+    sampled = {"forecast.lookback": 40, "train.lr": 0.00463, "forecast.batch_size": 64}
+    too_long = ("every series is too short for --lookback 40 + --horizon 12 in its training part; "
+                "the largest --lookback that fits the longest is 23")
+    assert _blames_a_sample(too_long, sampled)
+    assert not _blames_a_sample(too_long, {**sampled, "forecast.lookback": 20})  # 40 was not this trial's
+    assert not _blames_a_sample("no data: give --csv PATH", sampled)
+    assert _blames_a_sample("--batch-size 64 is larger than the training windows", sampled)

@@ -174,7 +174,7 @@ def _objective(optuna, task: TuneTask, base: Any, inputs: Inputs, out: Path, par
         try:
             summary = task.train(cfg, inputs, run_dir, on_eval, lambda m: log(f"[{tag}] {m}"))
         except RnnkitError as e:
-            if _finished(optuna, trial.study) == 0:
+            if _finished(optuna, trial.study) == 0 and not _blames_a_sample(str(e), values):
                 raise  # the very first trials fail: most likely the data or base config, so stop
             trial.set_user_attr("error", str(e))
             log(f"{tag}: failed: {e}")
@@ -194,6 +194,13 @@ def _objective(optuna, task: TuneTask, base: Any, inputs: Inputs, out: Path, par
         return float(value)
 
     return objective
+
+
+def _blames_a_sample(message: str, values: dict[str, Any]) -> bool:
+    """True when an error names the flag of a value this trial sampled (`--lookback 40` for
+    forecast.lookback = 40): that value does not fit the data, so the trial fails and the search
+    goes on, where an error about the data itself would stop it."""
+    return any(f"--{path.rsplit('.', 1)[-1].replace('_', '-')} {_fmt(v)}" in message for path, v in values.items())
 
 
 def _is_race(e: Exception) -> bool:
