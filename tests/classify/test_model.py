@@ -177,3 +177,29 @@ def test_the_bag_learns_at_its_own_learning_rate(tmp_path, scale):
     assert groups[-1]["params"] == [model.bag.weight] and groups[-1]["lr_scale"] == scale
     moved = float(model.bag.weight.detach().abs().max())
     assert (moved > 1e-4) if scale == 1.0 else (moved < 1e-9)
+
+
+def test_a_run_from_before_the_tfidf_bag_loads_with_the_mean_bag_it_trained(tmp_path):
+    """Checkpoints written before `ngram_weighting` existed have no such key and no idf buffer:
+    they load with the mean weighting and predict as they did (whatever the defaults become)."""
+    from rnnkit.classify.config import ClassifyRunConfig
+    from rnnkit.classify.estimator import train
+    from rnnkit.classify.inference import load_run
+    from rnnkit.train import load_checkpoint, save_checkpoint
+    from tests.classify.conftest import write_texts
+
+    cfg = ClassifyRunConfig()
+    cfg.model.cell, cfg.model.hidden = "gru", 8
+    cfg.train.max_epochs, cfg.train.threads, cfg.train.patience = 1, 1, None
+    cfg.data.batch_size, cfg.data.ngrams, cfg.data.ngram_weighting, cfg.data.refit = 8, 32, "mean", False
+    train(cfg, write_texts(tmp_path / "t.tsv", sep="\t"), None, tmp_path / "run", log=lambda _: None)
+    model, enc, _ = load_run(tmp_path / "run")
+    ids = torch.randint(2, enc.input_size, (3, 6))
+    before = model(ids)[0].logits
+    ckpt = load_checkpoint(tmp_path / "run", kind="classify")
+    del ckpt["config"]["data"]["ngram_weighting"]  # as an older rnnkit wrote it
+    save_checkpoint(tmp_path / "run" / "best.pt", {k: v for k, v in ckpt.items() if k not in ("format", "version")})
+    old, _, old_cfg = load_run(tmp_path / "run")
+    assert old.bag_weighting == "mean" and old_cfg.data.ngram_weighting == "mean"
+    assert "bag_idf" not in dict(old.named_buffers())
+    torch.testing.assert_close(old(ids)[0].logits, before)
