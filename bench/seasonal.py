@@ -23,6 +23,7 @@ seasonal naive, and the geometric mean over series; CPU seconds per fit. Last li
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 import tempfile
@@ -146,6 +147,10 @@ def run_file(fx: dict, overrides: dict, mode: str, seed: int, log) -> dict:
     # correction (share 1), "rnnkit_net" the network alone (no combination), and in `select`
     # "rnnkit_<kind>" combined with each statistical model (its share chosen on validation too)
     models = [_Named(est, "rnnkit"), _Named(est, "rnnkit_full", share=1.0), _Named(est, "rnnkit_net", combination=None)]
+    if est.combination is not None:  # the same forecast with the other interval rule (forecast/combine.py)
+        other = copy.copy(est.combination)
+        other.intervals = "blend" if other.intervals == "shift" else "shift"
+        models.append(_Named(est, f"rnnkit_{other.intervals}", combination=other))
     if mode == "select":
         shipped = est.combination
         for kind in COMBINED:
@@ -188,12 +193,14 @@ def summarise(results: list[dict], key: str = "rnnkit") -> dict:
         for row in r["series"]:
             sn = row[f"seasonal_naive({r['m']})"][0]
             best_stat = min(row["auto_ets"][0], row["auto_arima"][0])
-            x = row[key][0] / sn if sn > 0 else 1.0
+            mine = row.get(key, row["rnnkit"])  # a variant a file does not have (no combination) is the default
+            x = mine[0] / sn if sn > 0 else 1.0
             rel.append(x)
-            rel_stat.append(row[key][0] / best_stat if best_stat > 0 else 1.0)
+            rel_stat.append(mine[0] / best_stat if best_stat > 0 else 1.0)
             worse += x > 1.0 + 1e-9  # share 0 is seasonal naive itself: a tie, up to rounding
     g = lambda v: float(np.exp(np.mean(np.log(np.maximum(v, 1e-12)))))  # noqa: E731
-    cover = [row[key][2] for r in results for row in r["series"] if len(row[key]) > 2 and row[key][2] is not None]
+    picked = [row.get(key, row["rnnkit"]) for r in results for row in r["series"]]
+    cover = [v[2] for v in picked if len(v) > 2 and v[2] is not None]
     return {"series": len(rel), "worse_than_snaive": int(worse), "geomean_vs_snaive": g(rel),
             "geomean_vs_best_stat": g(rel_stat), "coverage_80": float(np.mean(cover)) if cover else None}
 
@@ -242,7 +249,7 @@ def main() -> int:
                 print(file_table([r])[-1], f"[{name}]", flush=True)
             summary[name] = summarise(results)
             combined = tuple(f"rnnkit_{k}" for k in COMBINED) if args.mode == "select" else ()
-            for key in ("rnnkit_full", "rnnkit_net") + combined:
+            for key in ("rnnkit_full", "rnnkit_net", "rnnkit_blend", "rnnkit_shift") + combined:
                 summary[f"{name} ({key})"] = summarise(results, key)
             print(f"{args.mode} {name}: " + "; ".join(f"{k}: {v}" for k, v in summary.items() if k.startswith(name)),
                   flush=True)

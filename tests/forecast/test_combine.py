@@ -50,7 +50,7 @@ def test_the_choice_is_saved_and_a_loaded_run_forecasts_the_same(tiny_cfg, tmp_p
     tiny_cfg.forecast.combine = "theta"  # the cheapest statistical fit: the mechanics, not the model
     est = Forecaster(tiny_cfg).fit(long_frame(series=2, n=200, season=12), tmp_path / "run")
     assert est.combination is not None and est.combination.weight in WEIGHTS
-    assert est.meta["combine"] == {"kind": "theta", "weight": est.combination.weight}
+    assert est.meta["combine"] == {"kind": "theta", "weight": est.combination.weight, "intervals": "shift"}
     assert any("auto_theta" in d and "network share" in d for d in est.design)
     loaded = Forecaster.load(tmp_path / "run" / "best.pt")
     assert loaded.combination.state() == est.combination.state()
@@ -100,3 +100,22 @@ def test_the_mean_kind_averages_the_three_statistical_models():
     np.testing.assert_allclose(c.statistical(s, at, h), np.mean(parts, axis=0), rtol=1e-9)
     net = np.zeros((2, h, 3))
     np.testing.assert_allclose(c.apply(s, at, net, point=1)[..., 1], np.mean(parts, axis=0), rtol=1e-9)
+
+
+def test_blended_intervals_average_both_models_quantiles():
+    """`blend`: each quantile is w x the network's + (1 - w) x the statistical model's own; the
+    median is the same as `shift`'s, and a state without the key loads as `shift`."""
+    from rnnkit.forecast.combine import from_meta
+
+    s, at = _series(), np.array([200, 212])
+    qs = [0.1, 0.5, 0.9]
+    c = Combination("theta", 12, weight=0.5, train_ends={"s": 180}, intervals="blend")
+    net = np.zeros((2, 4, 3)) + np.array([90.0, 100.0, 110.0])
+    stat_q = c.statistical(s, at, 4, qs)
+    assert stat_q.shape == (2, 4, 3) and np.all(stat_q[..., 0] < stat_q[..., 2])  # AutoTheta's own 80% interval
+    out = c.apply(s, at, net, point=1, quantiles=qs)
+    np.testing.assert_allclose(out, 0.5 * net + 0.5 * stat_q)
+    c.intervals = "shift"
+    np.testing.assert_allclose(c.apply(s, at, net, point=1, quantiles=qs)[..., 1], out[..., 1])
+    assert c.state()["intervals"] == "shift"
+    assert from_meta({"combine": {"kind": "theta", "weight": 0.5}}, 12).intervals == "shift"

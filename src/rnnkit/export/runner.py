@@ -155,7 +155,7 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
         out = out + p.base(a, g, out.shape[1])[:, :, None]
         levels = np.sort(p.decode(a, g, out)[:, :horizon], axis=-1)  # (1, horizon, Q)
         if combination is not None:
-            levels = combination.apply(s, g, levels, point)
+            levels = combination.apply(s, g, levels, point, quantiles)
         levels = levels[0]
         last = s.index[-1] if s.index is not None else None
         frame = pd.DataFrame({data.id_col: s.id, data.date_col: future_index(last, p.freq, horizon, s.t0 + len(s) - 1),

@@ -33,32 +33,44 @@ def kind(setting: str) -> str | None:
     return chosen if (chosen in KINDS or chosen == MEAN) and available() else None
 
 
+INTERVALS = ("shift", "blend")  # how the interval follows: the network's, moved | both models' quantiles averaged
+
+
 class Combination:
-    def __init__(self, kind_: str, season: int, weight: float = 1.0, train_ends: dict[str, int] | None = None):
-        self.kind, self.weight = kind_, float(weight)
+    def __init__(self, kind_: str, season: int, weight: float = 1.0, train_ends: dict[str, int] | None = None,
+                 intervals: str = "shift"):
+        self.kind, self.weight, self.intervals = kind_, float(weight), intervals
         self.name = NAMES.get(kind_, MEAN_NAME)
         self.stat = stat_model(kind_, season)
         self.train_ends = dict(train_ends or {})
 
     def state(self) -> dict:
-        return {"kind": self.kind, "weight": self.weight}
+        return {"kind": self.kind, "weight": self.weight, "intervals": self.intervals}
 
     def describe(self) -> str:
         if self.weight == 0.0:
             return f"replaced by {self.name}: validation preferred it to the network (network share 0)"
         return f"combined with {self.name}, network share {self.weight:g} (chosen on validation)"
 
-    def statistical(self, series: Series, at: np.ndarray, horizon: int) -> np.ndarray:
-        """(N, horizon) statistical forecasts from origins `at`."""
+    def statistical(self, series: Series, at: np.ndarray, horizon: int,
+                    quantiles: list[float] | None = None) -> np.ndarray:
+        """(N, horizon) statistical forecasts from origins `at`; with `quantiles`, (N, horizon, Q)."""
         if series.id not in self.stat.fitted:
             end = min(int(np.min(at)), self.train_ends.get(series.id, len(series)))
             self.stat.fit_series(series, end)
-        return self.stat.forecast(series, at, horizon)[..., 0]
+        out = self.stat.forecast(series, at, horizon, quantiles)
+        return out if quantiles else out[..., 0]
 
-    def apply(self, series: Series, at: np.ndarray, levels: np.ndarray, point: int) -> np.ndarray:
-        """levels (N, H, Q) of the network -> the combined levels."""
+    def apply(self, series: Series, at: np.ndarray, levels: np.ndarray, point: int,
+              quantiles: list[float] | None = None) -> np.ndarray:
+        """levels (N, H, Q) of the network -> the combined levels. `shift`: every quantile moves by
+        the median's change; `blend` (given the Q quantile levels): each quantile is the same
+        weighted average of the network's and the statistical model's own quantile."""
         if self.weight >= 1.0 or len(at) == 0:
             return levels
+        if self.intervals == "blend" and quantiles and len(quantiles) == levels.shape[-1] >= 3:
+            stat_q = self.statistical(series, at, levels.shape[1], list(quantiles))
+            return np.sort(self.weight * levels + (1.0 - self.weight) * stat_q, axis=-1)
         stat = self.statistical(series, at, levels.shape[1])
         return levels + ((1.0 - self.weight) * (stat - levels[..., point]))[..., None]
 
@@ -94,7 +106,7 @@ def from_meta(meta: dict, season: int) -> Combination | None:
             raise RnnkitError(f"this model combines its network with a statistical forecast ({name}); "
                               "pip install 'rnnkit[stats]' to run it")
         return None
-    return Combination(c["kind"], season, c["weight"], train_ends(meta))
+    return Combination(c["kind"], season, c["weight"], train_ends(meta), c.get("intervals", "shift"))
 
 
 def train_ends(meta: dict, splits: list | None = None) -> dict[str, int]:

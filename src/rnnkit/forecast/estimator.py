@@ -267,7 +267,7 @@ class Forecaster:
     def _combined(self, series: Series, at: np.ndarray, levels: np.ndarray) -> np.ndarray:
         if self.combination is None:
             return levels
-        return self.combination.apply(series, at, levels, self.point_index)
+        return self.combination.apply(series, at, levels, self.point_index, self.quantiles)
 
     def _network(self, series: Series, at: np.ndarray, horizon: int) -> np.ndarray:
         """The network's own levels (N, horizon, Q), before any combination."""

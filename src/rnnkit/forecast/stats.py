@@ -89,30 +89,39 @@ class StatModel:
             self.failed.append(s.id)
         self.fitted[s.id] = (model, idx, additive)
 
-    def forecast(self, series: Series, at: np.ndarray, horizon: int) -> np.ndarray:
+    def forecast(self, series: Series, at: np.ndarray, horizon: int,
+                 quantiles: list[float] | None = None) -> np.ndarray:
+        """(N, horizon, 1) mean forecasts from origins `at`; with `quantiles` (levels such as 0.1,
+        0.5, 0.9) -> (N, horizon, Q): 0.5 the mean, the others the model's own central intervals
+        (0.1 and 0.9: its 80% interval)."""
         if series.id not in self.fitted:
             raise RnnkitError(f"{self.name} was not fitted on series {series.id}")
         model, idx, additive = self.fitted[series.id]
-        out = np.zeros((len(at), horizon, 1))
+        qs = list(quantiles) if quantiles else [0.5]
+        widths = sorted({round(100 * abs(1 - 2 * q)) for q in qs if abs(q - 0.5) > 1e-9})
+        out = np.zeros((len(at), horizon, len(qs)))
         for i, o in enumerate(np.asarray(at, dtype=np.int64)):
             lo = max(0, int(o) - max(self.max_fit, 10 * self.season))  # the same history length as the fit
             y = series.y[lo:o].astype(np.float64)
             if idx is not None:
                 y = _adjust(y, idx, lo, additive)
-            mean = None
+            cols = None
             if model is not None:
                 try:
                     with warnings.catch_warnings(), np.errstate(all="ignore"):
                         warnings.simplefilter("ignore")
-                        mean = np.asarray(model.forward(y, h=horizon)["mean"], dtype=np.float64)
+                        res = model.forward(y, h=horizon, level=widths or None)
+                    cols = np.stack([np.asarray(res["mean"] if abs(q - 0.5) <= 1e-9 else
+                                                res[f"{'lo' if q < 0.5 else 'hi'}-{round(100 * abs(1 - 2 * q))}"],
+                                                dtype=np.float64) for q in qs], axis=-1)
                 except Exception:  # noqa: BLE001
-                    mean = None
-            if mean is None or not np.isfinite(mean).all():
-                mean = np.repeat(y[-1], horizon)
+                    cols = None
+            if cols is None or not np.isfinite(cols).all():
+                cols = np.repeat(np.repeat(y[-1], horizon)[:, None], len(qs), axis=1)  # persistence, no width
             if idx is not None:
                 pos = (o + np.arange(horizon)) % self.season
-                mean = mean + idx[pos] if additive else mean * idx[pos]
-            out[i, :, 0] = mean
+                cols = cols + idx[pos][:, None] if additive else cols * idx[pos][:, None]
+            out[i] = cols
         return out
 
 
@@ -141,8 +150,9 @@ class MeanModel:
             p.fit_series(s, end)
         self.fitted[s.id] = True
 
-    def forecast(self, series: Series, at: np.ndarray, horizon: int) -> np.ndarray:
-        return np.mean([p.forecast(series, at, horizon) for p in self.parts], axis=0)
+    def forecast(self, series: Series, at: np.ndarray, horizon: int,
+                 quantiles: list[float] | None = None) -> np.ndarray:
+        return np.mean([p.forecast(series, at, horizon, quantiles) for p in self.parts], axis=0)
 
 
 def stat_model(kind: str, season: int, max_fit: int = 2000) -> StatModel | MeanModel:
