@@ -111,6 +111,9 @@ def _model_flags(p: argparse.ArgumentParser) -> None:
                    help="combine the network with this statistical forecast (rnnkit[stats]), its share chosen "
                         "on validation; mean: the average of AutoETS, AutoARIMA and AutoTheta; auto: AutoTheta when "
                         "statsforecast is installed")
+    g.add_argument("--combine-intervals", choices=["shift", "blend"],
+                   help="the combined forecast's interval: the network's moved with the median (shift), or each "
+                        "quantile averaged with the statistical model's own, with the same share (blend)")
     g.add_argument("--loss", choices=["quantile", "mse", "mae", "huber"],
                    help="training loss; quantile (pinball over --quantiles) also gives the intervals")
     g.add_argument("--quantiles", help="comma-separated, e.g. 0.1,0.5,0.9")
@@ -144,7 +147,8 @@ def overrides(a: argparse.Namespace) -> dict:
                  "missing": a.missing, "outliers": a.outliers, "outlier_method": a.outlier_method},
         "forecast": {"lookback": a.lookback, "patch": a.patch, "horizon": a.horizon, "strategy": a.strategy,
                      "residual": a.residual, "loss": a.loss, "quantiles": _floats(a.quantiles, "--quantiles"),
-                     "batch_size": a.batch_size, "combine": a.combine},
+                     "batch_size": a.batch_size, "combine": a.combine,
+                     "combine_intervals": a.combine_intervals},
     }
 
 

@@ -67,6 +67,9 @@ class ForecastConfig:
     # (forecast/combine.py): auto (AutoTheta when statsforecast is installed) | none | ets | arima | theta
     # | mean (the average of the three)
     combine: str = "auto"
+    # the combined forecast's interval: shift (the network's, moved with the median) | blend (each
+    # quantile the same weighted average of the network's and the statistical model's own)
+    combine_intervals: str = "shift"
 
 
 @dataclass
@@ -95,7 +98,8 @@ def check(cfg: ForecastRunConfig) -> None:
                ("data.scaler", d.scaler, SCALERS), ("data.normalize", d.normalize, NORMALIZE),
                ("forecast.loss", f.loss, LOSSES), ("forecast.strategy", f.strategy, STRATEGIES),
                ("forecast.residual", f.residual, ("auto",) + RESIDUAL),
-               ("forecast.combine", f.combine, COMBINE)]
+               ("forecast.combine", f.combine, COMBINE),
+               ("forecast.combine_intervals", f.combine_intervals, ("shift", "blend"))]
     for name, value, allowed in choices:
         if value not in allowed:
             raise RnnkitError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")

@@ -40,7 +40,8 @@ def choose_combination(est, data: SeriesSet, splits: list) -> None:
     if kind is None:
         return
     h, lb = est.train_horizon(), est.cfg.forecast.lookback
-    c = combine.Combination(kind, est.pipeline.season, train_ends=combine.train_ends(est.meta, splits))
+    c = combine.Combination(kind, est.pipeline.season, train_ends=combine.train_ends(est.meta, splits),
+                            intervals=est.cfg.forecast.combine_intervals)
     cases = []
     for s, sp in zip(data.series, splits):
         at = combine.validation_origins(sp.train_end, sp.val_end, lb, h, est.first)
