@@ -50,7 +50,7 @@ def test_the_choice_is_saved_and_a_loaded_run_forecasts_the_same(tiny_cfg, tmp_p
     tiny_cfg.forecast.combine = "theta"  # the cheapest statistical fit: the mechanics, not the model
     est = Forecaster(tiny_cfg).fit(long_frame(series=2, n=200, season=12), tmp_path / "run")
     assert est.combination is not None and est.combination.weight in WEIGHTS
-    assert est.meta["combine"] == {"kind": "theta", "weight": est.combination.weight, "intervals": "shift"}
+    assert est.meta["combine"] == {"kind": "theta", "weight": est.combination.weight, "intervals": "blend"}
     assert any("auto_theta" in d and "network share" in d for d in est.design)
     loaded = Forecaster.load(tmp_path / "run" / "best.pt")
     assert loaded.combination.state() == est.combination.state()

@@ -113,7 +113,7 @@ def _model_flags(p: argparse.ArgumentParser) -> None:
                         "statsforecast is installed")
     g.add_argument("--combine-intervals", choices=["shift", "blend"],
                    help="the combined forecast's interval: the network's moved with the median (shift), or each "
-                        "quantile averaged with the statistical model's own, with the same share (blend)")
+                        "quantile averaged with the statistical model's own, with the same share (blend, the default)")
     g.add_argument("--loss", choices=["quantile", "mse", "mae", "huber"],
                    help="training loss; quantile (pinball over --quantiles) also gives the intervals")
     g.add_argument("--quantiles", help="comma-separated, e.g. 0.1,0.5,0.9")

@@ -69,7 +69,7 @@ class ForecastConfig:
     combine: str = "auto"
     # the combined forecast's interval: shift (the network's, moved with the median) | blend (each
     # quantile the same weighted average of the network's and the statistical model's own)
-    combine_intervals: str = "shift"
+    combine_intervals: str = "blend"  # chosen on the seasonal validation parts (bench/results/forecast_seasonal.md)
 
 
 @dataclass
