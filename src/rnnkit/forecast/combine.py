@@ -50,7 +50,8 @@ class Combination:
     def describe(self) -> str:
         if self.weight == 0.0:
             return f"replaced by {self.name}: validation preferred it to the network (network share 0)"
-        return f"combined with {self.name}, network share {self.weight:g} (chosen on validation)"
+        blend = f"; quantiles averaged with {self.name}'s own" if self.intervals == "blend" and self.weight < 1 else ""
+        return f"combined with {self.name}, network share {self.weight:g} (chosen on validation){blend}"
 
     def statistical(self, series: Series, at: np.ndarray, horizon: int,
                     quantiles: list[float] | None = None) -> np.ndarray:
