@@ -170,3 +170,10 @@ def read_text(path: str | Path, encoding: str = "utf-8", errors: str = "strict")
     if not text:
         raise RnnkitError(f"{path} holds no text")
     return text
+
+
+def one_column_error(path: str | Path, sep: str, header: str) -> RnnkitError:
+    """The error for a table whose separator leaves one column, naming the separator it looks like."""
+    other = [c for c in (";", ",", "\t", "|") if c != sep and c in header]
+    hint = f"; it looks {other[0]!r}-separated: give --sep {other[0]!r}" if other else "; give it with --sep"
+    return RnnkitError(f"{path}: the separator {sep!r} leaves one column ({header[:60]!r}){hint}")

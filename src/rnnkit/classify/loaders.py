@@ -17,7 +17,7 @@ import numpy as np
 
 from rnnkit.classify.config import FORMATS, DataConfig
 from rnnkit.errors import RnnkitError
-from rnnkit.files import read_text
+from rnnkit.files import one_column_error, read_text
 
 _TS_TAGS = {"problemname", "timestamps", "missing", "univariate", "dimensions", "equallength",
             "serieslength", "classlabel", "targetlabel", "data"}
@@ -230,11 +230,8 @@ def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True,
     rows = _read_rows(read_text(path, cfg.encoding, cfg.errors) if content is None else content, sep)
     if not rows:
         raise RnnkitError(f"{path} is empty")
-    if cfg.text_col is None and len(rows[0]) == 1:  # e.g. a ";"-separated file read with commas
-        other = next((c for c in (";", "\t", ",", "|") if c != sep and c in rows[0][0]), None)
-        if other is not None:
-            raise RnnkitError(f"{path}: the separator {sep!r} leaves one column ({rows[0][0][:40]!r}); it looks "
-                              f"{other!r}-separated: give --sep {other!r}")
+    if cfg.text_col is None and len(rows[0]) == 1 and any(c != sep and c in rows[0][0] for c in ";,\t|"):
+        raise one_column_error(path, sep, rows[0][0])  # e.g. a ";"-separated file read with commas
     if cfg.header:
         names, rows = [c.strip() for c in rows[0]], rows[1:]
     else:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.errors import RnnkitError
+from rnnkit.files import one_column_error
 from rnnkit.series.calendar import check_freq, infer_freq, ordinals, seasons
 from rnnkit.series.clean import CleaningReport, CleanPolicy, clean_one, parse_numeric
 from rnnkit.series.dates import parse_dates, zone_note
@@ -42,10 +43,7 @@ def read_csv(path_or_name: str, sep: str = ",") -> pd.DataFrame:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise RnnkitError(f"{path} is not a readable CSV with --sep {sep!r} ({first[:160]})") from None
     if len(df.columns) == 1:
-        header = str(df.columns[0])
-        other = [c for c in (";", ",", "\t", "|") if c != sep and c in header]
-        hint = f"; it looks {other[0]!r}-separated: give --sep {other[0]!r}" if other else "; give it with --sep"
-        raise RnnkitError(f"{path}: the separator {sep!r} leaves one column ({header[:60]!r}){hint}")
+        raise one_column_error(path, sep, str(df.columns[0]))
     return df
 
 
