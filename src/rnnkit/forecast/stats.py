@@ -98,7 +98,9 @@ class StatModel:
             raise RnnkitError(f"{self.name} was not fitted on series {series.id}")
         model, idx, additive = self.fitted[series.id]
         qs = list(quantiles) if quantiles else [0.5]
-        widths = sorted({round(100 * abs(1 - 2 * q)) for q in qs if abs(q - 0.5) > 1e-9})
+        keys = ["mean" if abs(q - 0.5) <= 1e-9 else f"{'lo' if q < 0.5 else 'hi'}-{round(100 * abs(1 - 2 * q))}"
+                for q in qs]  # statsforecast's names: 0.1 -> lo-80, 0.9 -> hi-80
+        widths = sorted({int(k[3:]) for k in keys if k != "mean"})
         out = np.zeros((len(at), horizon, len(qs)))
         for i, o in enumerate(np.asarray(at, dtype=np.int64)):
             lo = max(0, int(o) - max(self.max_fit, 10 * self.season))  # the same history length as the fit
@@ -111,9 +113,7 @@ class StatModel:
                     with warnings.catch_warnings(), np.errstate(all="ignore"):
                         warnings.simplefilter("ignore")
                         res = model.forward(y, h=horizon, level=widths or None)
-                    cols = np.stack([np.asarray(res["mean"] if abs(q - 0.5) <= 1e-9 else
-                                                res[f"{'lo' if q < 0.5 else 'hi'}-{round(100 * abs(1 - 2 * q))}"],
-                                                dtype=np.float64) for q in qs], axis=-1)
+                    cols = np.stack([np.asarray(res[k], dtype=np.float64) for k in keys], axis=-1)
                 except Exception:  # noqa: BLE001
                     cols = None
             if cols is None or not np.isfinite(cols).all():
