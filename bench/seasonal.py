@@ -57,7 +57,8 @@ CANDIDATES = {
     "no_residual": {"forecast": {"residual": "none"}},
     "lookback_2m": {"forecast": {"lookback": "2m"}},
     "small": {"model": {"hidden": 32, "layers": 1}},
-    "large": {"model": {"hidden": 128}},  # the M4 Hourly config's width
+    "large": {"model": {"hidden": 128}},  # the M4 Hourly config's width (the default since step 1d)
+    "ensemble3": {"model": {"ensemble": 3}},  # three networks averaged (step 1f)
     "combine_none": {"forecast": {"combine": "none"}},
     "old_default": {"data": {"target_transform": "logret"}, "forecast": {"residual": "none", "lookback": 60, "patch": 1}},
 }

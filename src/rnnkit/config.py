@@ -65,6 +65,8 @@ class ForecastModelConfig(ModelConfig):
 
     CELLS: ClassVar[tuple[str, ...]] = CELLS + ("bilstm", "attention")
 
+    ensemble: int = 1  # networks trained side by side (each initialised apart) whose quantiles are averaged
+
 
 @dataclass
 class ClassifyModelConfig(ModelConfig):
@@ -122,6 +124,9 @@ def check_model(m: ModelConfig) -> None:
     _finite("model.dropout (--dropout)", m.dropout)
     if not 0.0 <= m.dropout < 1.0:
         raise RnnkitError(f"model.dropout (--dropout) must be in [0, 1), got {m.dropout}")
+    ensemble = getattr(m, "ensemble", None)
+    if ensemble is not None:
+        _at_least("model.ensemble (--ensemble)", ensemble, 1)
     embed = getattr(m, "embed_dim", None)
     if embed is not None:
         _at_least("model.embed_dim (--embed-dim)", embed, 1)

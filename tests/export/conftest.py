@@ -23,6 +23,12 @@ def forecast_lstm(export_root):
 
 
 @pytest.fixture(scope="session")
+def forecast_ensemble(export_root):
+    """`--ensemble 2`: two networks in one module, exported as one whole-window graph."""
+    return runs.forecast_run(export_root, "lstm", ensemble=2)
+
+
+@pytest.fixture(scope="session")
 def classify_attention(export_root):
     # with the texts' n-gram bag head, weighed by tf-idf as the text defaults do
     return runs.classify_run(export_root, "attention", text=True, ngrams=64, weighting="tfidf")

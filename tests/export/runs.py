@@ -32,16 +32,16 @@ def series_csv(root: Path, n: int = 160, seed: int = 0) -> Path:
     return path
 
 
-def forecast_run(root: Path, cell: str = "lstm", horizon: int = 3) -> Path:
+def forecast_run(root: Path, cell: str = "lstm", horizon: int = 3, ensemble: int = 1) -> Path:
     from rnnkit.forecast.config import ForecastRunConfig
     from rnnkit.forecast.run import train_run
 
     cfg = ForecastRunConfig()
-    cfg.model.cell, cfg.model.hidden, cfg.model.layers = cell, 8, 1
+    cfg.model.cell, cfg.model.hidden, cfg.model.layers, cfg.model.ensemble = cell, 8, 1, ensemble
     cfg.train.max_epochs, cfg.train.threads = 1, 1
     cfg.forecast.lookback, cfg.forecast.horizon = 10, horizon
     cfg.data.csv, cfg.data.features = str(series_csv(root)), []
-    out = root / f"forecast_{cell}"
+    out = root / f"forecast_{cell}{f'_x{ensemble}' if ensemble > 1 else ''}"
     train_run(cfg, out, log=lambda _: None)
     return out
 

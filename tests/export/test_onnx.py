@@ -102,6 +102,20 @@ def test_forecast_graph_and_runner_match_predict(export_root, forecast_lstm):
                                rtol=1e-5)
 
 
+def test_an_ensemble_exports_as_one_whole_window_graph_that_matches_predict(export_root, forecast_ensemble):
+    from rnnkit.forecast.run import predict_run
+
+    run = forecast_ensemble
+    path = export_root / "forecast_lstm_x2.onnx"
+    meta = export_run(run, path)
+    assert not meta["streaming"]  # the members' states are not one state a consumer could carry
+    csv = str(export_root / "series.csv")
+    got = runner.forecast(runner.OnnxModel(path), csv)
+    want = predict_run(str(run), csv, None, None)
+    np.testing.assert_allclose(got[["yhat", "q10", "q90"]].to_numpy(), want[["yhat", "q10", "q90"]].to_numpy(),
+                               rtol=1e-5)
+
+
 def test_the_runner_applies_the_correction_share_and_the_combination(export_root, forecast_lstm, tmp_path):
     """What forecast/estimator.py does after the network (the correction share, the statistical
     combination) the runner does too: forced to 0.5 each here, whatever validation chose."""

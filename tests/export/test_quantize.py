@@ -75,6 +75,21 @@ def test_forecast_predict_accepts_the_int8_run(export_root, forecast_lstm, forec
     np.testing.assert_allclose(tables[1], tables[0], rtol=0.01)
 
 
+def test_an_ensemble_quantizes_every_member(export_root, forecast_ensemble, capsys):
+    out = export_root / "forecast_ensemble_int8"
+    assert main(["quantize", "--run", str(forecast_ensemble), "--out", str(out)]) == 0
+    raw = torch.load(out / "best.pt", weights_only=True)
+    int8 = {k for k, v in raw["model"].items() if v.dtype == torch.int8}
+    assert {"members.0.head.weight", "members.1.head.weight"} <= int8
+    capsys.readouterr()
+    tables = []
+    for run in (forecast_ensemble, out):
+        assert main(["forecast", "predict", "--run", str(run), "--csv", str(export_root / "series.csv")]) == 0
+        rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+        tables.append(np.array([[float(r["yhat"]), float(r["q10"]), float(r["q90"])] for r in rows]))
+    np.testing.assert_allclose(tables[1], tables[0], rtol=0.01)
+
+
 def test_classify_predict_accepts_the_int8_run(export_root, classify_attention, capsys):
     out = export_root / "classify_int8"
     assert main(["quantize", "--run", str(classify_attention), "--out", str(out)]) == 0

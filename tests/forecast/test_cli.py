@@ -122,6 +122,7 @@ def _dates(df):
     ("bad dates", ["--csv", "{dates}"], "does not parse as a date"),
     ("horizon 0", ["--csv", "{csv}", "--horizon", "0"], "--horizon must be >= 1"),
     ("horizon -3", ["--csv", "{csv}", "--horizon", "-3"], "--horizon must be >= 1"),
+    ("ensemble 0", ["--csv", "{csv}", "--ensemble", "0"], "model.ensemble (--ensemble) must be >= 1"),
 ])
 def test_bad_train_input(case, args, message, tmp_path, capsys):
     paths = {"tmp": tmp_path, "csv": bad_csv(tmp_path, None)}

@@ -100,6 +100,9 @@ def _model_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model")
     add_model_flags(g, ForecastModelConfig.CELLS, "--model",
                     "network: LSTM, GRU, Elman RNN, bidirectional LSTM, or LSTM with attention over the window")
+    g.add_argument("--ensemble", type=int, metavar="N",
+                   help="train N networks side by side (each initialised apart) and average their quantiles; "
+                        "N times the training CPU (default 1)")
     g.add_argument("--lookback", type=int, help="input window length")
     g.add_argument("--patch", type=int, help="steps read per recurrent step (divides --lookback)")
     g.add_argument("--horizon", type=int, help="steps ahead")
@@ -135,7 +138,7 @@ def overrides(a: argparse.Namespace) -> dict:
     """The config overrides of `forecast train`'s flags (also `rnnkit tune forecast`'s)."""
     feats = None if a.features is None else [c.strip() for c in a.features.split(",") if c.strip()]
     return {
-        "model": model_overrides(a),
+        "model": {**model_overrides(a), "ensemble": a.ensemble},
         "train": train_overrides(a),
         "data": {"csv": a.csv, "sep": a.sep, "decimal": a.decimal, "date_format": a.date_format,
                  "dayfirst": a.dayfirst, "freq": a.freq, "date_col": a.date_col, "target": a.target,

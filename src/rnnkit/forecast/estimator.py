@@ -24,7 +24,7 @@ from rnnkit.forecast.fallback import summary as fallback_summary
 from rnnkit.forecast.design import resolve as resolve_design
 from rnnkit.forecast.pipeline import Arrays, Pipeline
 from rnnkit.forecast.task import WindowTask
-from rnnkit.models.forecaster import WindowForecaster
+from rnnkit.models.forecaster import ForecasterEnsemble, WindowForecaster
 from rnnkit.series.clean import when
 from rnnkit.series.frame import Series, SeriesSet, future_index
 from rnnkit.series.split import split_bounds
@@ -63,7 +63,7 @@ class Forecaster:
         self.cfg = cfg
         self.quantiles = quantile_levels(cfg.forecast)
         self.pipeline: Pipeline | None = None
-        self.model: WindowForecaster | None = None
+        self.model: WindowForecaster | ForecasterEnsemble | None = None
         self.meta: dict = {}
         self.fallback: dict[str, str] = {}  # series too short for the network -> its baseline
         self.fallback_note = ""  # one line for the log and the report
@@ -88,11 +88,14 @@ class Forecaster:
     def train_horizon(self) -> int:
         return 1 if self.cfg.forecast.strategy == "recursive" else self.cfg.forecast.horizon
 
-    def build_model(self, n_inputs: int) -> WindowForecaster:
+    def build_model(self, n_inputs: int) -> "WindowForecaster | ForecasterEnsemble":
+        """The network: one window forecaster, or `model.ensemble` of them averaged."""
         m = self.cfg.model
-        return WindowForecaster(n_inputs, self.train_horizon(), max(1, len(self.quantiles)), m.cell,
-                                m.hidden, m.layers, m.dropout, m.layer_norm,
-                                zero_head=self.cfg.forecast.residual not in ("none", "auto"))
+        members = [WindowForecaster(n_inputs, self.train_horizon(), max(1, len(self.quantiles)), m.cell,
+                                    m.hidden, m.layers, m.dropout, m.layer_norm,
+                                    zero_head=self.cfg.forecast.residual not in ("none", "auto"))
+                   for _ in range(m.ensemble)]
+        return members[0] if m.ensemble == 1 else ForecasterEnsemble(members)
 
     # -- training ------------------------------------------------------------------------------
     def prepare(self, data: SeriesSet, splits: list[Split]) -> tuple[Arrays, np.ndarray, np.ndarray]:

@@ -13,7 +13,10 @@ from rnnkit.forecast.pipeline import Arrays, Pipeline
 
 def forecast_loss(pred: torch.Tensor, target: torch.Tensor, loss: str, quantiles: list[float]) -> torch.Tensor:
     """pred: (B, H, Q), target: (B, H) -> scalar. Quantile loss is the pinball loss averaged over
-    quantiles and steps; point losses use the single output."""
+    quantiles and steps; point losses use the single output. An ensemble in training mode gives
+    (B, H, Q, M): the mean of its members' own losses, so no member's gradient reads another's output."""
+    if pred.dim() == 4:
+        return torch.stack([forecast_loss(pred[..., k], target, loss, quantiles) for k in range(pred.shape[-1])]).mean()
     if loss == "quantile":
         q = torch.tensor(quantiles, dtype=pred.dtype, device=pred.device)  # (Q,)
         err = target.unsqueeze(-1) - pred  # (B, H, Q)

@@ -59,3 +59,28 @@ class WindowForecaster(nn.Module):
     def attention_weights(self, x: torch.Tensor) -> torch.Tensor | None:
         """(B, T) attention over the window for the attention encoder, else None."""
         return self.encode(x)[2]
+
+
+class ForecasterEnsemble(nn.Module):
+    """M window forecasters side by side (each initialised apart) whose quantiles are averaged.
+
+    In training mode the forward returns every member's output, (B, H, Q, M), so each member is
+    trained on its own loss (forecast/task.py) and they stay independent networks; in eval mode it
+    returns their average, (B, H, Q), the shape a single forecaster returns. One module, so the
+    checkpoint, the int8 copy and the ONNX graph (a whole-window function) hold all the members."""
+
+    def __init__(self, members: list[WindowForecaster]):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.cell, self.horizon, self.n_quantiles = members[0].cell, members[0].horizon, members[0].n_quantiles
+
+    def forward(self, x: torch.Tensor, state: State = None) -> tuple[torch.Tensor, State]:
+        if state is not None:
+            raise ValueError("an ensemble reads whole windows; it carries no recurrent state")
+        outs = torch.stack([m(x)[0] for m in self.members], dim=-1)  # (B, H, Q, M)
+        return (outs if self.training else outs.mean(dim=-1)), None
+
+    def attention_weights(self, x: torch.Tensor) -> torch.Tensor | None:
+        """The members' attention weights averaged (attention encoders), else None."""
+        weights = [m.attention_weights(x) for m in self.members]
+        return None if weights[0] is None else torch.stack(weights).mean(dim=0)
