@@ -9,6 +9,10 @@ before it, training = the rest (the floor of h keeps one full horizon in each pa
              validation part, scored on the validation part only (origins every h steps from its
              start); the test part is not even loaded into the model's data. The statistical
              models are fitted on the training part and rolled forward over the same origins.
+             --inner moves the network's own split one validation part earlier: it trains on the
+             training part less its last v steps (v: the validation part's length), stops early and
+             chooses its shares on those v steps, and the validation part it is scored on is out
+             of sample for every choice; for designs that train on their validation part (refit).
     report   the frozen default, once: trained as above, scored on the test part (origins every h
              steps over it); the statistical models fitted on everything before the test part.
 
@@ -16,7 +20,7 @@ RMSE and MASE (scale: the training part's mean absolute seasonal difference) per
 seasonal naive, and the geometric mean over series; CPU seconds per fit. Last line (report):
     seasonal: series=<n> worse_than_snaive=<k> geomean_vs_snaive=<x> geomean_vs_best_stat=<y>
 
-    nice -n 10 .venv/bin/python bench/seasonal.py select [--files a10,taylor] [--candidates default,small]
+    nice -n 10 .venv/bin/python bench/seasonal.py select [--files a10,taylor] [--candidates default,small] [--inner]
     nice -n 10 .venv/bin/python bench/seasonal.py report
 """
 
@@ -59,6 +63,7 @@ CANDIDATES = {
     "small": {"model": {"hidden": 32, "layers": 1}},
     "large": {"model": {"hidden": 128}},  # the M4 Hourly config's width (the default since step 1d)
     "ensemble3": {"model": {"ensemble": 3}},  # three networks averaged (step 1f)
+    "refit": {"forecast": {"refit": True}},  # trained again on training + validation (step 1g, with --inner)
     "combine_none": {"forecast": {"combine": "none"}},
     "old_default": {"data": {"target_transform": "logret"}, "forecast": {"residual": "none", "lookback": 60, "patch": 1}},
 }
@@ -121,13 +126,13 @@ def scores(models: list, data: SeriesSet, starts: list[int], ends: list[int], sc
     return out
 
 
-def run_file(fx: dict, overrides: dict, mode: str, seed: int, log) -> dict:
+def run_file(fx: dict, overrides: dict, mode: str, seed: int, log, inner: bool = False) -> dict:
     m, h = fx["m"], fx["h"]
     data, note = load(fx["file"], seed)
     cut = [bounds(len(s), h) for s in data.series]
     if mode == "select":  # the model never sees the test part
         data = SeriesSet([s.head(ve) for s, (_, ve) in zip(data.series, cut)], data.target, data.features, data.freq)
-    splits = [Split(tr, ve, len(s)) for s, (tr, ve) in zip(data.series, cut)]
+    splits = [Split(tr - (ve - tr), tr, ve) if inner else Split(tr, ve, len(s)) for s, (tr, ve) in zip(data.series, cut)]
     cfg = config(m, h, overrides, seed)
     est = Forecaster(cfg)
     c0 = time.process_time()
@@ -230,6 +235,8 @@ def main() -> int:
     ap.add_argument("--files", default=None, help="comma-separated file names (default: all in SOURCE.md)")
     ap.add_argument("--candidates", default=",".join(CANDIDATES), help="select: designs to compare")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--inner", action="store_true", help="select: the network validates on the training part's last "
+                    "steps, so the scored validation part is out of sample for its choices (see above)")
     ap.add_argument("--out", default=None, help="jsonl of every result (default bench/results/forecast_seasonal_<mode>.jsonl)")
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -242,8 +249,8 @@ def main() -> int:
         for name in candidates:
             results = []
             for fx in files:
-                r = run_file(fx, CANDIDATES[name], args.mode, args.seed, print)
-                r.update(candidate=name, mode=args.mode, seed=args.seed)
+                r = run_file(fx, CANDIDATES[name], args.mode, args.seed, print, args.inner)
+                r.update(candidate=name, mode=args.mode, seed=args.seed, inner=args.inner)
                 sink.write(json.dumps(r) + "\n")
                 sink.flush()
                 results.append(r)

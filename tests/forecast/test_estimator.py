@@ -115,3 +115,41 @@ def test_dated_data_with_gaps_gets_calendar_inputs(tiny_cfg, tmp_path):
     est.fit_run(data, tmp_path, log=lambda _m: None)
     assert est.pipeline.n_inputs == 1 + 4  # the return, day of week and month as sin/cos
     assert est.forecast(data.series[0], np.array([len(data.series[0])]), 1).shape == (1, 1, 3)
+
+
+def test_refit_trains_a_fresh_network_up_to_the_validation_end_for_the_chosen_epochs(tiny_cfg, tmp_path, monkeypatch):
+    import math
+
+    from rnnkit.forecast import estimator as est_module
+
+    seen = []  # the training origins of every network trained
+    real = est_module.WindowTask.__init__
+
+    def record(self, pipeline, arrays, train_g, *args, **kwargs):
+        seen.append(np.asarray(train_g))
+        real(self, pipeline, arrays, train_g, *args, **kwargs)
+
+    monkeypatch.setattr(est_module.WindowTask, "__init__", record)
+    tiny_cfg.forecast.refit, tiny_cfg.forecast.horizon = True, 2
+    data = stock()
+    est = Forecaster(tiny_cfg)
+    result, splits = est.fit_run(data, tmp_path, log=lambda _m: None)
+    sp, h = splits[0], 2
+    selection, final = seen[0], seen[-1]
+    assert selection.max() + h <= sp.train_end  # the selection network never trains on validation
+    assert final.max() + h == sp.val_end  # the refit one trains up to the validation part's end, no further
+    per_epoch = math.ceil(len(selection) / tiny_cfg.forecast.batch_size)
+    assert est.refit_epochs == max(1, math.ceil(result.summary["best_step"] / per_epoch))
+    assert (tmp_path / "select" / "best.pt").exists()
+    s, at = data.series[0], np.array([250, 290])
+    np.testing.assert_allclose(Forecaster.load(tmp_path).forecast(s, at, 2), est.forecast(s, at, 2), rtol=1e-6)
+
+
+def test_a_refit_run_differs_from_its_selection_run(tiny_cfg, tmp_path):
+    tiny_cfg.forecast.refit, tiny_cfg.forecast.horizon = True, 2
+    data = stock()
+    est = Forecaster(tiny_cfg)
+    est.fit_run(data, tmp_path, log=lambda _m: None)
+    s, at = data.series[0], np.array([250, 290])
+    chosen = Forecaster.load(tmp_path / "select").forecast(s, at, 2)
+    assert not np.allclose(est.forecast(s, at, 2), chosen)

@@ -6,6 +6,9 @@ the trainer owns optimisation. Baselines (forecast/baselines.py) share `forecast
 from __future__ import annotations
 
 import copy
+import dataclasses
+import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -71,6 +74,7 @@ class Forecaster:
         self._data: SeriesSet | None = None  # what fit() saw (the DataFrame API forecasts past it)
         self.shrink = 1.0  # share of a residual network's correction applied (chosen on validation)
         self.combination: combine.Combination | None = None  # with a statistical forecast (forecast/combine.py)
+        self.refit_epochs: int | None = None  # forecast.refit: the epochs the final network trained on train + validation
 
     @property
     def name(self) -> str:
@@ -188,40 +192,105 @@ class Forecaster:
                 log: Callable[[str], None] | None = None, extra_meta: dict | None = None,
                 on_eval: Callable[[int, dict], bool] | None = None, splits: list[Split] | None = None):
         """Train on `data` (split by the config, or by the given per-series `splits`), checkpoints
-        in `run_dir`; returns (trainer result, splits)."""
-        from rnnkit.train.fingerprint import data_fingerprint
-        from rnnkit.train.trainer import fit as train_fit
+        in `run_dir`; returns (trainer result, splits). With `forecast.refit` the network trained
+        with early stopping (in run_dir/select) chooses the epochs and the shares, and a fresh one is
+        then trained on training + validation for those epochs (run_dir); the result returned is
+        the selection run's, whose validation figures are held out."""
+        from rnnkit.train.distributed import NotMainRank
 
         splits = splits or make_splits(data, self.cfg)
         arrays, train_g, val_g = self.prepare(data, splits)
+        self.meta = self._meta(data, splits, extra_meta)
+        if self.fallback_note and log:
+            log(self.fallback_note)
+        refit = self.cfg.forecast.refit
+        select_dir = Path(run_dir) / "select" if refit else Path(run_dir)
+        not_main = None
+        try:
+            result, task = self._train(data, arrays, train_g, val_g, self.cfg.train, select_dir, resume, log, on_eval)
+        except NotMainRank as e:  # another DDP rank: take part in the refit too, then stop
+            if not refit:
+                raise
+            not_main, result, task = e, None, None
+        if not_main is None:
+            self._load_best(select_dir)
+            if self.pipeline.residual != "none":
+                self.meta["shrink"] = self.shrink = shares.choose_shrink(self, arrays, val_g)
+            shares.choose_combination(self, data, splits)
+        if refit:
+            selection = result.summary if result is not None else json.loads((select_dir / "summary.json").read_text())
+            self._refit(data, arrays, splits, train_g, val_g, selection, Path(run_dir), resume, log)
+            if not_main is not None:
+                raise not_main
+        best = Path(run_dir) / "best.pt"
+        if best.exists():  # the checkpoint carries the choices
+            from rnnkit.train.checkpoint import load_checkpoint, save_checkpoint
+
+            ckpt = load_checkpoint(best, kind="forecast")
+            ckpt["extra"]["meta"].update(shrink=self.meta.get("shrink", 1.0), combine=self.meta.get("combine"))
+            save_checkpoint(best, ckpt)
+        return result, splits
+
+    def _train(self, data: SeriesSet, arrays: Arrays, train_g: np.ndarray, val_g: np.ndarray, train_cfg,
+               run_dir: Path, resume: bool, log, on_eval=None):
+        """A fresh network (seeded) trained on the windows at `train_g`; returns (result, task)."""
+        from rnnkit.train.fingerprint import data_fingerprint
+        from rnnkit.train.trainer import fit as train_fit
+
         torch.manual_seed(self.cfg.train.seed)  # weight init, before the trainer's own seeding
         self.model = self.build_model(self.pipeline.n_inputs)
         f = self.cfg.forecast
         task = WindowTask(self.pipeline, arrays, train_g, val_g, f.loss, self.quantiles, f.batch_size,
                           self.cfg.train.seed, f.windows_per_epoch)
-        train_cfg = copy.deepcopy(self.cfg.train)
+        train_cfg = copy.deepcopy(train_cfg)
         if train_cfg.eval_every == 0:  # 0 = once per epoch
             train_cfg.eval_every = task.batches_per_epoch()
-        self.meta = self._meta(data, splits, extra_meta)
-        if self.fallback_note and log:
-            log(self.fallback_note)
-        result = train_fit(self.model, task, train_cfg, run_dir, kind="forecast", config=to_dict(self.cfg),
-                           architecture=to_dict(self.cfg)["model"],
-                           extra=self.extra(), data_fingerprint=data_fingerprint(data), resume=resume, log=log, on_eval=on_eval)
-        best = Path(run_dir) / "best.pt"
-        if best.exists():
-            from rnnkit.train.checkpoint import load_checkpoint, save_checkpoint
+        config = to_dict(self.cfg)
+        config["train"] = to_dict(train_cfg)
+        result = train_fit(self.model, task, train_cfg, run_dir, kind="forecast", config=config,
+                           architecture=config["model"], extra=self.extra(), data_fingerprint=data_fingerprint(data),
+                           resume=resume, log=log, on_eval=on_eval)
+        return result, task
 
-            ckpt = load_checkpoint(best, kind="forecast")
-            self.model.load_state_dict(ckpt["model"])
+    def _load_best(self, run_dir: Path) -> None:
+        best = run_dir / "best.pt"
+        if best.exists():
+            from rnnkit.train.checkpoint import load_checkpoint
+
+            self.model.load_state_dict(load_checkpoint(best, kind="forecast")["model"])
         self.model.to("cpu").eval()
-        if self.pipeline.residual != "none":
-            self.meta["shrink"] = self.shrink = shares.choose_shrink(self, arrays, val_g)
-        shares.choose_combination(self, data, splits)
-        if best.exists():  # the checkpoint carries the choices
-            ckpt["extra"]["meta"].update(shrink=self.meta.get("shrink", 1.0), combine=self.meta.get("combine"))
-            save_checkpoint(best, ckpt)
-        return result, splits
+
+    def _refit(self, data: SeriesSet, arrays: Arrays, splits: list[Split], train_g: np.ndarray, val_g: np.ndarray,
+               selection: dict, run_dir: Path, resume: bool, log) -> None:
+        """A fresh network on every window that ends by the validation part's end, for the epochs
+        early stopping chose (the selection run's best); its last weights become run_dir/best.pt.
+        The validation losses it logs are not held out (it trains on those windows)."""
+        from rnnkit.series.windows import origins
+        from rnnkit.train.checkpoint import load_checkpoint, read_run_config, save_checkpoint
+
+        lb, h = self.cfg.forecast.lookback, self.train_horizon()
+        full_g = np.concatenate([origins(0, sp.val_end, lb, h, first=self.first) + start
+                                 for s, sp, start in zip(data.series, splits, arrays.starts) if s.id not in self.fallback])
+        f = self.cfg.forecast
+        per_epoch, sel_per_epoch = (WindowTask(self.pipeline, arrays, g, val_g, f.loss, self.quantiles, f.batch_size, 0,
+                                               f.windows_per_epoch).batches_per_epoch() for g in (full_g, train_g))
+        epochs = max(1, math.ceil(max(selection["best_step"], 1) / sel_per_epoch))
+        t = dataclasses.replace(self.cfg.train, max_epochs=epochs, max_steps=None, max_minutes=None, patience=None,
+                                eval_every=per_epoch)
+        resume = resume and (run_dir / "last.pt").exists()
+        if resume and read_run_config(run_dir)["train"]["max_epochs"] != epochs:
+            for name in ("last.pt", "best.pt", "summary.json", "metrics.jsonl"):
+                (run_dir / name).unlink(missing_ok=True)
+            resume = False
+        if log and not resume:
+            log(f"refit: early stopping chose {epochs} epoch(s); training a fresh network on training + validation "
+                f"({len(full_g)} windows) for {epochs} epoch(s)")
+        self.refit_epochs = epochs
+        self._train(data, arrays, full_g, val_g, t, run_dir, resume, log)
+        last = load_checkpoint(run_dir / "last.pt", kind="forecast")  # its final weights, not the "best" on data it saw
+        save_checkpoint(run_dir / "best.pt", {k: last[k] for k in ("kind", "config", "extra", "model", "progress")})
+        self.model.load_state_dict(last["model"])
+        self.model.to("cpu").eval()
 
     def _meta(self, data: SeriesSet, splits: list[Split], extra_meta: dict | None) -> dict:
         return {

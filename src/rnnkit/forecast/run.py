@@ -64,7 +64,7 @@ def evaluate_test(model, data: SeriesSet, splits: list[Split], horizon: int | No
 
 
 def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log = print) -> dict:
-    if not resume and (out / "last.pt").exists():  # before any reading or printing
+    if not resume and ((out / "last.pt").exists() or (out / "select" / "last.pt").exists()):  # before any reading
         raise RnnkitError(f"run folder {out} already holds a run; pass --resume to continue it, or choose another --out")
     data, cleaning = load_data(cfg)
     for line in cleaning.summary_lines():
@@ -83,7 +83,8 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
     settings = (f"{m.cell} {m.layers}x{m.hidden}, lookback {f.lookback}, target transform {d.target_transform}, "
                 f"scaler {d.scaler} (fit on the training part), normalize {d.normalize}, loss {f.loss}, "
                 f"stopped after {result.summary['epochs']:.0f} epochs ({result.stopped}), best at step {result.summary['best_step']}"
-                + _combination_note(est))
+                + (f"; then trained again on training + validation for {est.refit_epochs} epoch(s)"
+                   if est.refit_epochs else "") + _combination_note(est))
     extra = {"season_detected": cfg.data.season is None and data.season is None, "train": result.summary,
              "csv": cfg.data.csv, "settings": settings, "season": est.pipeline.season, "seasons": list(data.seasons),
              "fallback": dict(est.fallback)}
@@ -170,8 +171,10 @@ def write_figures(out: Path, est: Forecaster, data: SeriesSet, ev: Evaluation, p
                       title, est.name, label, xlabel="date" if s.index is not None else "time step", ylabel=data.target)
         if est.cfg.model.cell == "attention":
             plot_attention(est.attention(s, at), out / f"{prefix}attention.png")
-    if not prefix and (out / "metrics.jsonl").exists():
-        plot_loss_curves(out / "metrics.jsonl", out / "loss.png", title=f"{est.name} training")
+    metrics = out / "select" / "metrics.jsonl"  # a refit run's held-out curve is its selection run's
+    metrics = metrics if metrics.exists() else out / "metrics.jsonl"
+    if not prefix and metrics.exists():
+        plot_loss_curves(metrics, out / "loss.png", title=f"{est.name} training")
 
 
 def predict_run(run: str, csv: str, horizon: int | None, out: str | None) -> pd.DataFrame:
