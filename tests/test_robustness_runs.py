@@ -150,3 +150,24 @@ def test_checkpoints_get_the_folders_file_permissions(tmp_path):
         os.umask(old)
     mode = lambda p: stat.S_IMODE(p.stat().st_mode)  # noqa: E731
     assert mode(out / "best.pt") == mode(out / "last.pt") == mode(out / "config.json") == 0o644
+
+
+def test_a_forecast_refit_interrupted_mid_refit_resumes_to_the_same_weights(tmp_path, capsys, monkeypatch):
+    import torch
+
+    whole = tmp_path / "whole"
+    argv = train_argv("forecast", tmp_path / "in", whole) + ["--refit", "--max-epochs", "3", "--patience", "5"]
+    calls = _patch_train_loss(monkeypatch, "forecast", -1, lambda loss: loss)
+    assert main(argv) == 0, capsys.readouterr().err
+    selection_steps = json.loads((whole / "select" / "summary.json").read_text())["steps"]
+    assert calls["n"] > selection_steps  # the refit trained too
+    monkeypatch.undo()
+    out = tmp_path / "cut"
+    argv = [a if a != str(whole) else str(out) for a in argv]
+    _patch_train_loss(monkeypatch, "forecast", selection_steps + 2, _sigterm)  # the refit's second step
+    assert main(argv) == 130
+    assert load_checkpoint(out / "last.pt")["progress"]["step"] == 2 and (out / "select" / "best.pt").exists()
+    monkeypatch.undo()
+    assert main(argv + ["--resume"]) == 0, capsys.readouterr().err
+    want, got = load_checkpoint(whole / "best.pt")["model"], load_checkpoint(out / "best.pt")["model"]
+    assert want.keys() == got.keys() and all(torch.equal(want[k], got[k]) for k in want)

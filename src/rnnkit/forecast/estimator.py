@@ -207,11 +207,11 @@ class Forecaster:
         select_dir = Path(run_dir) / "select" if refit else Path(run_dir)
         not_main = None
         try:
-            result, task = self._train(data, arrays, train_g, val_g, self.cfg.train, select_dir, resume, log, on_eval)
+            result = self._train(data, arrays, train_g, val_g, self.cfg.train, select_dir, resume, log, on_eval)
         except NotMainRank as e:  # another DDP rank: take part in the refit too, then stop
             if not refit:
                 raise
-            not_main, result, task = e, None, None
+            not_main, result = e, None
         if not_main is None:
             self._load_best(select_dir)
             if self.pipeline.residual != "none":
@@ -233,7 +233,7 @@ class Forecaster:
 
     def _train(self, data: SeriesSet, arrays: Arrays, train_g: np.ndarray, val_g: np.ndarray, train_cfg,
                run_dir: Path, resume: bool, log, on_eval=None):
-        """A fresh network (seeded) trained on the windows at `train_g`; returns (result, task)."""
+        """A fresh network (seeded) trained on the windows at `train_g`; returns the trainer's result."""
         from rnnkit.train.fingerprint import data_fingerprint
         from rnnkit.train.trainer import fit as train_fit
 
@@ -245,12 +245,11 @@ class Forecaster:
         train_cfg = copy.deepcopy(train_cfg)
         if train_cfg.eval_every == 0:  # 0 = once per epoch
             train_cfg.eval_every = task.batches_per_epoch()
-        config = to_dict(self.cfg)
-        config["train"] = to_dict(train_cfg)
+        config = to_dict(self.cfg)  # the run's own settings (a refit's budget is derived from them)
         result = train_fit(self.model, task, train_cfg, run_dir, kind="forecast", config=config,
                            architecture=config["model"], extra=self.extra(), data_fingerprint=data_fingerprint(data),
                            resume=resume, log=log, on_eval=on_eval)
-        return result, task
+        return result
 
     def _load_best(self, run_dir: Path) -> None:
         best = run_dir / "best.pt"
@@ -266,7 +265,7 @@ class Forecaster:
         early stopping chose (the selection run's best); its last weights become run_dir/best.pt.
         The validation losses it logs are not held out (it trains on those windows)."""
         from rnnkit.series.windows import origins
-        from rnnkit.train.checkpoint import load_checkpoint, read_run_config, save_checkpoint
+        from rnnkit.train.checkpoint import load_checkpoint, save_checkpoint
 
         lb, h = self.cfg.forecast.lookback, self.train_horizon()
         full_g = np.concatenate([origins(0, sp.val_end, lb, h, first=self.first) + start
@@ -277,11 +276,7 @@ class Forecaster:
         epochs = max(1, math.ceil(max(selection["best_step"], 1) / sel_per_epoch))
         t = dataclasses.replace(self.cfg.train, max_epochs=epochs, max_steps=None, max_minutes=None, patience=None,
                                 eval_every=per_epoch)
-        resume = resume and (run_dir / "last.pt").exists()
-        if resume and read_run_config(run_dir)["train"]["max_epochs"] != epochs:
-            for name in ("last.pt", "best.pt", "summary.json", "metrics.jsonl"):
-                (run_dir / name).unlink(missing_ok=True)
-            resume = False
+        resume = resume and (run_dir / "last.pt").exists()  # the selection run, finished, chose the same epochs
         if log and not resume:
             log(f"refit: early stopping chose {epochs} epoch(s); training a fresh network on training + validation "
                 f"({len(full_g)} windows) for {epochs} epoch(s)")
