@@ -70,11 +70,13 @@ def test_a_model_key_of_another_task_is_an_error_naming_it(task, line, tmp_path,
 
 def test_each_task_model_config_has_only_its_keys():
     shared = {"cell", "hidden", "layers", "dropout", "layer_norm"}
-    assert set(to_dict(ForecastModelConfig())) == shared
+    assert set(to_dict(ForecastModelConfig())) == shared | {"ensemble"}
     assert set(to_dict(TextModelConfig())) == shared | {"embed_dim", "tie_weights"}
     assert set(to_dict(ClassifyModelConfig())) == shared | {"embed_dim", "summary"}
     with pytest.raises(RnnkitError, match="model.tie_weights"):
         from_dict(ForecastModelConfig, {"tie_weights": True}, "model")
+    with pytest.raises(RnnkitError, match="model.ensemble"):
+        from_dict(TextModelConfig, {"ensemble": 3}, "model")  # a forecast key
 
 
 def test_the_validator_runs_wherever_a_config_is_built():
@@ -104,7 +106,7 @@ def test_best_toml_of_a_forecast_search_carries_only_forecast_keys(tmp_path):
     path = write_best_toml(best, get_task("forecast"), ForecastRunConfig(), SearchSettings(budget={"max_epochs": 1}),
                            tmp_path / "best.toml")
     data = tomllib.loads(path.read_text())
-    assert set(data["model"]) == {"cell", "hidden", "layers", "dropout", "layer_norm"}
+    assert set(data["model"]) == {"cell", "hidden", "layers", "dropout", "layer_norm", "ensemble"}
     assert data["model"]["hidden"] == 32
     from rnnkit.config import from_dict as build
 
