@@ -55,6 +55,8 @@ TEXT_CANDIDATES = {  # texts (`text-heads`): the shipped text defaults, with and
     "text_pooled": {"model": {"summary": "pooled"}},  # the bag beside one recurrent head, not two
     "text_len400": {"data": {"max_len": 400}},  # 5% of the reviews are longer than 200 tokens
     "text_drop05": {"model": {"dropout": 0.5}},
+    # step 1g: four times the pair buckets (fewer hashing collisions; the TF-IDF baseline has none)
+    "text_buckets4x": {"data": {"ngrams": 524288}},
 }
 TEXT_EPOCHS = 20
 RULES = [(signal, patience) for signal in ("loss", "accuracy") for patience in (3, 5, 10)]
