@@ -228,3 +228,17 @@ def test_a_panel_of_series_shorter_than_a_season_trains_without_a_lookback_flag(
     assert code == 0, err
     report = (tmp_path / "run" / "report.md").read_text()
     assert "MASE and OWA are not defined" in report and "| nan" not in report
+
+
+def test_a_panel_whose_first_series_is_too_short_to_score_reports_and_plots_the_next(tmp_path, capsys):
+    from synth import long_frame
+
+    df = long_frame(series=3, n=200, season=12)
+    df = pd.concat([df[df.unique_id == "S0"].head(12), df[df.unique_id != "S0"]])  # S0: no test part
+    csv = tmp_path / "panel.csv"
+    df.to_csv(csv, index=False)
+    code, _, err = run(["train", "--csv", str(csv), "--out", str(tmp_path / "run"), "--horizon", "4", *TINY], capsys)
+    assert code == 0, err
+    doc = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert doc["test_span"][0] and doc["test_span"][1]  # the first scored series' span, not empty
+    assert (tmp_path / "run" / "forecast.png").is_file()

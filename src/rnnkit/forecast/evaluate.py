@@ -21,7 +21,9 @@ class Evaluation:
     points: int = 0
     up_share: float = 0.0
     span: tuple[str, str] = ("", "")
-    # the first series' forecasts for plots: origins (N,), levels per model (N, H, Q)
+    # the first scored series' forecasts for plots: its index in the data, origins (N,), levels
+    # per model (N, H, Q); in a panel the first series may be too short to score
+    plot_series: int = 0
     plot_origins: np.ndarray | None = None
     plot_levels: dict[str, np.ndarray] = field(default_factory=dict)
     # per model, per series: errors (N, H) divided by the series' MASE scale (comparable across
@@ -49,8 +51,9 @@ def evaluate(models: list, data: SeriesSet, test_starts: list[int], train_ends: 
         y, last = s.y[idx], np.repeat(s.y[at - 1][:, None], horizon, axis=1)
         scale = M.mase_scale(s.y[:tr_end], season)
         ups.append(y > last)
-        if k == 0:
-            ev.plot_origins = at
+        first = ev.plot_origins is None
+        if first:
+            ev.plot_series, ev.plot_origins = k, at
             ev.span = (_when(s, int(at[0])), _when(s, int(idx[-1, -1])))
         for m in models:
             f = m.forecast(s, at, horizon)  # (N, H, Q)
@@ -61,7 +64,7 @@ def evaluate(models: list, data: SeriesSet, test_starts: list[int], train_ends: 
             ev.errors[m.name].append((y - point) / (scale if np.isfinite(scale) and scale > 0 else 1.0))
             if f.shape[-1] >= 3:
                 pooled[m.name]["cov"].append((y >= f[..., 0]) & (y <= f[..., -1]))
-            if k == 0:
+            if first:
                 ev.plot_levels[m.name] = f
         ev.points += y.size
     ev.up_share = float(np.mean(np.concatenate([u.ravel() for u in ups]))) if ups else float("nan")

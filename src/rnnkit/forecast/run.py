@@ -149,7 +149,7 @@ def write_figures(out: Path, est: Forecaster, data: SeriesSet, ev: Evaluation, p
     from rnnkit.forecast.plots import plot_attention, plot_forecast
     from rnnkit.plots import plot_loss_curves
 
-    s, at = data.series[0], ev.plot_origins
+    s, at = data.series[ev.plot_series], ev.plot_origins
     if at is not None and len(at):
         idx = (at[:, None] + np.arange(ev.horizon)[None, :]).ravel()
         x = s.index[idx] if s.index is not None else s.t0 + idx
