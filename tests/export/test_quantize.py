@@ -64,15 +64,17 @@ def forecast_int8(export_root, forecast_lstm):
     return out
 
 
-def test_forecast_predict_accepts_the_int8_run(export_root, forecast_lstm, forecast_int8, capsys):
-    out = forecast_int8
+def _predicted(run, export_root, capsys) -> np.ndarray:
+    """`forecast predict`'s yhat, q10, q90 columns for the test series."""
     capsys.readouterr()
-    tables = []
-    for run in (forecast_lstm, out):
-        assert main(["forecast", "predict", "--run", str(run), "--csv", str(export_root / "series.csv")]) == 0
-        rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
-        tables.append(np.array([[float(r["yhat"]), float(r["q10"]), float(r["q90"])] for r in rows]))
-    np.testing.assert_allclose(tables[1], tables[0], rtol=0.01)
+    assert main(["forecast", "predict", "--run", str(run), "--csv", str(export_root / "series.csv")]) == 0
+    rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    return np.array([[float(r["yhat"]), float(r["q10"]), float(r["q90"])] for r in rows])
+
+
+def test_forecast_predict_accepts_the_int8_run(export_root, forecast_lstm, forecast_int8, capsys):
+    np.testing.assert_allclose(_predicted(forecast_int8, export_root, capsys),
+                               _predicted(forecast_lstm, export_root, capsys), rtol=0.01)
 
 
 def test_an_ensemble_quantizes_every_member(export_root, forecast_ensemble, capsys):
@@ -81,13 +83,8 @@ def test_an_ensemble_quantizes_every_member(export_root, forecast_ensemble, caps
     raw = torch.load(out / "best.pt", weights_only=True)
     int8 = {k for k, v in raw["model"].items() if v.dtype == torch.int8}
     assert {"members.0.head.weight", "members.1.head.weight"} <= int8
-    capsys.readouterr()
-    tables = []
-    for run in (forecast_ensemble, out):
-        assert main(["forecast", "predict", "--run", str(run), "--csv", str(export_root / "series.csv")]) == 0
-        rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
-        tables.append(np.array([[float(r["yhat"]), float(r["q10"]), float(r["q90"])] for r in rows]))
-    np.testing.assert_allclose(tables[1], tables[0], rtol=0.01)
+    np.testing.assert_allclose(_predicted(out, export_root, capsys),
+                               _predicted(forecast_ensemble, export_root, capsys), rtol=0.01)
 
 
 def test_classify_predict_accepts_the_int8_run(export_root, classify_attention, capsys):
