@@ -9,7 +9,6 @@ test part -> report.json, confusion.png and, for attention models, an attention 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -299,10 +298,11 @@ def _refit(cfg: ClassifyRunConfig, prep: Prepared, task: ClassifyTask, selection
            extra: dict, resume: bool, log: Log) -> tuple[dict, ClassifyRunConfig]:
     """Train a fresh model on training + validation for the epochs the selection run chose; its final
     weights become out/best.pt. Returns (fit summary, the refit run's config)."""
-    from rnnkit.train import fit, load_checkpoint, save_checkpoint
+    from rnnkit.train import fit
     from rnnkit.train.checkpoint import read_run_config
+    from rnnkit.train.refit import keep_last, refit_epochs
 
-    epochs = refit_epochs(cfg, selection, task.batches_per_epoch())
+    epochs = refit_epochs(cfg.train.patience is not None, selection, task.batches_per_epoch())  # selection_checkpoint's rule
     chose = "early stopping on the validation part chose" if cfg.train.patience is not None else "the budget is"
     full = prep.train.concat(prep.val)
     refit_task = _task(cfg, full, prep)
@@ -323,8 +323,7 @@ def _refit(cfg: ClassifyRunConfig, prep: Prepared, task: ClassifyTask, selection
                  config=to_dict(cfg), architecture=to_dict(cfg)["model"], extra=extra,
                  data_fingerprint=_fingerprint(prep), resume=resume, log=log)
     if result.stopped != "interrupted":  # the final weights, not the "best" on data it trained on
-        last = load_checkpoint(out / "last.pt", kind="classify")
-        save_checkpoint(out / "best.pt", {k: last[k] for k in ("kind", "config", "extra", "model", "progress")})
+        keep_last(out, "classify")
     return result.summary, cfg
 
 
@@ -333,14 +332,6 @@ def _fingerprint(prep: Prepared) -> str:
     from rnnkit.train.fingerprint import data_fingerprint
 
     return data_fingerprint(prep.encoder.state(), prep.train, prep.val)
-
-
-def refit_epochs(cfg: ClassifyRunConfig, selection: dict, batches_per_epoch: int) -> int:
-    """With early stopping (patience set), the epochs up to the selection run's best.pt; without it,
-    every epoch the selection run trained (its whole budget)."""
-    if cfg.train.patience is not None:
-        return max(1, math.ceil(max(selection["best_step"], 1) / batches_per_epoch))
-    return max(1, math.ceil(selection["epochs"] - 1e-9))
 
 
 def selection_checkpoint(cfg: ClassifyRunConfig, select_dir: Path) -> Path:

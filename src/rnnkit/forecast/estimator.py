@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -265,26 +264,23 @@ class Forecaster:
         early stopping chose (the selection run's best); its last weights become run_dir/best.pt.
         The validation losses it logs are not held out (it trains on those windows)."""
         from rnnkit.series.windows import origins
-        from rnnkit.train.checkpoint import load_checkpoint, save_checkpoint
+        from rnnkit.train.refit import keep_last, refit_epochs
 
-        lb, h = self.cfg.forecast.lookback, self.train_horizon()
-        full_g = np.concatenate([origins(0, sp.val_end, lb, h, first=self.first) + start
-                                 for s, sp, start in zip(data.series, splits, arrays.starts) if s.id not in self.fallback])
         f = self.cfg.forecast
-        per_epoch, sel_per_epoch = (WindowTask(self.pipeline, arrays, g, val_g, f.loss, self.quantiles, f.batch_size, 0,
-                                               f.windows_per_epoch).batches_per_epoch() for g in (full_g, train_g))
-        epochs = max(1, math.ceil(max(selection["best_step"], 1) / sel_per_epoch))
+        full_g = np.concatenate([origins(0, sp.val_end, f.lookback, self.train_horizon(), first=self.first) + start
+                                 for s, sp, start in zip(data.series, splits, arrays.starts) if s.id not in self.fallback])
+        per_epoch = WindowTask(self.pipeline, arrays, train_g, val_g, f.loss, self.quantiles, f.batch_size, 0,
+                               f.windows_per_epoch).batches_per_epoch()  # the selection run's
+        epochs = refit_epochs(True, selection, per_epoch)  # the selection model is always its best.pt
         t = dataclasses.replace(self.cfg.train, max_epochs=epochs, max_steps=None, max_minutes=None, patience=None,
-                                eval_every=per_epoch)
+                                eval_every=0)  # once per epoch
         resume = resume and (run_dir / "last.pt").exists()  # the selection run, finished, chose the same epochs
         if log and not resume:
             log(f"refit: early stopping chose {epochs} epoch(s); training a fresh network on training + validation "
                 f"({len(full_g)} windows) for {epochs} epoch(s)")
         self.refit_epochs = epochs
         self._train(data, arrays, full_g, val_g, t, run_dir, resume, log)
-        last = load_checkpoint(run_dir / "last.pt", kind="forecast")  # its final weights, not the "best" on data it saw
-        save_checkpoint(run_dir / "best.pt", {k: last[k] for k in ("kind", "config", "extra", "model", "progress")})
-        self.model.load_state_dict(last["model"])
+        self.model.load_state_dict(keep_last(run_dir, "forecast")["model"])
         self.model.to("cpu").eval()
 
     def _meta(self, data: SeriesSet, splits: list[Split], extra_meta: dict | None) -> dict:
