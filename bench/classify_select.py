@@ -42,6 +42,9 @@ CANDIDATES = {  # numeric: name -> config overrides on top of the shipped datacl
     "rocket500": {"data": {"kernels": 500}},
     "rocket2000": {"data": {"kernels": 2000}},
     "ens3": {"data": {"kernels": 500, "ensemble": 3}},  # the shipped default (rocket500), 3 members averaged
+    # step 1h: the random-feature head fit by logistic regression (C by inner CV), frozen | then trained
+    "rocket500_fit": {"data": {"kernels": 500, "linear_heads": "fit"}},
+    "rocket500_fit_train": {"data": {"kernels": 500, "linear_heads": "fit_train"}},
 }
 TEXT_CANDIDATES = {  # texts (`text-heads`): the shipped text defaults, with and without the n-gram bag head
     "text_rnn": {"data": {"ngrams": 0}},
@@ -57,6 +60,9 @@ TEXT_CANDIDATES = {  # texts (`text-heads`): the shipped text defaults, with and
     "text_drop05": {"model": {"dropout": 0.5}},
     # step 1g: four times the pair buckets (fewer hashing collisions; the TF-IDF baseline has none)
     "text_buckets4x": {"data": {"ngrams": 524288}},
+    # step 1h: the bag head fit by logistic regression on the training part (C by inner CV), frozen | then trained
+    "text_bag_fit": {"data": {"linear_heads": "fit"}},
+    "text_bag_fit_train": {"data": {"linear_heads": "fit_train"}},
 }
 TEXT_EPOCHS = 20
 RULES = [(signal, patience) for signal in ("loss", "accuracy") for patience in (3, 5, 10)]
@@ -228,8 +234,9 @@ def main() -> None:
     args = p.parse_args()
     if args.table:
         rows = [json.loads(line) for line in OUT.read_text().splitlines()]
-        print(numeric_table(rows) if args.kind == "numeric" else text_table(rows) if args.kind == "text" else
-              numeric_table(rows, list(TEXT_CANDIDATES), sets.TEXT))
+        print(numeric_table(rows, args.candidates or list(CANDIDATES)) if args.kind == "numeric" else
+              text_table(rows) if args.kind == "text" else
+              numeric_table(rows, args.candidates or list(TEXT_CANDIDATES), sets.TEXT))
         return
     torch.set_num_threads(1)
     if args.kind == "numeric":

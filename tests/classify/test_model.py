@@ -171,6 +171,7 @@ def test_the_bag_learns_at_its_own_learning_rate(tmp_path, scale):
     cfg.model.cell, cfg.model.hidden = "gru", 8
     cfg.train.max_epochs, cfg.train.threads, cfg.train.patience = 2, 1, None
     cfg.data.batch_size, cfg.data.ngrams, cfg.data.ngram_lr_scale, cfg.data.refit = 8, 32, scale, False
+    cfg.data.linear_heads = "train"  # the bag starts at zero (as texts do by default)
     train(cfg, write_texts(tmp_path / "t.tsv", sep="\t"), None, tmp_path / "run", log=lambda _: None)
     model = load_run(tmp_path / "run")[0]
     groups = model.optimizer_groups(0.1)

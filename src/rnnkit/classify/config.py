@@ -5,11 +5,13 @@ on the TRAINING files of the development suite only (bench/classify_select.py); 
 scored once, for the frozen choice, by bench/classify_report.py. The v3 recipe (BiLSTM, two heads,
 patches with context, mixup, the whole 150-epoch cosine budget) was chosen earlier by test
 figures (bench/results/classify.md, marked test-selected); issue 10's cross-validation kept it and
-added the random-convolution head (`kernels = 500`, the gain measured there).
+added the random-convolution head (`kernels = 500`, the gain measured there), whose weights start
+from the logistic regression of the labels on its features (`linear_heads = "fit_train"`, step 1h).
 Texts get one more layer, `TEXT_DEFAULTS`, under the TOML file and the flags (the stopping signal
 and patience chosen by replaying stopping rules on CV curves of SMS and FineFoods; the n-gram bag
 head, 131,072 pair buckets learning at 10x the rate, its n-grams weighed by tf-idf as the
-TF-IDF baseline weighs them, by 2-fold CV on both; the figures are in
+TF-IDF baseline weighs them, by 2-fold CV on both; the bag learns from zero, `linear_heads = "train"`,
+since its logistic-regression start lost on FineFoods; the figures are in
 bench/results/classify_cv.md). Early stopping
 is only used when the validation part holds `min_val_stopping` sequences or more. Precedence,
 lowest first: dataclass defaults, TEXT_DEFAULTS (text data only), --config FILE, flags.
@@ -61,6 +63,8 @@ class DataConfig:
     ngrams: int = 0  # texts: buckets of hashed token pairs; a bag of tokens and pairs feeds one more head (0 = off)
     ngram_lr_scale: float = 1.0  # the bag head learns at this times the learning rate
     ngram_weighting: str = "mean"  # mean (each occurrence alike) | tfidf (sublinear tf x training idf, L2-normalised)
+    linear_heads: str = "fit_train"  # the heads over fixed features (kernels, the bag): train (from zero) | fit
+    # (logistic regression on the training part, C by CV, then frozen) | fit_train (that fit, then trained on)
     # splits and batches
     val_fraction: float = 0.2  # stratified, carved from the training part
     refit: bool = True  # the validation part picks the epoch count; then train again on training + validation
@@ -91,7 +95,7 @@ class ClassifyRunConfig:
 
 
 TEXT_DEFAULTS = {"train": {"patience": 15},
-                 "data": {"ngrams": 131072, "ngram_lr_scale": 10.0, "ngram_weighting": "tfidf"}}
+                 "data": {"ngrams": 131072, "ngram_lr_scale": 10.0, "ngram_weighting": "tfidf", "linear_heads": "train"}}
 
 
 def resolve_run(config_file: str | Path | None, overrides: dict[str, Any], is_text: bool) -> ClassifyRunConfig:

@@ -27,7 +27,8 @@ from rnnkit.console import progress
 from rnnkit.errors import RnnkitError
 from rnnkit.classify.report import write_report
 from rnnkit.files import write_text
-from rnnkit.models.classifier import BAG_WEIGHTINGS, SUMMARIES, EnsembleClassifier, SequenceClassifier
+from rnnkit.classify.linear_heads import fit_linear_heads
+from rnnkit.models.classifier import BAG_WEIGHTINGS, LINEAR_HEADS, SUMMARIES, EnsembleClassifier, SequenceClassifier
 
 Log = Callable[[str], None]
 
@@ -82,6 +83,8 @@ def check_config(cfg: ClassifyRunConfig) -> None:
         raise RnnkitError(f"ngram_lr_scale must be > 0, got {d.ngram_lr_scale}")
     if d.ngram_weighting not in BAG_WEIGHTINGS:
         raise RnnkitError(f"ngram_weighting must be one of {', '.join(BAG_WEIGHTINGS)}, got {d.ngram_weighting!r}")
+    if d.linear_heads not in LINEAR_HEADS:
+        raise RnnkitError(f"linear_heads must be one of {', '.join(LINEAR_HEADS)}, got {d.linear_heads!r}")
 
 
 def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path | None, log: Log) -> Prepared:
@@ -153,6 +156,7 @@ def build_model(cfg: ClassifyRunConfig, encoder: SequenceEncoder) -> SequenceCla
         dropout=m.dropout, embed_dim=m.embed_dim, layer_norm=m.layer_norm, summary=m.summary,
         kernels=0 if encoder.is_text else cfg.data.kernels, ngrams=cfg.data.ngrams if encoder.is_text else 0,
         bag_lr_scale=cfg.data.ngram_lr_scale, bag_weighting=cfg.data.ngram_weighting,
+        linear_heads=cfg.data.linear_heads,
         unpatch=(encoder.patch, encoder.context, max(encoder.n_features, 1)), series_len=encoder.length,
     )
 
@@ -282,9 +286,12 @@ def _train_member(cfg: ClassifyRunConfig, prep: Prepared, out: Path, resume: boo
 
 
 def _fitted(cfg: ClassifyRunConfig, prep: Prepared, part: Encoded) -> SequenceClassifier:
-    """A fresh model whose random-feature scaler (if any) is fit on the part it will train on."""
+    """A fresh model whose random-feature scaler and bag idf (if any) are fit on the part it will
+    train on, and with `data.linear_heads` fit | fit_train, the heads over them too."""
     model = build_model(cfg, prep.encoder)
     model.fit_features(part.x, part.lengths)
+    if cfg.data.linear_heads != "train":
+        fit_linear_heads(model, part.x, part.lengths, part.y, len(prep.encoder.classes))
     return model
 
 

@@ -54,6 +54,10 @@ def register(subparsers) -> None:
     d.add_argument("--ngram-weighting", choices=["mean", "tfidf"],
                    help="texts: how the bag weighs its n-grams: each occurrence alike (mean) or sublinear "
                    "term frequency x inverse document frequency of the training texts, L2-normalised (tfidf)")
+    d.add_argument("--linear-heads", choices=["train", "fit", "fit_train"],
+                   help="the heads over fixed features (--kernels, the text bag): learnt from zero with the "
+                   "network (train), fit by logistic regression on the training part and frozen (fit), or "
+                   "that fit as the start of training (fit_train; the numeric default; texts: train)")
     d.add_argument("--ensemble", type=int, metavar="N",
                    help="train N models (seeds SEED..SEED+N-1, members/1.. beside the first) and average "
                    "their probabilities (default 1); predict, explain and serve use the average")

@@ -32,6 +32,7 @@ from rnnkit.models.state import State
 CLASSIFIER_KINDS = ("bilstm", "attention", *CELLS)  # every encoder kind, the default first
 SUMMARIES = ("final", "pooled", "both")
 BAG_WEIGHTINGS = ("mean", "tfidf")
+LINEAR_HEADS = ("train", "fit", "fit_train")  # how the heads over fixed features learn (see __init__)
 
 
 class Classified(NamedTuple):
@@ -49,13 +50,15 @@ class SequenceClassifier(nn.Module):
         hidden: int = 64, layers: int = 1, dropout: float = 0.0, embed_dim: int | None = None,
         layer_norm: bool = False, summary: str = "final", kernels: int = 0,
         unpatch: tuple[int, int, int] = (1, 0, 1), series_len: int = 0, ngrams: int = 0,
-        bag_lr_scale: float = 1.0, bag_weighting: str = "mean",
+        bag_lr_scale: float = 1.0, bag_weighting: str = "mean", linear_heads: str = "train",
     ):
         super().__init__()
         if kind not in CLASSIFIER_KINDS:
             raise ValueError(f"unknown classifier kind {kind!r}; choose one of {', '.join(CLASSIFIER_KINDS)}")
         if bag_weighting not in BAG_WEIGHTINGS:
             raise ValueError(f"unknown bag weighting {bag_weighting!r}; choose one of {', '.join(BAG_WEIGHTINGS)}")
+        if linear_heads not in LINEAR_HEADS:
+            raise ValueError(f"unknown linear_heads {linear_heads!r}; choose one of {', '.join(LINEAR_HEADS)}")
         if summary not in SUMMARIES:
             raise ValueError(f"unknown summary {summary!r}; choose one of {', '.join(SUMMARIES)}")
         self.kind = kind
@@ -94,6 +97,14 @@ class SequenceClassifier(nn.Module):
             nn.init.zeros_(self.bag.weight)  # the head starts uniform: no opinion before training
             if bag_weighting == "tfidf":  # fit_features sets it from the training texts
                 self.register_buffer("bag_idf", torch.ones(self.vocab_size + self.ngrams))
+        # the heads over fixed features (random convolutions, the bag) are linear models of inputs
+        # that never change: `linear_heads` = train (from zero, by the optimizer, with the network) |
+        # fit (set once by a convex fit on the training part, classify/linear_heads.py, then frozen) |
+        # fit_train (that fit is where the optimizer starts)
+        self.linear_heads = linear_heads
+        if linear_heads == "fit":
+            for head in self.fixed_feature_heads():
+                head.requires_grad_(False)
 
     def forward(
         self, x: torch.Tensor, state: State = None, lengths: torch.Tensor | None = None
@@ -132,7 +143,7 @@ class SequenceClassifier(nn.Module):
     def optimizer_groups(self, weight_decay: float) -> list[dict]:
         """The usual groups (models/groups.py); the n-gram bag, a linear model read through a mean
         over hundreds of rows, learns at `bag_lr_scale` times the learning rate."""
-        if self.bag is None:
+        if self.bag is None or not self.bag.weight.requires_grad:
             return decay_groups(self, weight_decay)
         return [*decay_groups(self, weight_decay, skip=(self.bag.weight,)),
                 {"params": [self.bag.weight], "weight_decay": 0.0, "lr_scale": self.bag_lr_scale}]
@@ -145,19 +156,41 @@ class SequenceClassifier(nn.Module):
         return torch.cat([ids, pairs], dim=1), torch.cat([real, real[:, :-1] & real[:, 1:]], dim=1)
 
     def bag_logits(self, ids: torch.Tensor) -> torch.Tensor:
-        """(B, T) token ids -> (B, C): the bag's rows of every gram, averaged (mean) or weighted by
-        (1 + log tf) * idf / L2 norm, each gram counted once (tfidf)."""
+        """(B, T) token ids -> (B, C): the bag's rows of every gram, weighted by `bag_weights`."""
+        grams, weight = self.bag_weights(ids)
+        return (self.bag(grams) * weight.unsqueeze(-1)).sum(1)
+
+    def bag_weights(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, T) token ids -> ((B, G) gram ids, (B, G) weight of each occurrence): averaged (mean) or
+        (1 + log tf) * idf / L2 norm, each gram counted once (tfidf); 0 on padding."""
         grams, real = self.bag_grams(ids)
         keep = real.float()
         if self.bag_weighting == "mean":
-            weight = keep / keep.sum(1, keepdim=True).clamp(min=1.0)
-        else:
-            same = (grams.unsqueeze(2) == grams.unsqueeze(1)) & real.unsqueeze(1)  # (B, G, G)
-            tf = same.sum(2).float().clamp(min=1.0)  # occurrences of each position's gram in its text
-            value = (1.0 + torch.log(tf)) * self.bag_idf[grams] * keep  # the gram's tf-idf, at each occurrence
-            norm = ((value * value) / tf).sum(1, keepdim=True).sqrt().clamp(min=1e-12)  # once per gram
-            weight = value / tf / norm  # the occurrences of one gram share its weight
-        return (self.bag(grams) * weight.unsqueeze(-1)).sum(1)
+            return grams, keep / keep.sum(1, keepdim=True).clamp(min=1.0)
+        same = (grams.unsqueeze(2) == grams.unsqueeze(1)) & real.unsqueeze(1)  # (B, G, G)
+        tf = same.sum(2).float().clamp(min=1.0)  # occurrences of each position's gram in its text
+        value = (1.0 + torch.log(tf)) * self.bag_idf[grams] * keep  # the gram's tf-idf, at each occurrence
+        norm = ((value * value) / tf).sum(1, keepdim=True).sqrt().clamp(min=1e-12)  # once per gram
+        return grams, value / tf / norm  # the occurrences of one gram share its weight
+
+    @torch.no_grad()
+    def bag_matrix(self, ids: torch.Tensor, chunk: int = 256) -> torch.Tensor:
+        """(N, T) token ids -> sparse (N, vocab + ngrams) matrix whose product with the bag's table
+        is `bag_logits` (the features the bag head is a linear model of)."""
+        rows, cols, vals = [], [], []
+        for start in range(0, len(ids), chunk):
+            grams, weight = self.bag_weights(ids[start: start + chunk])
+            nz = weight != 0
+            rows.append((torch.arange(len(grams)).unsqueeze(1) + start).expand_as(grams)[nz])
+            cols.append(grams[nz])
+            vals.append(weight[nz])
+        index = torch.stack([torch.cat(rows), torch.cat(cols)])
+        return torch.sparse_coo_tensor(index, torch.cat(vals), (len(ids), self.vocab_size + self.ngrams),
+                                       check_invariants=True).coalesce()
+
+    def fixed_feature_heads(self) -> list[nn.Module]:
+        """The linear heads whose inputs never train (random-convolution features, the n-gram bag)."""
+        return [h for h in (self.feature_head, self.bag) if h is not None]
 
     def fit_bag(self, ids: torch.Tensor) -> None:
         """Set the inverse document frequencies from the training texts (B, T): log((1 + n) / (1 +
