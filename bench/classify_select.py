@@ -45,6 +45,7 @@ CANDIDATES = {  # numeric: name -> config overrides on top of the shipped datacl
     # step 1h: the random-feature head fit by logistic regression (C by inner CV), frozen | then trained
     "rocket500_fit": {"data": {"kernels": 500, "linear_heads": "fit"}},
     "rocket500_fit_train": {"data": {"kernels": 500, "linear_heads": "fit_train"}},
+    "rocket2000_fit_train": {"data": {"kernels": 2000, "linear_heads": "fit_train"}},  # more kernels, now fitted
 }
 TEXT_CANDIDATES = {  # texts (`text-heads`): the shipped text defaults, with and without the n-gram bag head
     "text_rnn": {"data": {"ngrams": 0}},

@@ -65,6 +65,7 @@ CANDIDATES = {
     "ensemble3": {"model": {"ensemble": 3}},  # three networks averaged (step 1f)
     "refit": {"forecast": {"refit": True}},  # trained again on training + validation (step 1g, with --inner)
     "combine_none": {"forecast": {"combine": "none"}},
+    "per_series": {"forecast": {"combine_per_series": True}},  # each panel series' own network share (step 1h)
     "old_default": {"data": {"target_transform": "logret"}, "forecast": {"residual": "none", "lookback": 60, "patch": 1}},
 }
 
@@ -158,11 +159,17 @@ def run_file(fx: dict, overrides: dict, mode: str, seed: int, log, inner: bool =
         other.intervals = "blend" if other.intervals == "shift" else "shift"
         models.append(_Named(est, f"rnnkit_{other.intervals}", combination=other))
     if mode == "select":
-        shipped = est.combination
+        shipped, shipped_cfg = est.combination, (est.cfg.forecast.combine, est.cfg.forecast.combine_per_series)
         for kind in COMBINED:
             est.cfg.forecast.combine = kind
             shares.choose_combination(est, data, splits)
             models.append(_Named(est, f"rnnkit_{kind}", combination=est.combination))
+        est.cfg.forecast.combine, est.cfg.forecast.combine_per_series = shipped_cfg  # and the other share rule
+        est.cfg.forecast.combine_per_series = not est.cfg.forecast.combine_per_series
+        shares.choose_combination(est, data, splits)
+        models.append(_Named(est, "rnnkit_per_series" if est.cfg.forecast.combine_per_series else "rnnkit_pooled",
+                             combination=est.combination))
+        est.cfg.forecast.combine, est.cfg.forecast.combine_per_series = shipped_cfg
         est.combination = shipped
     models += [Naive(), SeasonalNaive(m), *stats]
     rows = scores(models, data, starts, ends, [tr for tr, _ in cut], h, m)
@@ -256,7 +263,8 @@ def main() -> int:
                 results.append(r)
                 print(file_table([r])[-1], f"[{name}]", flush=True)
             summary[name] = summarise(results)
-            combined = tuple(f"rnnkit_{k}" for k in COMBINED) if args.mode == "select" else ()
+            combined = tuple(f"rnnkit_{k}" for k in COMBINED) + ("rnnkit_per_series", "rnnkit_pooled") \
+                if args.mode == "select" else ()
             for key in ("rnnkit_full", "rnnkit_net", "rnnkit_blend", "rnnkit_shift") + combined:
                 summary[f"{name} ({key})"] = summarise(results, key)
             print(f"{args.mode} {name}: " + "; ".join(f"{k}: {v}" for k, v in summary.items() if k.startswith(name)),

@@ -33,6 +33,33 @@ def test_the_share_follows_what_validation_says():
     assert WEIGHTS[-1] == 0.0
 
 
+def test_per_series_each_series_gets_the_share_its_own_validation_supports(monkeypatch):
+    from rnnkit.forecast import combine
+
+    good, bad = _series(seed=1), _series(seed=2)
+    good.id, bad.id = "good", "bad"
+    at, h = np.arange(180, 228, 6), 6
+    c = Combination("ets", 12, train_ends={"good": 180, "bad": 180})
+    cases = []
+    for s, off in ((good, 0.0), (bad, 25.0)):
+        truth = s.y[at[:, None] + np.arange(h)]
+        cases.append((s, at, np.stack([truth - 1, truth, truth + 1], axis=-1) + off))
+    pooled = c.choose(cases, h, point=1)
+    assert c.weights == {}  # the panel's one share unless asked
+    assert c.choose(cases, h, point=1, per_series=True) == pooled
+    assert c.weights == {"good": 1.0, "bad": 0.0}
+    assert c.weight_of("never seen") == pooled and "per series" in c.describe()
+    net = cases[0][2][:2]
+    assert c.apply(good, at[:2], net, point=1) is net  # share 1: the network unchanged
+    np.testing.assert_allclose(c.apply(bad, at[:2], net, point=1)[..., 1], c.statistical(bad, at[:2], h))
+    meta = {"combine": c.state(), "series": ["good", "bad"], "splits": [[180, 228, 240]] * 2}
+    assert combine.from_meta(meta, 12).weights == c.weights
+    meta["combine"]["weight"] = 1.0  # a per-series share below 1 still needs statsforecast
+    monkeypatch.setattr(combine, "available", lambda: False)
+    with pytest.raises(Exception, match="rnnkit\\[stats\\]"):
+        combine.from_meta(meta, 12)
+
+
 def test_every_quantile_moves_by_the_median_change():
     s, at = _series(), np.array([200, 212])
     c = Combination("theta", 12, weight=0.5, train_ends={"s": 180})

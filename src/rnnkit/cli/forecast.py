@@ -117,6 +117,9 @@ def _model_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--combine-intervals", choices=["shift", "blend"],
                    help="the combined forecast's interval: the network's moved with the median (shift), or each "
                         "quantile averaged with the statistical model's own, with the same share (blend, the default)")
+    g.add_argument("--combine-per-series", action=argparse.BooleanOptionalAction, default=None,
+                   help="a panel: each series gets the network share its own validation windows support (series "
+                        "the run never saw: the panel's)")
     g.add_argument("--refit", action=argparse.BooleanOptionalAction, default=None,
                    help="after early stopping on the validation part, train a fresh network on training + validation "
                         "for the epochs it chose (the selection run stays in the run folder's select/)")
@@ -154,7 +157,8 @@ def overrides(a: argparse.Namespace) -> dict:
         "forecast": {"lookback": a.lookback, "patch": a.patch, "horizon": a.horizon, "strategy": a.strategy,
                      "residual": a.residual, "loss": a.loss, "quantiles": _floats(a.quantiles, "--quantiles"),
                      "batch_size": a.batch_size, "combine": a.combine,
-                     "combine_intervals": a.combine_intervals, "refit": a.refit},
+                     "combine_intervals": a.combine_intervals, "combine_per_series": a.combine_per_series,
+                     "refit": a.refit},
     }
 
 

@@ -6,7 +6,9 @@ validation supports it:
 Every quantile moves by the median's change, so the network's interval widths stay. w is chosen on
 the validation windows (origins every max(1, h // 2) steps) by the geometric mean over series of
 each series' RMSE relative to the network alone, so every series weighs the same whatever its
-scale; ties keep the larger network share, and w = 1 is the network unchanged.
+scale; ties keep the larger network share, and w = 1 is the network unchanged. With `per_series`
+(`forecast.combine_per_series`) each series of a panel gets the w of its own validation windows,
+and the panel's w stays for series the run never saw.
 
 The statistical model is fitted once per series, on its training part (for a series the run never
 saw: on the history before the first origin asked), and rolled forward to later origins with
@@ -38,16 +40,30 @@ INTERVALS = ("shift", "blend")  # how the interval follows: the network's, moved
 
 class Combination:
     def __init__(self, kind_: str, season: int, weight: float = 1.0, train_ends: dict[str, int] | None = None,
-                 intervals: str = "shift"):
+                 intervals: str = "shift", weights: dict[str, float] | None = None):
         self.kind, self.weight, self.intervals = kind_, float(weight), intervals
+        self.weights = {k: float(v) for k, v in (weights or {}).items()}  # series id -> its own w (per_series)
         self.name = NAMES.get(kind_, MEAN_NAME)
         self.stat = stat_model(kind_, season)
         self.train_ends = dict(train_ends or {})
 
     def state(self) -> dict:
-        return {"kind": self.kind, "weight": self.weight, "intervals": self.intervals}
+        own = {"weights": dict(self.weights)} if self.weights else {}
+        return {"kind": self.kind, "weight": self.weight, "intervals": self.intervals, **own}
+
+    def weight_of(self, series_id: str) -> float:
+        return self.weights.get(series_id, self.weight)
+
+    def uses_stat(self) -> bool:
+        """Whether any forecast of this run reads the statistical model (a network share below 1)."""
+        return min([self.weight, *self.weights.values()]) < 1.0
 
     def describe(self) -> str:
+        if self.weights:
+            counts = {w: sum(v == w for v in self.weights.values()) for w in WEIGHTS}
+            told = ", ".join(f"{w:g} for {n}" for w, n in counts.items() if n)
+            return (f"combined with {self.name}, network share per series (chosen on each series' validation "
+                    f"windows): {told}; {self.weight:g} for other series")
         if self.weight == 0.0:
             return f"replaced by {self.name}: validation preferred it to the network (network share 0)"
         blend = f"; quantiles averaged with {self.name}'s own" if self.intervals == "blend" and self.weight < 1 else ""
@@ -67,16 +83,19 @@ class Combination:
         """levels (N, H, Q) of the network -> the combined levels. `shift`: every quantile moves by
         the median's change; `blend` (given the Q quantile levels): each quantile is the same
         weighted average of the network's and the statistical model's own quantile."""
-        if self.weight >= 1.0 or len(at) == 0:
+        w = self.weight_of(series.id)
+        if w >= 1.0 or len(at) == 0:
             return levels
         if self.intervals == "blend" and quantiles and len(quantiles) == levels.shape[-1] >= 3:
             stat_q = self.statistical(series, at, levels.shape[1], list(quantiles))
-            return np.sort(self.weight * levels + (1.0 - self.weight) * stat_q, axis=-1)
+            return np.sort(w * levels + (1.0 - w) * stat_q, axis=-1)
         stat = self.statistical(series, at, levels.shape[1])
-        return levels + ((1.0 - self.weight) * (stat - levels[..., point]))[..., None]
+        return levels + ((1.0 - w) * (stat - levels[..., point]))[..., None]
 
-    def choose(self, cases: list[tuple[Series, np.ndarray, np.ndarray]], horizon: int, point: int) -> float:
-        """cases: (series, validation origins, the network's levels there (N, H, Q)) -> the chosen w."""
+    def choose(self, cases: list[tuple[Series, np.ndarray, np.ndarray]], horizon: int, point: int,
+               per_series: bool = False) -> float:
+        """cases: (series, validation origins, the network's levels there (N, H, Q)) -> the chosen w
+        (of the whole set); with `per_series`, each series' own w too (`weights`)."""
         logs = {w: [] for w in WEIGHTS}
         for series, at, levels in cases:
             truth = series.y[at[:, None] + np.arange(horizon)[None, :]]
@@ -85,13 +104,11 @@ class Combination:
             base = _rmse(net, truth)
             for w in WEIGHTS:
                 logs[w].append(np.log(max(_rmse(w * net + (1 - w) * stat, truth), 1e-12) / max(base, 1e-12)))
-        best, best_score = 1.0, 0.0
-        for w in WEIGHTS:
-            score = float(np.mean(logs[w])) if logs[w] else 0.0
-            if score < best_score - 1e-9:
-                best, best_score = w, score
-        self.weight = best
-        return best
+        self.weight = _best({w: float(np.mean(v)) if v else 0.0 for w, v in logs.items()})
+        self.weights = {}
+        if per_series and len(cases) > 1:
+            self.weights = {s.id: _best({w: logs[w][i] for w in WEIGHTS}) for i, (s, _, _) in enumerate(cases)}
+        return self.weight
 
 
 def from_meta(meta: dict, season: int) -> Combination | None:
@@ -102,12 +119,13 @@ def from_meta(meta: dict, season: int) -> Combination | None:
     if not c:
         return None
     if kind(c["kind"]) is None:
-        if c["weight"] < 1.0:
+        if min([c["weight"], *c.get("weights", {}).values()]) < 1.0:
             name = NAMES.get(c["kind"], MEAN_NAME)
             raise RnnkitError(f"this model combines its network with a statistical forecast ({name}); "
                               "pip install 'rnnkit[stats]' to run it")
         return None
-    return Combination(c["kind"], season, c["weight"], train_ends(meta), c.get("intervals", "shift"))
+    return Combination(c["kind"], season, c["weight"], train_ends(meta), c.get("intervals", "shift"),
+                       c.get("weights"))
 
 
 def train_ends(meta: dict, splits: list | None = None) -> dict[str, int]:
@@ -119,6 +137,15 @@ def train_ends(meta: dict, splits: list | None = None) -> dict[str, int]:
 
 def validation_origins(start: int, end: int, lookback: int, horizon: int, first: int) -> np.ndarray:
     return origins(start, end, lookback, horizon, every=max(1, horizon // 2), first=first)
+
+
+def _best(scores: dict[float, float]) -> float:
+    """The w of the lowest mean log RMSE ratio (0 is the network alone); the first of equal ones."""
+    best, best_score = 1.0, 0.0
+    for w in WEIGHTS:
+        if scores[w] < best_score - 1e-9:
+            best, best_score = w, scores[w]
+    return best
 
 
 def _rmse(a: np.ndarray, b: np.ndarray) -> float:

@@ -70,6 +70,8 @@ class ForecastConfig:
     # the combined forecast's interval: shift (the network's, moved with the median) | blend (each
     # quantile the same weighted average of the network's and the statistical model's own)
     combine_intervals: str = "blend"  # chosen on the seasonal validation parts (bench/results/forecast_seasonal.md)
+    # a panel: each series' network share from its own validation windows (the panel's for new series)
+    combine_per_series: bool = False
     # train a fresh network on training + validation for the epochs early stopping chose (the shares
     # stay the ones chosen on validation); the selection run is kept in the run folder's select/
     refit: bool = False

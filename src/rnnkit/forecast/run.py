@@ -101,7 +101,7 @@ def _combination_note(est: Forecaster) -> str:
     """How the model's row is made beyond the network (forecast/combine.py)."""
     c = est.combination
     if c is not None:
-        return f"; the {est.name} row is the network {c.describe()}" if c.weight < 1 else \
+        return f"; the {est.name} row is the network {c.describe()}" if c.uses_stat() else \
             f"; the network alone (validation kept it over combining with {c.name})"
     if est.cfg.forecast.combine != "none" and combine.kind(est.cfg.forecast.combine) is None:
         return "; no statistical combination: statsforecast is not installed (pip install 'rnnkit[stats]')"

@@ -48,7 +48,7 @@ def choose_combination(est, data: SeriesSet, splits: list) -> None:
         if s.id not in est.fallback and len(at):
             cases.append((s, at, est._network(s, at, h)))
     if cases:
-        c.choose(cases, h, est.point_index)
+        c.choose(cases, h, est.point_index, per_series=est.cfg.forecast.combine_per_series)
         est.combination, est.meta["combine"] = c, c.state()
         est.design.append(c.describe())
 
