@@ -41,6 +41,15 @@ def test_a_small_gain_on_few_noisy_points_is_a_tie():
     assert decide(_ev([model], [ref]), "lstm").outcome == "tie"
 
 
+def test_a_reference_that_is_all_but_exact_gives_a_readable_ratio():
+    rng = np.random.default_rng(5)
+    ref = rng.normal(0, 1e-9, (200, 1))  # a constant stretch the reference repeats exactly
+    v = decide(_ev([rng.normal(0, 1, (200, 1))], [ref]), "lstm")
+    assert v.outcome == "worse" and v.rel_rmse > 1e6
+    ratio = v.text.split("RMSE ")[1].split(" x")[0]
+    assert "e+" in ratio and len(ratio) <= 8  # 3 significant digits, not a 14-digit number
+
+
 def test_overlapping_multi_step_errors_widen_the_test():
     """The same gain is less certain when the h steps of one origin share one shock."""
     rng = np.random.default_rng(3)

@@ -72,7 +72,7 @@ def decide(ev, model: str, alpha: float = ALPHA) -> Verdict:
     rel = scores[model]["rmse"] / refs[best] if refs[best] > 0 else None
     dm, p = diebold_mariano(ev.errors.get(model, []), ev.errors.get(best, []), ev.horizon)
     test = f"Diebold-Mariano test on squared errors, HAC lag {max(0, ev.horizon - 1)}, p = {p:.3g}"
-    rel_text = f"RMSE {rel:.4f} x {best}'s" if rel is not None else "RMSE -"
+    rel_text = f"RMSE {ratio(rel)} x {best}'s" if rel is not None else "RMSE -"
     if not math.isfinite(p) or p >= alpha:
         outcome = "tie"
         text = f"{model} ties with the best reference, {best}: {rel_text}, a difference within noise ({test} >= {alpha:g})"
@@ -84,5 +84,11 @@ def decide(ev, model: str, alpha: float = ALPHA) -> Verdict:
         text = f"{model} does not beat the best reference, {best}: {rel_text}, worse beyond noise ({test} < {alpha:g})"
     naive = scores.get("naive")
     if best != "naive" and naive and scores[model].get("rel_rmse_vs_naive") is not None:
-        text += f"; against persistence: RMSE {scores[model]['rel_rmse_vs_naive']:.4f} x naive's"
+        text += f"; against persistence: RMSE {ratio(scores[model]['rel_rmse_vs_naive'])} x naive's"
     return Verdict(outcome, best, rel, p if math.isfinite(p) else None, dm if math.isfinite(dm) else None, text)
+
+
+def ratio(x: float) -> str:
+    """A ratio of errors for a sentence: 4 decimals near 1, 3 significant digits far from it (a
+    reference that is all but exact on a constant stretch makes ratios of 10^6 and more)."""
+    return f"{x:.4f}" if 1e-3 <= abs(x) < 1e3 else f"{x:.3g}"
