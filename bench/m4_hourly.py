@@ -29,6 +29,7 @@ import pandas as pd
 import torch
 
 from rnnkit.config import merge, resolve
+from rnnkit.forecast import shares
 from rnnkit.forecast.baselines import Naive2, SeasonalNaive
 from rnnkit.forecast.config import ForecastRunConfig
 from rnnkit.forecast.estimator import Forecaster
@@ -73,6 +74,23 @@ def facts_config(seed: int, overrides: dict, config: str | None) -> ForecastRunC
     base = {"data": {"date_col": "ds", "target": "y", "id_col": "unique_id", "season": M, "val": H, "test": 0},
             "forecast": {"horizon": H, "stat_models": []}, "train": {"threads": 1, "seed": seed}}
     return resolve(ForecastRunConfig, config, merge(base, overrides))
+
+
+def _other_share_rule(est: Forecaster, data: SeriesSet, splits: list, test: dict, train: dict,
+                      naive2: tuple[float, float]) -> None:
+    """Score the same network with the combination's share chosen the other way (pooled over the
+    series, or each series' own: forecast.combine_per_series), then put the run's choice back."""
+    f, shipped = est.cfg.forecast, (est.combination, est.meta["combine"], list(est.design))
+    f.combine_per_series = not f.combine_per_series
+    shares.choose_combination(est, data, splits)
+    pred = predict_table(est, data, H)
+    s_smape, s_mase = score({sid: g["yhat"].to_numpy() for sid, g in pred.groupby("unique_id", sort=False)},
+                            test, train)
+    rule = "each series' own share" if f.combine_per_series else "one pooled share"
+    print(f"  the same fit with {rule}: owa={owa(s_smape, s_mase, *naive2):.3f} smape={s_smape:.3f} "
+          f"mase={s_mase:.3f} ({est.design[-1]})", flush=True)
+    f.combine_per_series = not f.combine_per_series
+    est.combination, est.meta["combine"], est.design = shipped
 
 
 def main() -> None:
@@ -136,7 +154,7 @@ def main() -> None:
         shutil.rmtree(run, ignore_errors=True)
         est = Forecaster(cfg)
         c0 = time.process_time()
-        est.fit_run(data, run, log=lambda msg: print("  " + msg, flush=True))
+        _, splits = est.fit_run(data, run, log=lambda msg: print("  " + msg, flush=True))
         train_s = time.process_time() - c0
         print(f"  design: {', '.join(est.design)}; correction share {est.shrink:g}", flush=True)
         pred = predict_table(est, data, H)  # what `rnnkit forecast predict` prints: unique_id, date, yhat, q10, q90
@@ -145,6 +163,8 @@ def main() -> None:
         s_owa = owa(s_smape, s_mase, n2_smape, n2_mase)
         results.append((s_owa, s_smape, s_mase, train_s))
         print(f"seed {seed}: owa={s_owa:.3f} smape={s_smape:.3f} mase={s_mase:.3f} train_cpu_s={train_s:.0f}", flush=True)
+        if args.mode == "select" and est.combination is not None:  # the other share rule, on the same fit
+            _other_share_rule(est, data, splits, test, train, (n2_smape, n2_mase))
     shutil.rmtree(tmp, ignore_errors=True)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     o, s, m, t = (float(np.median([r[i] for r in results])) for i in range(4))
