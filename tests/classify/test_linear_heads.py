@@ -98,7 +98,7 @@ def test_fit_freezes_the_fitted_bag_and_fit_train_trains_on_from_it(tmp_path, mo
     assert run_cfg.data.linear_heads == mode and model.bag.weight.abs().max() > 0  # fitted: not the zero start
     from rnnkit.classify.estimator import _fitted, prepare  # the fit again, on the same training part
     prep = prepare(run_cfg, data, None, lambda _: None)
-    fitted = _fitted(run_cfg, prep, prep.train)
+    fitted = _fitted(run_cfg, prep, prep.train, log=lambda _: None)
     same = torch.allclose(model.bag.weight, fitted.bag.weight)
     assert same == (mode == "fit")
     assert all(not p.requires_grad for p in fitted.bag.parameters()) == (mode == "fit")

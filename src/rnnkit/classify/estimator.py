@@ -257,7 +257,7 @@ def _train_member(cfg: ClassifyRunConfig, prep: Prepared, out: Path, resume: boo
     not_main = None
     torch.manual_seed(cfg.train.seed)
     try:  # a resumed run whose budget is already spent returns at once
-        selection = fit(_fitted(cfg, prep, prep.train), task, cfg.train, select_dir, kind="classify",
+        selection = fit(_fitted(cfg, prep, prep.train, log), task, cfg.train, select_dir, kind="classify",
                         config=to_dict(cfg), architecture=to_dict(cfg)["model"], extra=extra,
                         data_fingerprint=_fingerprint(prep), resume=resume, log=log, on_eval=on_eval).summary
     except NotMainRank as e:  # another DDP rank: take part in the refit too, then stop
@@ -285,13 +285,16 @@ def _train_member(cfg: ClassifyRunConfig, prep: Prepared, out: Path, resume: boo
     return model.eval(), selected, final, cfg, selection if refit else None
 
 
-def _fitted(cfg: ClassifyRunConfig, prep: Prepared, part: Encoded) -> SequenceClassifier:
+def _fitted(cfg: ClassifyRunConfig, prep: Prepared, part: Encoded, log: Log = progress) -> SequenceClassifier:
     """A fresh model whose random-feature scaler and bag idf (if any) are fit on the part it will
     train on, and with `data.linear_heads` fit | fit_train, the heads over them too."""
     model = build_model(cfg, prep.encoder)
     model.fit_features(part.x, part.lengths)
-    if cfg.data.linear_heads != "train":
-        fit_linear_heads(model, part.x, part.lengths, part.y, len(prep.encoder.classes))
+    if cfg.data.linear_heads != "train" and model.fixed_feature_heads():
+        chosen = fit_linear_heads(model, part.x, part.lengths, part.y, len(prep.encoder.classes))
+        then = "frozen" if cfg.data.linear_heads == "fit" else "training starts there"
+        log(f"linear heads: logistic regression on {len(part)} sequences, "
+            + ", ".join(f"{head} C = {c:g}" for head, c in chosen.items()) + f" (3-fold CV); {then}")
     return model
 
 
@@ -326,7 +329,7 @@ def _refit(cfg: ClassifyRunConfig, prep: Prepared, task: ClassifyTask, selection
             f"({len(full)} sequences) for {epochs} epoch(s). Validation figures from here on are not held "
             "out; the report's are the selection run's (select/).")
     torch.manual_seed(cfg.train.seed)
-    result = fit(_fitted(cfg, prep, full), refit_task, cfg.train, out, kind="classify",
+    result = fit(_fitted(cfg, prep, full, log), refit_task, cfg.train, out, kind="classify",
                  config=to_dict(cfg), architecture=to_dict(cfg)["model"], extra=extra,
                  data_fingerprint=_fingerprint(prep), resume=resume, log=log)
     if result.stopped != "interrupted":  # the final weights, not the "best" on data it trained on

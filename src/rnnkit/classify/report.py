@@ -46,9 +46,9 @@ def write_report(model: nn.Module, prep, cfg, out: Path, summary: dict, selected
         "unseen_test_classes": prep.unseen,
         "truncated_texts": prep.truncated,
         "encoding": ({"tokens": enc.tokens, "vocabulary": len(enc.vocab), "max_len": enc.max_len,
-                      "ngram_buckets": cfg.data.ngrams} if enc.is_text
+                      "ngram_buckets": cfg.data.ngrams, "linear_heads": cfg.data.linear_heads} if enc.is_text
                      else {"features": enc.n_features, "patch": enc.patch, "normalize": enc.normalize,
-                           "random_kernels": cfg.data.kernels}),
+                           "random_kernels": cfg.data.kernels, "linear_heads": cfg.data.linear_heads}),
         "epoch_rule": epoch_rule,
         # a refit has no best step: it keeps its final weights (validation was part of its data)
         "training": {k: summary.get(k) for k in ("stopped", "steps", "epochs", "elapsed_s", "best_step")
