@@ -46,6 +46,11 @@ CANDIDATES = {  # numeric: name -> config overrides on top of the shipped datacl
     "rocket500_fit": {"data": {"kernels": 500, "linear_heads": "fit"}},
     "rocket500_fit_train": {"data": {"kernels": 500, "linear_heads": "fit_train"}},
     "rocket2000_fit_train": {"data": {"kernels": 2000, "linear_heads": "fit_train"}},  # more kernels, now fitted
+    # step 1i: parts of v3 that were chosen on test figures (classify.md), asked again by CV on top of step 1h
+    "fit_train_mixup0": {"data": {"linear_heads": "fit_train", "mixup": 0.0}},
+    "fit_train_context0": {"data": {"linear_heads": "fit_train", "context": 0}},
+    "fit_train_steps48": {"data": {"linear_heads": "fit_train", "max_steps": 48}},
+    "fit_train_hidden128": {"data": {"linear_heads": "fit_train"}, "model": {"hidden": 128}},
 }
 TEXT_CANDIDATES = {  # texts (`text-heads`): the shipped text defaults, with and without the n-gram bag head
     "text_rnn": {"data": {"ngrams": 0}},

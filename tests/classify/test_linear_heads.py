@@ -61,6 +61,19 @@ def test_the_bag_matrix_is_what_the_bag_head_reads():
                                    model.bag_logits(ids), rtol=1e-5, atol=1e-6)
 
 
+def test_features_computed_in_chunks_are_the_features_of_the_whole_part():
+    torch.manual_seed(0)
+    model = SequenceClassifier("gru", 2, input_size=1, hidden=4, kernels=20, series_len=30)
+    x, lengths = torch.randn(10, 30, 1), torch.tensor([30, 12, 30, 25, 9, 30, 30, 17, 30, 30])
+    model.fit_features(x, lengths)
+    whole = model.features(*model.raw_series(x, lengths))
+    torch.testing.assert_close(model.feature_matrix(x, lengths, chunk=3), whole, rtol=1e-5, atol=1e-5)
+    mean, std = model.features.mean.clone(), model.features.std.clone()
+    model.features.fit_scale(*model.raw_series(x, lengths), chunk=4)
+    torch.testing.assert_close(model.features.mean, mean)
+    torch.testing.assert_close(model.features.std, std)
+
+
 def test_fitting_sets_both_heads_to_the_logistic_regression_of_their_features():
     torch.manual_seed(0)
     numeric = SequenceClassifier("gru", 2, input_size=1, hidden=4, kernels=20, series_len=30, linear_heads="fit")

@@ -31,7 +31,7 @@ def fit_linear_heads(model: SequenceClassifier, x: torch.Tensor, lengths: torch.
     `fit_features` (the features' scaler and the bag's idf are part of the features)."""
     chosen = {}
     if model.features is not None:
-        feats = model.features(*model.raw_series(x, lengths))
+        feats = model.feature_matrix(x, lengths)
         c = chosen["features"] = choose_c(feats, y, n_classes)
         w, b = fit_logistic(feats, y, n_classes, c)
         model.feature_head.weight.copy_(w.T)

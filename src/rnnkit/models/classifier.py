@@ -188,6 +188,16 @@ class SequenceClassifier(nn.Module):
         return torch.sparse_coo_tensor(index, torch.cat(vals), (len(ids), self.vocab_size + self.ngrams),
                                        check_invariants=True).coalesce()
 
+    @torch.no_grad()
+    def feature_matrix(self, x: torch.Tensor, lengths: torch.Tensor | None, chunk: int = 256) -> torch.Tensor:
+        """(N, ...) folded numeric inputs -> (N, 2K) standardised random-convolution features, `chunk`
+        sequences at a time (the convolutions of a whole training part at once can outgrow memory)."""
+        parts = []
+        for start in range(0, len(x), chunk):
+            part = None if lengths is None else lengths[start: start + chunk]
+            parts.append(self.features(*self.raw_series(x[start: start + chunk], part)))
+        return torch.cat(parts)
+
     def fixed_feature_heads(self) -> list[nn.Module]:
         """The linear heads whose inputs never train (random-convolution features, the n-gram bag)."""
         return [h for h in (self.feature_head, self.bag) if h is not None]
@@ -314,8 +324,9 @@ class RandomConvFeatures(nn.Module):
         return torch.cat(ppv + peak, dim=1)
 
     @torch.no_grad()
-    def fit_scale(self, x: torch.Tensor, lengths: torch.Tensor | None) -> None:
-        f = self.raw(x, lengths)
+    def fit_scale(self, x: torch.Tensor, lengths: torch.Tensor | None, chunk: int = 256) -> None:
+        f = torch.cat([self.raw(x[i: i + chunk], None if lengths is None else lengths[i: i + chunk])
+                       for i in range(0, len(x), chunk)])
         self.mean.copy_(f.mean(0))
         self.std.copy_(f.std(0, unbiased=False).clamp(min=1e-6))
 
