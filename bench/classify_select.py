@@ -51,6 +51,10 @@ CANDIDATES = {  # numeric: name -> config overrides on top of the shipped datacl
     "fit_train_context0": {"data": {"linear_heads": "fit_train", "context": 0}},
     "fit_train_steps48": {"data": {"linear_heads": "fit_train", "max_steps": 48}},
     "fit_train_hidden128": {"data": {"linear_heads": "fit_train"}, "model": {"hidden": 128}},
+    "fit_train_lr1e-3": {"data": {"linear_heads": "fit_train"}, "train": {"lr": 1e-3}},
+    "fit_train_epochs75": {"data": {"linear_heads": "fit_train"}, "train": {"max_epochs": 75}},
+    "fit_train_final": {"data": {"linear_heads": "fit_train"}, "model": {"summary": "final"}},
+    "fit_train_pooled": {"data": {"linear_heads": "fit_train"}, "model": {"summary": "pooled"}},
 }
 TEXT_CANDIDATES = {  # texts (`text-heads`): the shipped text defaults, with and without the n-gram bag head
     "text_rnn": {"data": {"ngrams": 0}},

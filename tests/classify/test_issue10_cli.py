@@ -136,7 +136,7 @@ def test_ensemble_members_load_and_average(tmp_path, capsys, ucr_pair):
     model, encoder, _ = load_run(run)
     assert isinstance(model, EnsembleClassifier) and len(model.members) == 3
     singles = [load_run(run / m / "best.pt")[0] for m in listing["members"]]  # each a normal run folder
-    assert not torch.equal(singles[0].head.weight, singles[1].head.weight)  # different seeds
+    assert not torch.equal(singles[0].pooled_head.weight, singles[1].pooled_head.weight)  # different seeds
     x, lengths, _ = encoder.encode([np.asarray(v, dtype=np.float32) for v in np.random.default_rng(0).normal(
         size=(5, 20, 1))])
     with torch.no_grad():

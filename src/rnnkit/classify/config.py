@@ -6,7 +6,9 @@ scored once, for the frozen choice, by bench/classify_report.py. The v3 recipe (
 patches with context, mixup, the whole 150-epoch cosine budget) was chosen earlier by test
 figures (bench/results/classify.md, marked test-selected); issue 10's cross-validation kept it and
 added the random-convolution head (`kernels = 500`, the gain measured there), whose weights start
-from the logistic regression of the labels on its features (`linear_heads = "fit_train"`, step 1h).
+from the logistic regression of the labels on its features (`linear_heads = "fit_train"`, step 1h),
+and a single recurrent head on the mean and max of the step outputs (`summary = "pooled"`, step 1i;
+texts keep v3's two heads, `both`, whose CV comparison, step 1f, did not clear its bar).
 Texts get one more layer, `TEXT_DEFAULTS`, under the TOML file and the flags (the stopping signal
 and patience chosen by replaying stopping rules on CV curves of SMS and FineFoods; the n-gram bag
 head, 131,072 pair buckets learning at 10x the rate, its n-grams weighed by tf-idf as the
@@ -78,7 +80,7 @@ class DataConfig:
 
 
 def _model() -> ClassifyModelConfig:
-    return ClassifyModelConfig(cell="bilstm", hidden=64, layers=1, dropout=0.2, summary="both")
+    return ClassifyModelConfig(cell="bilstm", hidden=64, layers=1, dropout=0.2, summary="pooled")
 
 
 def _train() -> TrainConfig:
@@ -94,7 +96,7 @@ class ClassifyRunConfig:
     data: DataConfig = field(default_factory=DataConfig)
 
 
-TEXT_DEFAULTS = {"train": {"patience": 15},
+TEXT_DEFAULTS = {"model": {"summary": "both"}, "train": {"patience": 15},
                  "data": {"ngrams": 131072, "ngram_lr_scale": 10.0, "ngram_weighting": "tfidf", "linear_heads": "train"}}
 
 

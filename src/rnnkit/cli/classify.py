@@ -30,7 +30,7 @@ def register(subparsers) -> None:
     t.add_argument("--embed-dim", type=int, help="token embedding size (texts; default = hidden)")
     t.add_argument("--summary", choices=SUMMARIES,
                    help="bilstm/lstm/gru/rnn: head on the final state, on the mean+max of the step outputs, "
-                   "or both heads averaged (default both)")
+                   "or both heads averaged (default: pooled for numeric series, both for texts)")
     _data_flags(t)
     d = t.add_argument_group("encoding and splits")
     d.add_argument("--tokens", choices=["word", "char"], help="text tokens (default word)")
