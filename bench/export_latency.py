@@ -1,7 +1,7 @@
 """ONNX export of each task's benchmark model: export time, file size, parity, and batch-1 latency
 of onnxruntime against PyTorch on the same input (not a test: about a minute).
 
-    .venv/bin/python bench/export_latency.py [--work /tmp/rnnkit-quantize-bench] [--reps 300]
+    .venv/bin/python bench/export_latency.py [--work /tmp/rnnkit-quantize-bench] [--reps 300] [--tasks classify]
 
 Uses the float runs bench/quantize.py trains. Latency of one call, one thread each:
   text      one character step (step graph + state) vs the PyTorch model on one step
@@ -41,10 +41,11 @@ def main() -> None:
     ap.add_argument("--work", default="/tmp/rnnkit-quantize-bench")
     ap.add_argument("--reps", type=int, default=300)
     ap.add_argument("--json", help="also write the raw results to this file")
+    ap.add_argument("--tasks", default="text,forecast,classify", help="comma-separated: the runs to export")
     args = ap.parse_args()
     torch.set_num_threads(1)
     rows = []
-    for task in ("text", "forecast", "classify"):
+    for task in args.tasks.split(","):
         run = Path(args.work) / task / "float"
         path = Path(args.work) / f"{task}.onnx"
         t = time.perf_counter()
