@@ -76,6 +76,13 @@ def facts_config(seed: int, overrides: dict, config: str | None) -> ForecastRunC
     return resolve(ForecastRunConfig, config, merge(base, overrides))
 
 
+def forecasts(est: Forecaster, data: SeriesSet) -> dict[str, np.ndarray]:
+    """Series id -> the H point forecasts past its end, read from what `rnnkit forecast predict`
+    prints (unique_id, date, yhat, q10, q90)."""
+    pred = predict_table(est, data, H)
+    return {sid: g["yhat"].to_numpy() for sid, g in pred.groupby("unique_id", sort=False)}
+
+
 def _other_share_rule(est: Forecaster, data: SeriesSet, splits: list, test: dict, train: dict,
                       naive2: tuple[float, float]) -> None:
     """Score the same network with the combination's share chosen the other way (pooled over the
@@ -83,9 +90,7 @@ def _other_share_rule(est: Forecaster, data: SeriesSet, splits: list, test: dict
     f, shipped = est.cfg.forecast, (est.combination, est.meta["combine"], list(est.design))
     f.combine_per_series = not f.combine_per_series
     shares.choose_combination(est, data, splits)
-    pred = predict_table(est, data, H)
-    s_smape, s_mase = score({sid: g["yhat"].to_numpy() for sid, g in pred.groupby("unique_id", sort=False)},
-                            test, train)
+    s_smape, s_mase = score(forecasts(est, data), test, train)
     rule = "each series' own share" if f.combine_per_series else "one pooled share"
     print(f"  the same fit with {rule}: owa={owa(s_smape, s_mase, *naive2):.3f} smape={s_smape:.3f} "
           f"mase={s_mase:.3f} ({est.design[-1]})", flush=True)
@@ -157,9 +162,7 @@ def main() -> None:
         _, splits = est.fit_run(data, run, log=lambda msg: print("  " + msg, flush=True))
         train_s = time.process_time() - c0
         print(f"  design: {', '.join(est.design)}; correction share {est.shrink:g}", flush=True)
-        pred = predict_table(est, data, H)  # what `rnnkit forecast predict` prints: unique_id, date, yhat, q10, q90
-        f_model = {sid: g["yhat"].to_numpy() for sid, g in pred.groupby("unique_id", sort=False)}
-        s_smape, s_mase = score(f_model, test, train)
+        s_smape, s_mase = score(forecasts(est, data), test, train)
         s_owa = owa(s_smape, s_mase, n2_smape, n2_mase)
         results.append((s_owa, s_smape, s_mase, train_s))
         print(f"seed {seed}: owa={s_owa:.3f} smape={s_smape:.3f} mase={s_mase:.3f} train_cpu_s={train_s:.0f}", flush=True)

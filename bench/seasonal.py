@@ -164,9 +164,8 @@ def run_file(fx: dict, overrides: dict, mode: str, seed: int, log, inner: bool =
             est.cfg.forecast.combine = kind
             shares.choose_combination(est, data, splits)
             models.append(_Named(est, f"rnnkit_{kind}", combination=est.combination))
-        est.cfg.forecast.combine, est.cfg.forecast.combine_per_series = shipped_cfg  # and the other share rule
-        est.cfg.forecast.combine_per_series = not est.cfg.forecast.combine_per_series
-        shares.choose_combination(est, data, splits)
+        est.cfg.forecast.combine, est.cfg.forecast.combine_per_series = shipped_cfg[0], not shipped_cfg[1]
+        shares.choose_combination(est, data, splits)  # the shipped partner with the other share rule
         models.append(_Named(est, "rnnkit_per_series" if est.cfg.forecast.combine_per_series else "rnnkit_pooled",
                              combination=est.combination))
         est.cfg.forecast.combine, est.cfg.forecast.combine_per_series = shipped_cfg

@@ -55,8 +55,7 @@ class Combination:
         return self.weights.get(series_id, self.weight)
 
     def uses_stat(self) -> bool:
-        """Whether any forecast of this run reads the statistical model (a network share below 1)."""
-        return min([self.weight, *self.weights.values()]) < 1.0
+        return needs_stat(self.state())
 
     def describe(self) -> str:
         if self.weights:
@@ -119,13 +118,19 @@ def from_meta(meta: dict, season: int) -> Combination | None:
     if not c:
         return None
     if kind(c["kind"]) is None:
-        if min([c["weight"], *c.get("weights", {}).values()]) < 1.0:
+        if needs_stat(c):
             name = NAMES.get(c["kind"], MEAN_NAME)
             raise RnnkitError(f"this model combines its network with a statistical forecast ({name}); "
                               "pip install 'rnnkit[stats]' to run it")
         return None
     return Combination(c["kind"], season, c["weight"], train_ends(meta), c.get("intervals", "shift"),
                        c.get("weights"))
+
+
+def needs_stat(state: dict) -> bool:
+    """Whether a combination (its `state()`) reads the statistical model: a network share below 1,
+    the panel's or any series' own."""
+    return min([state["weight"], *state.get("weights", {}).values()]) < 1.0
 
 
 def train_ends(meta: dict, splits: list | None = None) -> dict[str, int]:
