@@ -55,6 +55,9 @@ CANDIDATES = {  # numeric: name -> config overrides on top of the shipped datacl
     "fit_train_epochs75": {"data": {"linear_heads": "fit_train"}, "train": {"max_epochs": 75}},
     "fit_train_final": {"data": {"linear_heads": "fit_train"}, "model": {"summary": "final"}},
     "fit_train_pooled": {"data": {"linear_heads": "fit_train"}, "model": {"summary": "pooled"}},
+    # step 1j: the heads weighed by validation log-loss instead of equally (on top of the step 1i default)
+    "default_1j": {},  # the shipped default rerun on today's code, the pair of blend_val
+    "blend_val": {"data": {"blend": "val"}},
 }
 TEXT_CANDIDATES = {  # texts (`text-heads`): the shipped text defaults, with and without the n-gram bag head
     "text_rnn": {"data": {"ngrams": 0}},
@@ -73,6 +76,9 @@ TEXT_CANDIDATES = {  # texts (`text-heads`): the shipped text defaults, with and
     # step 1h: the bag head fit by logistic regression on the training part (C by inner CV), frozen | then trained
     "text_bag_fit": {"data": {"linear_heads": "fit"}},
     "text_bag_fit_train": {"data": {"linear_heads": "fit_train"}},
+    # step 1j: the heads weighed by validation log-loss (blend = val) instead of equally
+    "text_default_1j": {},  # the shipped text default rerun on today's code, the pair of text_blend_val
+    "text_blend_val": {"data": {"blend": "val"}},
 }
 TEXT_EPOCHS = 20
 RULES = [(signal, patience) for signal in ("loss", "accuracy") for patience in (3, 5, 10)]

@@ -67,6 +67,9 @@ class DataConfig:
     ngram_weighting: str = "mean"  # mean (each occurrence alike) | tfidf (sublinear tf x training idf, L2-normalised)
     linear_heads: str = "fit_train"  # the heads over fixed features (kernels, the bag): train (from zero) | fit
     # (logistic regression on the training part, C by CV, then frozen) | fit_train (that fit, then trained on)
+    blend: str = "equal"  # how the prediction weighs its heads' probabilities: equal | val (the weights of
+    # lowest log-loss on the validation part, chosen with the selection run's model; classify/blend.py)
+    blend_weights: list[float] = field(default_factory=list)  # what `blend = val` chose (written by training)
     # splits and batches
     val_fraction: float = 0.2  # stratified, carved from the training part
     refit: bool = True  # the validation part picks the epoch count; then train again on training + validation

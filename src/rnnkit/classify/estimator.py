@@ -27,6 +27,7 @@ from rnnkit.console import progress
 from rnnkit.errors import RnnkitError
 from rnnkit.classify.report import write_report
 from rnnkit.files import write_text
+from rnnkit.classify.blend import BLENDS, choose_blend
 from rnnkit.classify.linear_heads import fit_linear_heads
 from rnnkit.models.classifier import BAG_WEIGHTINGS, LINEAR_HEADS, SUMMARIES, EnsembleClassifier, SequenceClassifier
 
@@ -85,6 +86,8 @@ def check_config(cfg: ClassifyRunConfig) -> None:
         raise RnnkitError(f"ngram_weighting must be one of {', '.join(BAG_WEIGHTINGS)}, got {d.ngram_weighting!r}")
     if d.linear_heads not in LINEAR_HEADS:
         raise RnnkitError(f"linear_heads must be one of {', '.join(LINEAR_HEADS)}, got {d.linear_heads!r}")
+    if d.blend not in BLENDS:
+        raise RnnkitError(f"blend must be one of {', '.join(BLENDS)}, got {d.blend!r}")
 
 
 def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path | None, log: Log) -> Prepared:
@@ -156,7 +159,7 @@ def build_model(cfg: ClassifyRunConfig, encoder: SequenceEncoder) -> SequenceCla
         dropout=m.dropout, embed_dim=m.embed_dim, layer_norm=m.layer_norm, summary=m.summary,
         kernels=0 if encoder.is_text else cfg.data.kernels, ngrams=cfg.data.ngrams if encoder.is_text else 0,
         bag_lr_scale=cfg.data.ngram_lr_scale, bag_weighting=cfg.data.ngram_weighting,
-        linear_heads=cfg.data.linear_heads,
+        linear_heads=cfg.data.linear_heads, head_weights=cfg.data.blend_weights or None,
         unpatch=(encoder.patch, encoder.context, max(encoder.n_features, 1)), series_len=encoder.length,
     )
 
@@ -248,6 +251,7 @@ def _train_member(cfg: ClassifyRunConfig, prep: Prepared, out: Path, resume: boo
     (stopped early, or no test scoring), else (model, selection model or None, final summary,
     final config, selection summary or None)."""
     from rnnkit.train import fit, load_checkpoint
+    from rnnkit.train.checkpoint import resolve_checkpoint
     from rnnkit.train.distributed import NotMainRank
 
     refit = cfg.data.refit and score_test
@@ -267,6 +271,9 @@ def _train_member(cfg: ClassifyRunConfig, prep: Prepared, out: Path, resume: boo
     if not score_test or selection["stopped"] in ("interrupted", "nan_loss"):
         return {"training": selection}
     select_ckpt = selection_checkpoint(cfg, select_dir)  # before the refit config replaces cfg
+    select_cfg = cfg
+    if cfg.data.blend == "val" and not_main is None:  # with the model the final one repeats (refit) or is
+        cfg = _blend(cfg, prep, select_ckpt if refit else resolve_checkpoint(out), log)
     if refit:
         final, cfg = _refit(cfg, prep, task, selection, out, extra, resume, log)
         if not_main is not None:
@@ -275,11 +282,13 @@ def _train_member(cfg: ClassifyRunConfig, prep: Prepared, out: Path, resume: boo
             return {"training": final}
     else:
         final = selection
+        if cfg.data.blend_weights:  # the checkpoint predict reads carries the weights too
+            _write_blend(resolve_checkpoint(out), cfg.data.blend_weights)
     model = build_model(cfg, prep.encoder)
     model.load_state_dict(load_checkpoint(out, kind="classify")["model"])
     selected = None
     if refit:
-        selected = build_model(cfg, prep.encoder)
+        selected = build_model(select_cfg, prep.encoder)
         selected.load_state_dict(load_checkpoint(select_ckpt, kind="classify")["model"])
         selection = {**selection, "checkpoint": f"select/{select_ckpt.name}"}
     return model.eval(), selected, final, cfg, selection if refit else None
@@ -296,6 +305,28 @@ def _fitted(cfg: ClassifyRunConfig, prep: Prepared, part: Encoded, log: Log = pr
         log(f"linear heads: logistic regression on {len(part)} sequences, "
             + ", ".join(f"{head} C = {c:g}" for head, c in chosen.items()) + f" (3-fold CV); {then}")
     return model
+
+
+def _blend(cfg: ClassifyRunConfig, prep: Prepared, checkpoint: Path, log: Log) -> ClassifyRunConfig:
+    """`cfg` with the head weights (data.blend_weights) chosen on the validation part by the model
+    in `checkpoint`, trained without it."""
+    from rnnkit.train import load_checkpoint
+
+    model = build_model(replace(cfg, data=replace(cfg.data, blend_weights=[])), prep.encoder)
+    model.load_state_dict(load_checkpoint(checkpoint, kind="classify")["model"])
+    weights, how = choose_blend(model, prep.val, cfg.data.min_val_stopping)
+    log(f"head weights: {how}")
+    return replace(cfg, data=replace(cfg.data, blend_weights=weights))
+
+
+def _write_blend(checkpoint: Path, weights: list[float]) -> None:
+    """Record the chosen head weights in a finished run's checkpoint (atomically, as every save)."""
+    from rnnkit.train import load_checkpoint
+    from rnnkit.train.checkpoint import save_checkpoint
+
+    ckpt = load_checkpoint(checkpoint, kind="classify")
+    ckpt["config"]["data"]["blend_weights"] = weights
+    save_checkpoint(checkpoint, ckpt)
 
 
 def _task(cfg: ClassifyRunConfig, part: Encoded, prep: Prepared) -> ClassifyTask:

@@ -21,6 +21,14 @@ from rnnkit.files import write_text
 VIEW_EXAMPLES = 6  # test examples shown in the attention view
 
 
+def head_weights(model: nn.Module) -> dict | list[dict]:
+    """{head: weight in the prediction} (a list of them for an ensemble's members)."""
+    if hasattr(model, "members"):
+        return [head_weights(m) for m in model.members]
+    names = model.head_names()
+    return dict(zip(names, model.head_weights or [1.0 / len(names)] * len(names)))
+
+
 def write_report(model: nn.Module, prep, cfg, out: Path, summary: dict, selected: nn.Module | None = None,
                  selection: dict | None = None, epoch_rule: str = "", members: int = 1) -> dict:
     """`selected`/`selection`: the selection run's model and summary when the final model was refit
@@ -34,6 +42,7 @@ def write_report(model: nn.Module, prep, cfg, out: Path, summary: dict, selected
     names = enc.classes + list(prep.unseen)
     index = {name: i for i, name in enumerate(names)}  # unseen labels get rows after the known classes
     y_test = np.array([index[label] for label in prep.test_labels], dtype=np.int64)
+    blend = {"blend": cfg.data.blend, "head_weights": head_weights(model)}
     report = {
         "model": cfg.model.cell,
         "ensemble": members,
@@ -46,9 +55,9 @@ def write_report(model: nn.Module, prep, cfg, out: Path, summary: dict, selected
         "unseen_test_classes": prep.unseen,
         "truncated_texts": prep.truncated,
         "encoding": ({"tokens": enc.tokens, "vocabulary": len(enc.vocab), "max_len": enc.max_len,
-                      "ngram_buckets": cfg.data.ngrams, "linear_heads": cfg.data.linear_heads} if enc.is_text
+                      "ngram_buckets": cfg.data.ngrams, "linear_heads": cfg.data.linear_heads, **blend} if enc.is_text
                      else {"features": enc.n_features, "patch": enc.patch, "normalize": enc.normalize,
-                           "random_kernels": cfg.data.kernels, "linear_heads": cfg.data.linear_heads}),
+                           "random_kernels": cfg.data.kernels, "linear_heads": cfg.data.linear_heads, **blend}),
         "epoch_rule": epoch_rule,
         # a refit has no best step: it keeps its final weights (validation was part of its data)
         "training": {k: summary.get(k) for k in ("stopped", "steps", "epochs", "elapsed_s", "best_step")

@@ -98,7 +98,7 @@ class AttentionClassifierWhole(nn.Module):
             heads.append(m.feature_head(m.features(*m.raw_series(raw, None))))
         if getattr(m, "bag", None) is not None:
             heads.append(m.bag_logits(raw))
-        return (heads[0] if len(heads) == 1 else average_heads(heads)), attended.weights
+        return (heads[0] if len(heads) == 1 else average_heads(heads, getattr(m, "head_weights", None))), attended.weights
 
 
 @dataclass

@@ -51,6 +51,7 @@ class SequenceClassifier(nn.Module):
         layer_norm: bool = False, summary: str = "final", kernels: int = 0,
         unpatch: tuple[int, int, int] = (1, 0, 1), series_len: int = 0, ngrams: int = 0,
         bag_lr_scale: float = 1.0, bag_weighting: str = "mean", linear_heads: str = "train",
+        head_weights: list[float] | None = None,
     ):
         super().__init__()
         if kind not in CLASSIFIER_KINDS:
@@ -105,6 +106,19 @@ class SequenceClassifier(nn.Module):
         if linear_heads == "fit":
             for head in self.fixed_feature_heads():
                 head.requires_grad_(False)
+        # the weights of the heads' probabilities in the prediction, in `head_names()` order
+        # (None: equal; classify/blend.py chooses others on a validation part). Each head still
+        # trains on its own loss, so the weights change only how the trained heads are combined.
+        if head_weights and len(head_weights) != len(self.head_names()):
+            raise ValueError(f"{len(head_weights)} head weights for {len(self.head_names())} heads "
+                             f"({', '.join(self.head_names())})")
+        self.head_weights = list(head_weights) if head_weights else None
+
+    def head_names(self) -> list[str]:
+        """The heads the prediction averages, in the order of `Classified.heads`."""
+        names = ["attention" if self.kind == "attention" else "final"] if self.head is not None else []
+        names += ["pooled"] if self.pooled_head is not None else []
+        return names + (["features"] if self.features is not None else []) + (["bag"] if self.bag is not None else [])
 
     def forward(
         self, x: torch.Tensor, state: State = None, lengths: torch.Tensor | None = None
@@ -124,7 +138,7 @@ class SequenceClassifier(nn.Module):
                 heads.append(self.bag_logits(x0))
             if len(heads) == 1:
                 return Classified(logits, weights), state
-            return Classified(average_heads(heads), weights, tuple(heads)), state
+            return Classified(average_heads(heads, self.head_weights), weights, tuple(heads)), state
         out, state = self.encoder(x, state, lengths)  # (B, T, D); the state at each last real step
         summary = self.encoder.summary(state)  # (B, D)
         heads = []
@@ -138,7 +152,7 @@ class SequenceClassifier(nn.Module):
             heads.append(self.bag_logits(x0))
         if len(heads) == 1:
             return Classified(heads[0], weights), state
-        return Classified(average_heads(heads), weights, tuple(heads)), state
+        return Classified(average_heads(heads, self.head_weights), weights, tuple(heads)), state
 
     def optimizer_groups(self, weight_decay: float) -> list[dict]:
         """The usual groups (models/groups.py); the n-gram bag, a linear model read through a mean
@@ -258,9 +272,13 @@ def unfold_patches(own: torch.Tensor, p: int, f: int) -> torch.Tensor:
     return F.conv_transpose1d(own.transpose(1, 2), kernel, stride=p).transpose(1, 2)
 
 
-def average_heads(heads: list[torch.Tensor]) -> torch.Tensor:
-    """The heads' mean probability, as logits (its log)."""
-    return torch.logsumexp(torch.stack([torch.log_softmax(z.float(), -1) for z in heads]), 0) - math.log(len(heads))
+def average_heads(heads: list[torch.Tensor], weights: list[float] | None = None) -> torch.Tensor:
+    """The heads' mean probability (weighted by `weights`, summing to 1; None: equal), as logits
+    (its log). A head of weight 0 is left out."""
+    if not weights:
+        return torch.logsumexp(torch.stack([torch.log_softmax(z.float(), -1) for z in heads]), 0) - math.log(len(heads))
+    kept = [torch.log_softmax(z.float(), -1) + math.log(w) for z, w in zip(heads, weights) if w > 0]
+    return torch.logsumexp(torch.stack(kept), 0)
 
 
 def mean_max(out: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
