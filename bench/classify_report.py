@@ -73,6 +73,7 @@ def report_set(name: str, seeds: list[int], commit: str, overrides: dict) -> lis
                    "macro_f1": rep["test"]["macro_f1"], "n_test": rep["test"]["n"],
                    "baselines": {b["name"]: b["accuracy"] for b in rep["baselines"] if "accuracy" in b},
                    "verdict": rep["verdict"], "epoch_rule": rep["epoch_rule"], "overrides": overrides,
+                   "head_weights": rep["encoding"].get("head_weights"),
                    "cpu_s": round(time.process_time() - c0, 1), "wall_s": round(time.perf_counter() - t0, 1),
                    "commit": commit, "date": time.strftime("%Y-%m-%d")}
             if "spam" in rep["test"]["per_class"]:

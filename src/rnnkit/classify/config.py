@@ -13,7 +13,8 @@ Texts get one more layer, `TEXT_DEFAULTS`, under the TOML file and the flags (th
 and patience chosen by replaying stopping rules on CV curves of SMS and FineFoods; the n-gram bag
 head, 131,072 pair buckets learning at 10x the rate, its n-grams weighed by tf-idf as the
 TF-IDF baseline weighs them, by 2-fold CV on both; the bag learns from zero, `linear_heads = "train"`,
-since its logistic-regression start lost on FineFoods; the figures are in
+since its logistic-regression start lost on FineFoods; and the heads weighed by the weights of
+lowest validation log-loss, `blend = "val"`, step 1j; the figures are in
 bench/results/classify_cv.md). Early stopping
 is only used when the validation part holds `min_val_stopping` sequences or more. Precedence,
 lowest first: dataclass defaults, TEXT_DEFAULTS (text data only), --config FILE, flags.
@@ -100,7 +101,8 @@ class ClassifyRunConfig:
 
 
 TEXT_DEFAULTS = {"model": {"summary": "both"}, "train": {"patience": 15},
-                 "data": {"ngrams": 131072, "ngram_lr_scale": 10.0, "ngram_weighting": "tfidf", "linear_heads": "train"}}
+                 "data": {"ngrams": 131072, "ngram_lr_scale": 10.0, "ngram_weighting": "tfidf", "linear_heads": "train",
+                          "blend": "val"}}
 
 
 def resolve_run(config_file: str | Path | None, overrides: dict[str, Any], is_text: bool) -> ClassifyRunConfig:
