@@ -59,9 +59,10 @@ def register(subparsers) -> None:
                    "network (train), fit by logistic regression on the training part and frozen (fit), or "
                    "that fit as the start of training (fit_train; the numeric default; texts: train)")
     d.add_argument("--blend", choices=["equal", "val"],
-                   help="how the prediction weighs its heads' probabilities: equally (the default), or by "
-                   "the weights of lowest log-loss on the validation part (val; equal weights when that part "
-                   "holds fewer than [data] min_val_stopping sequences, default 30)")
+                   help="how the prediction weighs its heads' probabilities: equally (equal, the numeric "
+                   "default), or by the weights of lowest log-loss on the validation part (val, the text "
+                   "default; equal weights when that part holds fewer than [data] min_val_stopping "
+                   "sequences, default 30)")
     d.add_argument("--ensemble", type=int, metavar="N",
                    help="train N models (seeds SEED..SEED+N-1, members/1.. beside the first) and average "
                    "their probabilities (default 1); predict, explain and serve use the average")
