@@ -17,6 +17,9 @@ def test_split_fractions_counts_and_dates():
     assert split_bounds(100, 0.1, 0.2, index, val_start="2021-03-01", test_start="2021-04-01") == (40, 63)
     with pytest.raises(RnnkitError, match="no training data"):
         split_bounds(10, 0.5, 0.6)
+    with pytest.raises(RnnkitError, match="of 10 steps the test part takes 6 and the validation part 6 "
+                                          r"\(each at least the horizon, 6\)"):
+        split_bounds(10, 0.1, 0.2, at_least=6)
 
 
 def test_windows_belong_to_the_part_of_their_targets():

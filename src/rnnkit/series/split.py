@@ -25,6 +25,10 @@ def split_bounds(n: int, val: float, test: float, index: pd.DatetimeIndex | None
         train_end = _position(index, val_start, "val_start")
     elif test_start is not None:
         train_end = val_end - val_n
+    if not 0 < train_end <= val_end <= n and test_start is None and val_start is None:
+        floor = f" (each at least the horizon, {at_least})" if at_least else ""
+        raise RnnkitError(f"the split leaves no training data: of {n} steps the test part takes {test_n} and the "
+                          f"validation part {val_n}{floor}; give more data, a shorter --horizon or smaller --val/--test")
     if not 0 < train_end <= val_end <= n:
         raise RnnkitError(f"the split leaves no training data (train ends at {train_end}, test starts at "
                           f"{val_end}, of {n} steps); check --val/--test or the split dates")
