@@ -227,6 +227,26 @@ def test_attention_classifier_with_random_features_exports_with_parity():
     assert meta["outputs"] == ["logits", "attention"] and meta["parity"]["max_abs_diff"] < 1e-5
 
 
+@pytest.mark.parametrize("weights", [[0.3, 0.7], [0.0, 1.0]])
+def test_weighed_heads_export_with_parity(weights):
+    """Heads weighed by `blend = val` (one of them left out at weight 0): the attention graph, which
+    composes the heads itself, and a traced text classifier with its bag both match PyTorch."""
+    torch.manual_seed(0)
+    attention = SequenceClassifier("attention", 3, input_size=2 * 3 * 2, hidden=6, kernels=16, unpatch=(2, 1, 2),
+                                   series_len=40, head_weights=weights)
+    attention.fit_features(torch.randn(6, 20, 12), None)
+    meta = {"kind": "classify"}
+    export_model(attention, meta, False, 12, 12, True)
+    assert meta["parity"]["max_abs_diff"] < 1e-5
+    text = SequenceClassifier("bilstm", 2, vocab_size=30, hidden=6, ngrams=16, summary="both",
+                              bag_weighting="tfidf", head_weights=[0.5, 0.0, 0.5] if weights[0] == 0 else [0.2, 0.3, 0.5])
+    text.fit_features(torch.randint(2, 30, (8, 12)), None)
+    torch.nn.init.normal_(text.bag.weight)
+    meta = {"kind": "classify"}
+    export_model(text.eval(), meta, True, 30, 12, True)
+    assert meta["parity"]["max_abs_diff"] < 1e-5
+
+
 def _one_line_error(code, err, fragment):
     lines = [line for line in err.splitlines() if line.startswith("rnnkit: error:")]
     assert code == 2 and len(lines) == 1 and fragment in lines[0], err
