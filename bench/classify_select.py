@@ -79,6 +79,8 @@ TEXT_CANDIDATES = {  # texts (`text-heads`): the shipped text defaults, with and
     # step 1j: the heads weighed by validation log-loss (blend = val) instead of equally
     "text_default_1j": {},  # the shipped text default rerun on today's code, the pair of text_blend_val
     "text_blend_val": {"data": {"blend": "val"}},
+    # step 1k, on top of the step 1j default (blend = val): the words' characters in the bag
+    "text_chars": {"data": {"char_ngrams": 262144}},
 }
 TEXT_EPOCHS = 20
 RULES = [(signal, patience) for signal in ("loss", "accuracy") for patience in (3, 5, 10)]

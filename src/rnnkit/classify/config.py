@@ -64,6 +64,8 @@ class DataConfig:
     jitter: float = 0.0  # augmentation: std of Gaussian noise added to (scaled) numeric training inputs
     kernels: int = 500  # ROCKET-style random convolutions whose features feed one more head (0 = off; texts: never)
     ngrams: int = 0  # texts: buckets of hashed token pairs; a bag of tokens and pairs feeds one more head (0 = off)
+    char_ngrams: int = 0  # texts: buckets of hashed character 2-5-grams of each in-vocabulary word, in the bag too
+    # (needs ngrams > 0; 0 = off)
     ngram_lr_scale: float = 1.0  # the bag head learns at this times the learning rate
     ngram_weighting: str = "mean"  # mean (each occurrence alike) | tfidf (sublinear tf x training idf, L2-normalised)
     linear_heads: str = "fit_train"  # the heads over fixed features (kernels, the bag): train (from zero) | fit

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
@@ -20,6 +21,8 @@ from rnnkit.classify.config import DataConfig
 from rnnkit.errors import RnnkitError
 
 PAD, UNK = 0, 1
+CHAR_GRAMS = (2, 5)  # character n-grams of each word, as the TF-IDF baseline's char_wb analyser reads them
+MAX_CHAR_GRAMS = 64  # per token (a word of 15 characters has 62)
 _WORD = re.compile(r"\w+|[^\w\s]")
 _DIGIT = re.compile(r"\d")
 
@@ -176,3 +179,20 @@ def _build_vocab(texts: list[str], cfg: DataConfig) -> list[str]:
     counts = Counter(t for text in texts for t, _, _ in tokenize(text, cfg.tokens, cfg.lowercase, cfg.keep_digits))
     kept = [t for t, c in counts.most_common(max(cfg.max_vocab - 2, 0)) if c >= cfg.min_freq]
     return ["<pad>", "<unk>", *sorted(kept)]
+
+
+def char_gram_table(vocab: list[str], buckets: int) -> np.ndarray:
+    """(len(vocab), G) int64: for each vocabulary token, its character 2-5-grams within word
+    boundaries (" word " -> " w", "wo", ..., "rd ", as scikit-learn's `char_wb`), each hashed
+    (CRC-32, stable across processes) into `buckets`, -1 after the last (and for <pad>, <unk>).
+    Out-of-vocabulary tokens have no characters to read: the bag sees only in-vocabulary words'."""
+    rows = []
+    for i, token in enumerate(vocab):
+        padded = f" {token} "
+        grams = [] if i in (PAD, UNK) else [padded[a: a + n] for n in range(CHAR_GRAMS[0], CHAR_GRAMS[1] + 1)
+                                              for a in range(len(padded) - n + 1)]
+        rows.append([zlib.crc32(g.encode("utf-8")) % buckets for g in grams[:MAX_CHAR_GRAMS]])
+    table = np.full((len(vocab), max(1, max(map(len, rows), default=1))), -1, dtype=np.int64)
+    for i, row in enumerate(rows):
+        table[i, : len(row)] = row
+    return table

@@ -19,7 +19,7 @@ import torch
 from rnnkit.classify.config import ClassifyRunConfig, resolve_run
 from rnnkit.classify.loaders import Labelled, load
 from rnnkit.classify.metrics import classification_report
-from rnnkit.classify.encoding import SequenceEncoder
+from rnnkit.classify.encoding import SequenceEncoder, char_gram_table
 from rnnkit.classify.preprocess import ordered_split, stratified_split
 from rnnkit.classify.task import ClassifyTask, Encoded, predict_proba
 from rnnkit.config import to_dict
@@ -80,6 +80,10 @@ def check_config(cfg: ClassifyRunConfig) -> None:
         raise RnnkitError(f"context must be >= 0, got {d.context}")
     if d.ngrams < 0:
         raise RnnkitError(f"ngrams must be >= 0 (0 = off), got {d.ngrams}")
+    if d.char_ngrams < 0:
+        raise RnnkitError(f"char_ngrams must be >= 0 (0 = off), got {d.char_ngrams}")
+    if d.char_ngrams > 0 and d.ngrams == 0:
+        raise RnnkitError("char_ngrams adds the words' characters to the texts' n-gram bag: it needs ngrams > 0")
     if not d.ngram_lr_scale > 0:
         raise RnnkitError(f"ngram_lr_scale must be > 0, got {d.ngram_lr_scale}")
     if d.ngram_weighting not in BAG_WEIGHTINGS:
@@ -160,8 +164,16 @@ def build_model(cfg: ClassifyRunConfig, encoder: SequenceEncoder) -> SequenceCla
         kernels=0 if encoder.is_text else cfg.data.kernels, ngrams=cfg.data.ngrams if encoder.is_text else 0,
         bag_lr_scale=cfg.data.ngram_lr_scale, bag_weighting=cfg.data.ngram_weighting,
         linear_heads=cfg.data.linear_heads, head_weights=cfg.data.blend_weights or None,
+        char_ngrams=cfg.data.char_ngrams if encoder.is_text else 0, char_table=_char_table(cfg, encoder),
         unpatch=(encoder.patch, encoder.context, max(encoder.n_features, 1)), series_len=encoder.length,
     )
+
+
+def _char_table(cfg: ClassifyRunConfig, encoder: SequenceEncoder) -> torch.Tensor | None:
+    """The bag's character n-grams of each vocabulary token (texts with char_ngrams and the bag)."""
+    if not (encoder.is_text and cfg.data.char_ngrams > 0 and cfg.data.ngrams > 0):
+        return None
+    return torch.from_numpy(char_gram_table(encoder.vocab, cfg.data.char_ngrams))
 
 
 def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path | None, out: str | Path,

@@ -51,6 +51,9 @@ def register(subparsers) -> None:
     d.add_argument("--ngrams", type=int, metavar="B",
                    help="texts: a bag of the tokens and of token pairs hashed into B buckets feeds one more "
                    "linear head (default for texts 131072; 0 = off)")
+    d.add_argument("--char-ngrams", type=int, metavar="B",
+                   help="texts: the bag also reads the character 2-5-grams of each in-vocabulary word, hashed "
+                   "into B buckets (default 0 = off; needs --ngrams)")
     d.add_argument("--ngram-weighting", choices=["mean", "tfidf"],
                    help="texts: how the bag weighs its n-grams: each occurrence alike (mean) or sublinear "
                    "term frequency x inverse document frequency of the training texts, L2-normalised (tfidf)")

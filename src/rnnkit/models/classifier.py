@@ -51,7 +51,7 @@ class SequenceClassifier(nn.Module):
         layer_norm: bool = False, summary: str = "final", kernels: int = 0,
         unpatch: tuple[int, int, int] = (1, 0, 1), series_len: int = 0, ngrams: int = 0,
         bag_lr_scale: float = 1.0, bag_weighting: str = "mean", linear_heads: str = "train",
-        head_weights: list[float] | None = None,
+        head_weights: list[float] | None = None, char_ngrams: int = 0, char_table: torch.Tensor | None = None,
     ):
         super().__init__()
         if kind not in CLASSIFIER_KINDS:
@@ -91,13 +91,22 @@ class SequenceClassifier(nn.Module):
         # feeds one more head, a linear model of which words and pairs occur; `ngrams` pair buckets.
         # `bag_weighting`: mean (every occurrence weighs the same) | tfidf (what the TF-IDF baseline
         # reads: sublinear term frequency x inverse document frequency of the training texts, L2-normalised)
+        # `char_ngrams` more buckets hold the hashed character 2-5-grams of each in-vocabulary token,
+        # read through `char_table` (vocab, G), which classify/encoding.py builds from the vocabulary
+        # (not saved: rebuilt from it on load)
         self.vocab_size, self.ngrams = vocab_size or 0, ngrams if vocab_size is not None else 0
-        self.bag = nn.Embedding(self.vocab_size + self.ngrams, n_classes) if self.ngrams > 0 else None
+        self.chars = char_ngrams if self.ngrams > 0 else 0
+        self.bag_size = self.vocab_size + self.ngrams + self.chars
+        self.bag = nn.Embedding(self.bag_size, n_classes) if self.ngrams > 0 else None
         self.bag_lr_scale, self.bag_weighting = bag_lr_scale, bag_weighting
+        if self.chars:
+            if char_table is None or char_table.shape[0] != self.vocab_size:
+                raise ValueError("char_ngrams needs the char_table of the vocabulary (one row per token)")
+            self.register_buffer("char_table", char_table.long(), persistent=False)
         if self.bag is not None:
             nn.init.zeros_(self.bag.weight)  # the head starts uniform: no opinion before training
             if bag_weighting == "tfidf":  # fit_features sets it from the training texts
-                self.register_buffer("bag_idf", torch.ones(self.vocab_size + self.ngrams))
+                self.register_buffer("bag_idf", torch.ones(self.bag_size))
         # the heads over fixed features (random convolutions, the bag) are linear models of inputs
         # that never change: `linear_heads` = train (from zero, by the optimizer, with the network) |
         # fit (set once by a convex fit on the training part, classify/linear_heads.py, then frozen) |
@@ -163,11 +172,17 @@ class SequenceClassifier(nn.Module):
                 {"params": [self.bag.weight], "weight_decay": 0.0, "lr_scale": self.bag_lr_scale}]
 
     def bag_grams(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(B, T) token ids (0 = padding) -> ((B, 2T-1) gram ids, (B, 2T-1) bool real): every token and
-        every pair of neighbouring tokens (pairs hashed into `ngrams` buckets after the vocabulary)."""
+        """(B, T) token ids (0 = padding) -> ((B, G) gram ids, (B, G) bool real): every token, every
+        pair of neighbouring tokens (hashed into `ngrams` buckets after the vocabulary) and, with
+        `char_ngrams`, each token's character n-grams (buckets after those); G = 2T - 1 (+ T x 64)."""
         real = ids != 0
         pairs = self.vocab_size + (ids[:, :-1] * 1_000_003 + ids[:, 1:]) % self.ngrams  # (B, T-1)
-        return torch.cat([ids, pairs], dim=1), torch.cat([real, real[:, :-1] & real[:, 1:]], dim=1)
+        grams, reals = [ids, pairs], [real, real[:, :-1] & real[:, 1:]]
+        if self.chars:
+            table = self.char_table[ids]  # (B, T, 64): -1 past a token's last gram
+            grams.append((self.vocab_size + self.ngrams + table.clamp(min=0)).flatten(1))
+            reals.append(((table >= 0) & real.unsqueeze(-1)).flatten(1))
+        return torch.cat(grams, dim=1), torch.cat(reals, dim=1)
 
     def bag_logits(self, ids: torch.Tensor) -> torch.Tensor:
         """(B, T) token ids -> (B, C): the bag's rows of every gram, weighted by `bag_weights`."""
@@ -181,8 +196,8 @@ class SequenceClassifier(nn.Module):
         keep = real.float()
         if self.bag_weighting == "mean":
             return grams, keep / keep.sum(1, keepdim=True).clamp(min=1.0)
-        same = (grams.unsqueeze(2) == grams.unsqueeze(1)) & real.unsqueeze(1)  # (B, G, G)
-        tf = same.sum(2).float().clamp(min=1.0)  # occurrences of each position's gram in its text
+        tf = occurrences(grams, real) if self.chars else (  # occurrences of each position's gram in its text
+            ((grams.unsqueeze(2) == grams.unsqueeze(1)) & real.unsqueeze(1)).sum(2).float().clamp(min=1.0))
         value = (1.0 + torch.log(tf)) * self.bag_idf[grams] * keep  # the gram's tf-idf, at each occurrence
         norm = ((value * value) / tf).sum(1, keepdim=True).sqrt().clamp(min=1e-12)  # once per gram
         return grams, value / tf / norm  # the occurrences of one gram share its weight
@@ -199,7 +214,7 @@ class SequenceClassifier(nn.Module):
             cols.append(grams[nz])
             vals.append(weight[nz])
         index = torch.stack([torch.cat(rows), torch.cat(cols)])
-        return torch.sparse_coo_tensor(index, torch.cat(vals), (len(ids), self.vocab_size + self.ngrams),
+        return torch.sparse_coo_tensor(index, torch.cat(vals), (len(ids), self.bag_size),
                                        check_invariants=True).coalesce()
 
     @torch.no_grad()
@@ -216,15 +231,17 @@ class SequenceClassifier(nn.Module):
         """The linear heads whose inputs never train (random-convolution features, the n-gram bag)."""
         return [h for h in (self.feature_head, self.bag) if h is not None]
 
-    def fit_bag(self, ids: torch.Tensor) -> None:
+    def fit_bag(self, ids: torch.Tensor, chunk: int = 256) -> None:
         """Set the inverse document frequencies from the training texts (B, T): log((1 + n) / (1 +
         df)) + 1, scikit-learn's smoothed idf; 0 for grams no training text holds, which, like the
         baseline's vocabulary, the bag then ignores (their rows never learned anything)."""
-        grams, real = self.bag_grams(ids)
-        size = self.vocab_size + self.ngrams
-        rows = torch.arange(ids.shape[0]).unsqueeze(1).expand_as(grams)
-        held = torch.unique(rows[real] * size + grams[real]) % size  # each (text, gram) once
-        df = torch.bincount(held, minlength=size).float()
+        size = self.bag_size
+        df = torch.zeros(size)
+        for start in range(0, ids.shape[0], chunk):
+            grams, real = self.bag_grams(ids[start: start + chunk])
+            rows = torch.arange(grams.shape[0]).unsqueeze(1).expand_as(grams)
+            held = torch.unique(rows[real] * size + grams[real]) % size  # each (text, gram) once
+            df += torch.bincount(held, minlength=size).float()
         idf = torch.log((1.0 + ids.shape[0]) / (1.0 + df)) + 1.0
         self.bag_idf.copy_(torch.where(df > 0, idf, torch.zeros_like(idf)))
 
@@ -270,6 +287,19 @@ def unfold_patches(own: torch.Tensor, p: int, f: int) -> torch.Tensor:
     # kernel[c, j, k] = 1 where input channel c = k*F + j: patch position k, feature j
     kernel = torch.eye(p * f, dtype=own.dtype, device=own.device).reshape(p * f, p, f).transpose(1, 2)
     return F.conv_transpose1d(own.transpose(1, 2), kernel, stride=p).transpose(1, 2)
+
+
+def occurrences(grams: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """(B, G) gram ids and real flags -> (B, G) float: how often each position's gram occurs among
+    its row's real positions (at least 1), by sorting each row: O(G log G) where comparing every
+    pair of positions would take G x G."""
+    key = torch.where(real, grams, torch.full_like(grams, -1))
+    ordered, order = key.sort(dim=1)
+    start = torch.ones_like(ordered, dtype=torch.bool)
+    start[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    run = start.long().cumsum(1) - 1  # (B, G): which run of equal grams each sorted position is in
+    count = torch.zeros_like(run).scatter_add(1, run, torch.ones_like(run)).gather(1, run)
+    return torch.zeros_like(count).scatter(1, order, count).float().clamp(min=1.0)
 
 
 def average_heads(heads: list[torch.Tensor], weights: list[float] | None = None) -> torch.Tensor:
