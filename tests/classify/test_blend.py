@@ -95,3 +95,18 @@ def test_a_val_blend_run_predicts_with_the_weights_it_chose(tmp_path, ucr_pair, 
     prep = prepare(run_cfg, train_file, test_file, lambda _: None)
     probs, _ = predict_proba(model, prep.test)  # what predict computes: the report's figure
     assert float((probs.argmax(1) == prep.test.y.numpy()).mean()) == pytest.approx(report["test"]["accuracy"])
+
+
+def test_weights_a_user_sets_are_checked_in_one_line(tmp_path, ucr_pair, capsys):
+    from rnnkit.cli import main
+
+    train_file, _ = ucr_pair
+    for weights, fragment in (("[0.2, 0.3, 0.5]", "3 head weights for 2 heads (pooled, features)"),
+                              ("[0.2, 0.3]", "blend_weights must be >= 0 and sum to 1")):
+        config = tmp_path / "weights.toml"
+        config.write_text(f"[data]\nblend_weights = {weights}\n")
+        out = tmp_path / "run"
+        assert main(["classify", "train", "--data", str(train_file), "--config", str(config), "--out", str(out),
+                     "--max-epochs", "1"]) == 2
+        err = capsys.readouterr().err
+        assert fragment in err and "Traceback" not in err and not out.exists()

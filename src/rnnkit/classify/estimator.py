@@ -92,6 +92,8 @@ def check_config(cfg: ClassifyRunConfig) -> None:
         raise RnnkitError(f"linear_heads must be one of {', '.join(LINEAR_HEADS)}, got {d.linear_heads!r}")
     if d.blend not in BLENDS:
         raise RnnkitError(f"blend must be one of {', '.join(BLENDS)}, got {d.blend!r}")
+    if d.blend_weights and (min(d.blend_weights) < 0 or abs(sum(d.blend_weights) - 1) > 1e-6):
+        raise RnnkitError(f"blend_weights must be >= 0 and sum to 1, got {d.blend_weights}")
 
 
 def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path | None, log: Log) -> Prepared:
@@ -156,6 +158,13 @@ def _subset(data: Labelled, rows: np.ndarray) -> Labelled:
 
 
 def build_model(cfg: ClassifyRunConfig, encoder: SequenceEncoder) -> SequenceClassifier:
+    try:
+        return _build_model(cfg, encoder)
+    except ValueError as e:  # a setting the model refuses (e.g. blend_weights for other heads): one line
+        raise RnnkitError(str(e)) from None
+
+
+def _build_model(cfg: ClassifyRunConfig, encoder: SequenceEncoder) -> SequenceClassifier:
     m = cfg.model
     return SequenceClassifier(
         m.cell, len(encoder.classes), input_size=0 if encoder.is_text else encoder.input_size,
