@@ -90,6 +90,9 @@ def test_a_val_blend_run_predicts_with_the_weights_it_chose(tmp_path, ucr_pair, 
     assert model.head_weights == chosen
     assert report["encoding"]["head_weights"] == dict(zip(["pooled", "features"], chosen))
     assert any(m.startswith("head weights: pooled") for m in messages)
+    shown = ", ".join(f"{name} {w:.2f}" for name, w in zip(["pooled", "features"], chosen))
+    assert f"Heads averaged (probabilities): {shown}; weights chosen on the validation part" in (
+        tmp_path / "run" / "report.md").read_text()
     from rnnkit.classify.estimator import prepare
 
     prep = prepare(run_cfg, train_file, test_file, lambda _: None)

@@ -109,9 +109,23 @@ def markdown(report: dict) -> str:
             lines.append(f"| {b['name']} | {b['accuracy']:.4f} | {b['correct']}/{b['n']} | |")
     lines += ["", f"**Verdict:** the model {report['verdict']}.", "",
               f"Epochs: {report.get('epoch_rule') or 'see training'}.",
+              *_heads_line(report.get("encoding", {})),
               f"Validation accuracy ({report.get('validation_model', 'the final model')}): "
               f"{report['validation']['accuracy']:.4f} on {report['validation']['n']} sequences.", ""]
     return "\n".join(lines)
+
+
+def _heads_line(encoding: dict) -> list[str]:
+    """How the prediction weighed its heads, when it has several (an ensemble: its first member)."""
+    weights = encoding.get("head_weights") or {}
+    weights = weights[0] if isinstance(weights, list) else weights
+    if len(weights) < 2:
+        return []
+    how = ("chosen on the validation part (lowest log-loss; equal when it holds too few sequences)"
+           if encoding.get("blend") == "val"
+           else "equal" if len(set(weights.values())) == 1 else "as configured")
+    shown = ", ".join(f"{name} {w:.2f}" for name, w in weights.items())
+    return [f"Heads averaged (probabilities): {shown}; weights {how}."]
 
 
 def write_attention_view(enc: SequenceEncoder, inputs: list, probs: np.ndarray, weights: np.ndarray,
