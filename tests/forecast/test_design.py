@@ -78,3 +78,15 @@ def test_series_shorter_than_a_season_get_the_non_seasonal_window():
     resolve(cfg, 52, [30, 42, 35], positive=True)  # weekly data, less than a year each
     f = cfg.forecast
     assert f.lookback == max(2, 30 - 4 - 10) and f.residual == "none" and f.patch == 1
+
+
+def test_a_short_panel_whose_median_series_holds_a_season_gets_one_season():
+    cfg = _cfg(12)
+    lengths = [13, 15, 18, 20] + [40] * 6 + [60] * 10  # 9 in 10 cannot hold 12 + 12, the median can
+    resolve(cfg, 12, lengths, positive=True)
+    f = cfg.forecast
+    assert f.lookback == 12 and f.residual == "seasonal"  # the series under 24 fall back to a baseline
+    cfg = _cfg(12)
+    resolve(cfg, 12, [13, 15, 18, 20, 22], positive=True)  # not even the median: the non-seasonal window
+    assert cfg.forecast.residual == "none" and cfg.forecast.lookback < 12
+

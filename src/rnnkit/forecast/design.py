@@ -11,7 +11,9 @@ config, the checkpoint and the report show.
         residual = seasonal                 a correction to the seasonal-naive forecast; its head
                                             starts at zero, so an untrained network IS seasonal naive
         lookback = k m, k = clamp((n - h) // 2m, 1, 14)   whole seasons, as many as the data allows
-                                            (less than one season fits: the non-seasonal window)
+                                            (a panel whose n cannot hold one season but whose median
+                                            series can: one season, m, the shorter series falling back;
+                                            less than one season fits: the non-seasonal window)
         patch = m when m >= 24              one season per recurrent step (long seasons stay short
                                             sequences for the LSTM)
     seasonal, target not positive           the same on differences (diff), windows scaled by their RMS
@@ -34,13 +36,13 @@ PATCH_FROM = 24  # seasons this long are read one season per recurrent step
 COVERED = 0.9  # in a panel, the window is sized so that at least this share of series holds it
 
 
-def typical_length(train_lengths: list[int]) -> int:
+def typical_length(train_lengths: list[int], covered: float = COVERED) -> int:
     """The training length the window is sized for: the shortest of one or a few series; in a
-    panel, the length that COVERED of its series reach (the 10th percentile, rounded down)."""
+    panel, the length that `covered` of its series reach (the 10th percentile, rounded down)."""
     if not train_lengths:
         return 0
     ordered = sorted(train_lengths)
-    return ordered[int((1 - COVERED) * (len(ordered) - 1))]
+    return ordered[int((1 - covered) * (len(ordered) - 1))]
 
 
 def resolve(cfg, season: int, train_lengths: list[int], positive: bool) -> list[str]:
@@ -60,6 +62,8 @@ def resolve(cfg, season: int, train_lengths: list[int], positive: bool) -> list[
         if seasonal and n - h > season:
             k = max(1, min(MAX_SEASONS, (n - h) // (2 * season)))
             f.lookback = k * season
+        elif seasonal and typical_length(train_lengths, 0.5) - h > season:  # a short panel (step 1i)
+            f.lookback = season
         else:  # no season or no room for one: the last 60 steps at most, leaving 10 windows
             f.lookback = max(2, min(60, n - h - 10))
         chosen.append(f"lookback={f.lookback}")
