@@ -271,7 +271,7 @@ def main() -> int:
     args = ap.parse_args()
     torch.set_num_threads(1)
     wanted = set(args.files.split(",")) if args.files else None
-    files = [f for f in facts() + [SHORT] if (wanted is None and f is not SHORT) or (wanted and f["file"] in wanted)]
+    files = facts() if wanted is None else [f for f in facts() + [SHORT] if f["file"] in wanted]
     out = Path(args.out or RESULTS / f"forecast_seasonal_{args.mode}.jsonl")
     candidates = args.candidates.split(",") if args.mode == "select" else ["default"]
     summary = {}

@@ -196,8 +196,7 @@ class SequenceClassifier(nn.Module):
         keep = real.float()
         if self.bag_weighting == "mean":
             return grams, keep / keep.sum(1, keepdim=True).clamp(min=1.0)
-        tf = occurrences(grams, real) if self.chars else (  # occurrences of each position's gram in its text
-            ((grams.unsqueeze(2) == grams.unsqueeze(1)) & real.unsqueeze(1)).sum(2).float().clamp(min=1.0))
+        tf = occurrences(grams, real)  # occurrences of each position's gram in its text
         value = (1.0 + torch.log(tf)) * self.bag_idf[grams] * keep  # the gram's tf-idf, at each occurrence
         norm = ((value * value) / tf).sum(1, keepdim=True).sqrt().clamp(min=1e-12)  # once per gram
         return grams, value / tf / norm  # the occurrences of one gram share its weight
