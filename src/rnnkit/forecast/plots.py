@@ -29,7 +29,8 @@ def plot_forecast(x, actual: np.ndarray, model: np.ndarray, refs: dict[str, np.n
                             label=f"{model_name} {band_label}")
         ax.plot(x[sl], actual[sl], color="black", linewidth=1.1, label="actual")
         for (name, values), color in zip(refs.items(), ("tab:orange", "tab:green", "tab:red")):
-            ax.plot(x[sl], values[sl], color=color, linewidth=0.9, alpha=0.9, label=name)
+            # dashed and on top: a reference the model repeats (seasonal naive, say) stays visible
+            ax.plot(x[sl], values[sl], color=color, linewidth=1.1, linestyle="--", zorder=3, label=name)
         ax.plot(x[sl], model[sl], color="tab:blue", linewidth=1.0, label=f"{model_name} (median)")
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
