@@ -92,3 +92,15 @@ def test_long_format_is_detected_and_split_by_series():
     other, _ = from_dataframe(df.rename(columns={"unique_id": "store"}).astype(str), "Date", "Close", [],
                               id_col="store")
     np.testing.assert_array_equal(other.series[1].y, [7, 8, 9])
+
+
+@pytest.mark.parametrize("weekly,flagged", [(True, False), (False, True)])
+def test_a_calendar_season_the_data_does_not_show_is_flagged(weekly, flagged):
+    rng = np.random.default_rng(1)
+    t = np.arange(400)
+    y = 100 + np.cumsum(rng.normal(0, 1, len(t))) + (10 * np.sin(2 * np.pi * t / 7) if weekly else 0)
+    dates = [d.strftime("%Y-%m-%d") for d in pd.date_range("2021-01-01", periods=len(t), freq="D")]
+    _, report = from_dataframe(frame(list(y), dates), "Date", "Close", [])
+    assert report.seasons[0] == 7
+    assert report.season_shown is not flagged
+    assert ("do not repeat at this lag" in " ".join(report.summary_lines())) is flagged

@@ -53,7 +53,9 @@ def test_bank_calls_are_a_weekday_session_with_holidays_closed(shared_data):
 def test_the_season_check_shows_which_calendar_seasons_the_data_has(shared_data):
     def check(name):
         return from_dataframe(read_csv(str(shared_data / "seasonal" / name)), "ds", "y", [],
-                              policy=CleanPolicy(val=0.1, test=0.2))[1].season_acf
+                              policy=CleanPolicy(val=0.1, test=0.2))[1]
 
-    assert check("airpassengers.csv") > 0.5 and check("taylor.csv") > 0.5
-    assert abs(check("sunspots.csv")) < 0.1  # an 11-year cycle, no calendar season
+    assert check("airpassengers.csv").season_acf > 0.5 and check("taylor.csv").season_acf > 0.5
+    assert check("airpassengers.csv").season_shown and check("us_gasoline.csv").season_shown
+    sunspots = check("sunspots.csv")  # an 11-year cycle, no calendar season
+    assert abs(sunspots.season_acf) < 0.1 and sunspots.season_shown is False

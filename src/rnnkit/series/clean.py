@@ -70,6 +70,7 @@ class CleaningReport:
     freq: str = ""  # the frequency the series were regularised to ("" for positions)
     seasons: list[int] = field(default_factory=list)
     season_acf: float | None = None  # autocorrelation of the training changes at the main season (a check)
+    season_noise: float | None = None  # white noise's one-sided 95% bound for season_acf
     zones: str = ""  # how UTC offsets were handled
     unsorted: int = 0  # series whose dates were not ascending (now sorted)
     duplicates: int = 0  # duplicate-date rows removed (keep last)
@@ -85,6 +86,13 @@ class CleaningReport:
     largest_gap: int = 0  # in steps of the series' frequency
     largest_gap_at: str = ""
 
+    @property
+    def season_shown(self) -> bool | None:
+        """Whether the data shows the calendar's main season (None: too short to tell)."""
+        if self.season_acf is None:
+            return None
+        return bool(self.season_acf > self.season_noise)
+
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
@@ -94,7 +102,9 @@ class CleaningReport:
         lines = [
             f"rows: {self.rows_in} read, {self.rows_out} kept ({self.series} series)",
             f"frequency: {self.freq or 'positions (no dates)'}; seasons {season}"
-            + (f" (autocorrelation at lag {self.seasons[0]}: {self.season_acf:.2f})"
+            + (f" (autocorrelation at lag {self.seasons[0]}: {self.season_acf:.2f}"
+               + (f", within noise (below {self.season_noise:.2f}): the training changes do not repeat at "
+                  "this lag; --season sets another period" if not self.season_shown else "") + ")"
                if self.season_acf is not None else "")
             + (f"; {self.zones}" if self.zones else ""),
             f"unsorted dates: {'sorted ' + str(self.unsorted) + ' series' if self.unsorted else 'none'}; "

@@ -95,22 +95,27 @@ def from_dataframe(
     report.rows_out = sum(len(s) for s in out)
     report.freq, report.seasons = freq or "", list(seasons(freq))
     if report.seasons:
-        report.season_acf = season_check([x.y[: x.split[0] if x.split else len(x)] for x in out], report.seasons[0])
+        check = season_check([x.y[: x.split[0] if x.split else len(x)] for x in out], report.seasons[0])
+        report.season_acf, report.season_noise = check or (None, None)
     names = (date_col, id_col) if id_col else ("date", "unique_id")  # the long format keeps its names
     return SeriesSet(out, target, list(features), freq, seasons(freq), *names), report
 
 
-def season_check(train_parts: list[np.ndarray], m: int) -> float | None:
+def season_check(train_parts: list[np.ndarray], m: int) -> tuple[float, float] | None:
     """The mean autocorrelation at lag m of the training parts' one-step (log) changes: how much of
-    the calendar's season the data shows (a check reported beside it, not a choice)."""
+    the calendar's season the data shows (a check reported beside it, not a choice), and the
+    one-sided 95% bound of white noise for that mean (1.645 / sqrt(changes read))."""
     from rnnkit.series.windows import acf
 
-    values = []
+    values, n = [], 0
     for y in train_parts[:200]:
         if len(y) > 3 * m + 1:
             z = np.diff(np.log(y) if (y > 0).all() else y)
             values.append(acf(z, m)[m])
-    return round(float(np.mean(values)), 3) if values else None
+            n += len(z)
+    if not values:
+        return None
+    return round(float(np.mean(values)), 3), round(1.645 / float(np.sqrt(n)), 3)
 
 
 def frequency(columns: list[tuple[str, pd.Series]], given: str | None, source: str) -> str | None:
