@@ -163,3 +163,18 @@ def test_ensemble_members_load_and_average(tmp_path, capsys, ucr_pair):
         assert "holds an ensemble" in str(e) and "members/1/best.pt" in str(e)
     member, meta, *_ = load_for_export(run / "best.pt")  # one member, random-feature head included (#10)
     assert member.features is not None and meta["kind"] == "classify"
+
+
+def test_report_names_rare_training_classes_and_unseen_test_labels(tmp_path, capsys):
+    train, test = write_ucr(tmp_path / "a_TRAIN.tsv"), write_ucr(tmp_path / "a_TEST.tsv", n=12, seed=1)
+    with open(train, "a") as f:
+        f.write("\t".join(["7", *["0.5"] * 20]) + "\n")  # one example of a third class
+    with open(test, "a") as f:
+        f.write("\t".join(["9", *["0.5"] * 20]) + "\n")  # a label training never saw
+    run = tmp_path / "run"
+    code, _, err = _run(capsys, "train", "--data", train, "--test", test, "--out", run, *TINY)
+    assert code == 0, err
+    report = json.loads((run / "report.json").read_text())
+    assert report["rare_classes"] == {"7": 1}
+    md = (run / "report.md").read_text()
+    assert "fewer than 5 training examples: 7 (1)" in md and "never seen in training (always wrong): 9 (1 rows)" in md

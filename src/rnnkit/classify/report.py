@@ -19,6 +19,7 @@ from rnnkit.errors import RnnkitError
 from rnnkit.files import write_text
 
 VIEW_EXAMPLES = 6  # test examples shown in the attention view
+RARE = 5  # a class with fewer training examples than this is named in the report
 
 
 def head_weights(model: nn.Module) -> dict | list[dict]:
@@ -53,6 +54,7 @@ def write_report(model: nn.Module, prep, cfg, out: Path, summary: dict, selected
         "test": classification_report(y_test, test_probs.argmax(axis=1), names),
         "validation": classification_report(prep.val.y.numpy(), val_probs.argmax(axis=1), enc.classes),
         "unseen_test_classes": prep.unseen,
+        "rare_classes": rare_classes(prep.fit_labels if cfg.data.refit else prep.train_labels),
         "truncated_texts": prep.truncated,
         "encoding": ({"tokens": enc.tokens, "vocabulary": len(enc.vocab), "max_len": enc.max_len,
                       "ngram_buckets": cfg.data.ngrams, "linear_heads": cfg.data.linear_heads, **blend} if enc.is_text
@@ -76,6 +78,12 @@ def write_report(model: nn.Module, prep, cfg, out: Path, summary: dict, selected
     if weights is not None:
         write_attention_view(enc, prep.test_inputs, test_probs, weights, out, prep.test_labels)
     return report
+
+
+def rare_classes(labels: list) -> dict:
+    """{class: training examples} for the classes with fewer than RARE of them, rarest first."""
+    names, counts = np.unique(np.asarray([str(label) for label in labels]), return_counts=True)
+    return {str(n): int(c) for c, n in sorted(zip(counts, names)) if c < RARE}
 
 
 def baselines(prep, y_test: np.ndarray, refit: bool, model_hits: np.ndarray) -> tuple[list[dict], str]:
@@ -110,9 +118,23 @@ def markdown(report: dict) -> str:
     lines += ["", f"**Verdict:** the model {report['verdict']}.", "",
               f"Epochs: {report.get('epoch_rule') or 'see training'}.",
               *_heads_line(report.get("encoding", {})),
+              *_class_lines(report),
               f"Validation accuracy ({report.get('validation_model', 'the final model')}): "
               f"{report['validation']['accuracy']:.4f} on {report['validation']['n']} sequences.", ""]
     return "\n".join(lines)
+
+
+def _class_lines(report: dict) -> list[str]:
+    """The classes whose figures rest on too few examples, and test labels the model never saw."""
+    lines = []
+    if report.get("rare_classes"):
+        shown = ", ".join(f"{name} ({n})" for name, n in report["rare_classes"].items())
+        lines.append(f"Classes with fewer than {RARE} training examples: {shown}; the model can hardly "
+                     "learn them, and their test figures rest on little data.")
+    if report.get("unseen_test_classes"):
+        lines.append("Test labels never seen in training (always wrong): "
+                     + ", ".join(f"{k} ({v} rows)" for k, v in report["unseen_test_classes"].items()) + ".")
+    return lines
 
 
 def _heads_line(encoding: dict) -> list[str]:
