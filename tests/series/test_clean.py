@@ -104,3 +104,14 @@ def test_a_calendar_season_the_data_does_not_show_is_flagged(weekly, flagged):
     assert report.seasons[0] == 7
     assert report.season_shown is not flagged
     assert ("do not repeat at this lag" in " ".join(report.summary_lines())) is flagged
+
+
+def test_integer_positions_with_gaps_are_regularised_and_other_steps_refused():
+    df = pd.DataFrame({"t": ["0", "1", "2", "5", "6"], "y": ["1", "2", "3", "6", "7"]})
+    data, report = from_dataframe(df, "t", "y", [])
+    assert report.inserted == 2 and report.gaps == 2
+    assert data.series[0].t0 == 0 and len(data.series[0]) == 7  # positions 0..6: the next is 7
+    np.testing.assert_allclose(data.series[0].y, [1, 2, 3, 3, 3, 6, 7])
+    tens = pd.DataFrame({"t": ["1000", "1010", "1020"], "y": ["1", "2", "3"]})
+    with pytest.raises(RnnkitError, match="goes in steps of 10"):
+        from_dataframe(tens, "t", "y", [])

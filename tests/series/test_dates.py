@@ -76,6 +76,26 @@ def test_zoned_datetime_columns_one_offset_or_a_named_zone():
 
 def test_integers_are_positions_not_dates():
     assert list(parse_dates(pd.Series(["3", "4", "5"]), 2, "x", "ds")) == [3, 4, 5]
+    assert list(parse_dates(pd.Series(["20210131", "20210132"]), 2, "x", "ds")) == [20210131, 20210132]
+
+
+def test_yyyymmdd_integers_are_dates_as_text_or_as_integers():
+    expected = [T("2020-12-31"), T("2021-01-01")]
+    assert read("20201231", "20210101") == expected
+    assert list(parse_dates(pd.Series([20201231, 20210101]), 2, "x", "ds")) == expected
+
+
+def test_local_dates_across_a_daylight_saving_change_keep_their_dates():
+    assert read("2020-03-28T00:00:00+01:00", "2020-03-29T00:00:00+01:00", "2020-03-30T00:00:00+02:00") == [
+        T("2020-03-28"), T("2020-03-29"), T("2020-03-30")]
+    berlin = pd.Series(pd.date_range("2020-03-28", periods=3, freq="D", tz="Europe/Berlin"))
+    assert list(parse_dates(berlin, 2, "x", "ds")) == [T("2020-03-28"), T("2020-03-29"), T("2020-03-30")]
+
+
+def test_a_month_name_date_is_not_read_as_an_offset():
+    df = pd.DataFrame({"Date": [f"{d:02d}-Jul-2020" for d in range(1, 21)], "Close": [str(v) for v in range(20)]})
+    data, report = from_dataframe(df, "Date", "Close", [])
+    assert report.zones == "" and data.freq == "D"
 
 
 def test_a_german_spreadsheet_export(tmp_path):

@@ -188,7 +188,9 @@ def clean_one(df: pd.DataFrame, time_col: str, value_cols: list[str], policy: Cl
     for col in value_cols:
         report.missing[col] = report.missing.get(col, 0) + int(df[col].isna().sum())
     _count_gaps(df[time_col], freq, report)
-    if freq is not None and not pd.api.types.is_integer_dtype(df[time_col]):
+    if pd.api.types.is_integer_dtype(df[time_col]):
+        df = _regularise_positions(df, time_col, report, label)
+    elif freq is not None:
         df = _regularise(df, time_col, freq, report)
     n = len(df)
     bounds = _bounds(df, time_col, policy)
@@ -238,6 +240,26 @@ def _regularise(df: pd.DataFrame, time_col: str, freq: str, report: CleaningRepo
     out = df.set_index(time_col).reindex(full)
     out.index.name = time_col
     report.inserted += len(full) - len(index)
+    return out.reset_index()
+
+
+def _regularise_positions(df: pd.DataFrame, time_col: str, report: CleaningReport, label: str) -> pd.DataFrame:
+    """Integer positions are consecutive steps: missing ones are inserted (then filled by the
+    policy), so a forecast's positions continue from the last one. A common step above 1 (0, 10,
+    20, ...) is refused rather than read as consecutive."""
+    t = df[time_col].to_numpy()
+    if len(t) < 2:
+        return df
+    step = int(np.gcd.reduce(np.diff(t)))
+    if step > 1:
+        raise RnnkitError(f"{label}: the integer column {time_col!r} goes in steps of {step} ({t[0]}, {t[1]}, ...); "
+                          "integer positions must count steps (0, 1, 2, ...): renumber them, or give dates")
+    full = np.arange(t[0], t[-1] + 1)
+    if len(full) == len(t):
+        return df
+    out = df.set_index(time_col).reindex(full)
+    out.index.name = time_col
+    report.inserted += len(full) - len(t)
     return out.reset_index()
 
 

@@ -3,7 +3,8 @@
 Supported forms: ISO dates and times (`2021-03-04`, `2021-03-04 13:30`, `2021-03-04T13:30:00+01:00`),
 day/month/year with `/`, `-` or `.` (`04/03/2021`, `04.03.2021`), month/day/year (`03/04/2021`), ISO
 week strings (`2021-W09`, `2021 W09`: the Monday of that week), quarters (`2021Q1`, `2021 Q1`: the
-quarter's first day), integer positions (read as positions, not dates), and any `--date-format`.
+quarter's first day), YYYYMMDD integers (`20210304`, when every value is a valid date), other integers
+(read as positions, not dates), and any `--date-format`.
 
 Day/month order is decided by the data, never guessed: a value with a first part above 12 proves
 day-first, a second part above 12 proves month-first. When no value proves either, the dates are
@@ -12,7 +13,8 @@ refused unless `--dayfirst` / `--no-dayfirst` or `--date-format` says which. Dot
 
 Time zones: offsets that are all equal are dropped (the wall-clock time is kept); different offsets
 (daylight saving), or a datetime column in a named zone, are converted to UTC, which is regular
-where local time is not.
+where local time is not, except when every value is at local midnight: those are dates, and the
+local dates are kept.
 """
 
 from __future__ import annotations
@@ -27,22 +29,28 @@ from rnnkit.errors import RnnkitError
 _DMY = re.compile(r"^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})(?=$|[ T])")
 _WEEK = re.compile(r"^\s*(\d{4})[- ]?W(\d{1,2})\s*$", re.IGNORECASE)
 _QUARTER = re.compile(r"^\s*(\d{4})[- ]?Q([1-4])\s*$", re.IGNORECASE)
-_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})\s*$")
+_OFFSET = re.compile(r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})\s*$")  # after a time of day
+_OFFSET_ONLY = re.compile(r"\s*(?:Z|[+-]\d{2}:?\d{2})\s*$")
+_MIDNIGHT = re.compile(r"[T ]00:00(?::00(?:\.0+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})\s*$")
 
 
 def parse_dates(values: pd.Series, line_offset: int, where: str, column: str,
                 date_format: str | None = None, dayfirst: bool | None = None) -> pd.Series:
     """Datetimes (naive), or int64 positions when the column is integer (e.g. M4's hour numbers)."""
     if pd.api.types.is_integer_dtype(values):
-        return values.astype("int64")
+        compact = _compact_dates(values.astype(str)) if date_format is None else None
+        return compact if compact is not None else values.astype("int64")
     if pd.api.types.is_datetime64_any_dtype(values):
         tz = getattr(values.dt, "tz", None)
-        if tz is not None and tz.utcoffset(None) is None:  # a named zone with daylight saving: to UTC
-            values = values.dt.tz_convert("UTC")
-        return _drop_zone(values)
+        if tz is not None and tz.utcoffset(None) is None and not (values == values.dt.normalize()).all():
+            values = values.dt.tz_convert("UTC")  # times in a zone with daylight saving: to UTC
+        return _drop_zone(values)  # local dates (every value at midnight) keep their dates
     text = values.astype(str).str.strip()
+    if text.str.contains(_MIDNIGHT).all():  # local dates written with their offset: the dates are kept
+        text = text.str.replace(_OFFSET_ONLY, "", regex=True)
     if date_format is None and text.str.fullmatch(r"-?\d+").all():
-        return text.astype("int64")
+        compact = _compact_dates(text)
+        return compact if compact is not None else text.astype("int64")
 
     def fail(i: int, why: str) -> RnnkitError:
         hint = "; say which with --dayfirst (or --no-dayfirst) or --date-format (e.g. %d/%m/%Y)" \
@@ -72,6 +80,15 @@ def parse_dates(values: pd.Series, line_offset: int, where: str, column: str,
     if len(bad):
         raise fail(int(bad[0]), "has a value that does not parse as a date (give its form with --date-format)")
     return _drop_zone(parsed)
+
+
+def _compact_dates(text: pd.Series) -> pd.Series | None:
+    """Dates written as YYYYMMDD integers (20210304), when every value is a valid date of the years
+    1800-2199; None otherwise (the integers are positions)."""
+    if not text.str.fullmatch(r"(18|19|20|21)\d{6}").all():
+        return None
+    parsed = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
+    return None if parsed.isna().any() else parsed
 
 
 def _day_first(text: pd.Series, dayfirst: bool | None, fail) -> bool | None:
@@ -124,4 +141,6 @@ def zone_note(text: pd.Series) -> str:
         return ""
     if len(offsets) == 1:
         return f"UTC offset {offsets[0]} on every row: wall-clock times kept"
+    if text.astype(str).str.strip().str.contains(_MIDNIGHT).all():
+        return f"UTC offsets {', '.join(sorted(map(str, offsets))[:4])} on dates at local midnight: the local dates kept"
     return f"UTC offsets {', '.join(sorted(map(str, offsets))[:4])}: converted to UTC"
