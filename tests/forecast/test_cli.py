@@ -151,6 +151,18 @@ def test_predict_and_update_refuse_other_features(trained, capsys, tmp_path):
     assert not (out / "versions" / "v3").exists()
 
 
+def test_predict_backtest_and_update_refuse_a_file_on_another_calendar(trained, capsys, tmp_path):
+    _, _, out = trained  # trained on business days
+    monthly = tmp_path / "monthly.csv"
+    frame = stock_frame(330)
+    frame["Date"] = pd.date_range("1990-01-01", periods=len(frame), freq="MS").strftime("%Y-%m-%d")
+    frame.to_csv(monthly, index=False)
+    for cmd in ("predict", "backtest", "update"):
+        code, _, err = run([cmd, "--run", str(out), "--csv", str(monthly)], capsys)
+        assert code == 2 and "holds frequency MS, but the model" in err and "trained on frequency B" in err, err
+    assert not (out / "versions" / "v3").exists()
+
+
 @pytest.mark.parametrize("horizon", ["0", "-2"])
 def test_predict_refuses_a_horizon_below_1(trained, capsys, horizon):
     _, csv, out = trained  # (0 was read as "the trained horizon")

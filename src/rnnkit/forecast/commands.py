@@ -23,7 +23,7 @@ def backtest_command(run: str, csv: str | None, refit_every: int | None, refit_e
     if refit_every is not None and refit_every < 1:
         raise RnnkitError(f"--refit-every must be >= 1, got {refit_every}")
     est = Forecaster.load(run)
-    data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run)
+    data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run, freq=est.pipeline.freq)
     saved = est.meta["splits"]
     if len(saved) == len(data) and all(n == len(s) for (_, _, n), s in zip(saved, data.series)):
         splits = [Split(*sp) for sp in saved]  # the very test part the model was reported on
@@ -55,12 +55,13 @@ def update_command(run: str, csv: str, epochs: int, lr: float, refit_scaler: boo
     if epochs < 1:
         raise RnnkitError(f"--max-epochs must be >= 1, got {epochs}")
     est = Forecaster.load(run)
-    data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run)
+    data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run, freq=est.pipeline.freq)
     old = est.cfg.data.csv
     if any(f == 0 for f in new_rows(est, data)) and old and old != csv:
         # only new rows were given: their windows need the history the model was trained on
         try:
-            data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run, history=old)
+            data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run, history=old,
+                                freq=est.pipeline.freq)
         except RnnkitError as e:
             raise RnnkitError(f"{csv} holds only rows after the training data, and the training CSV {old} "
                               f"could not be read for their history ({e}); give a CSV with both") from None

@@ -27,9 +27,11 @@ Log = Callable[[str], None]
 
 
 def load_data(cfg: ForecastRunConfig, csv: str | None = None, need: list[str] | None = None,
-              run: str | None = None, history: str | None = None) -> tuple[SeriesSet, CleaningReport]:
-    """Read and clean the CSV (or dataset name). `need` lists a saved model's feature columns, so
-    a CSV without them gets an error that names the run; `history` is a CSV read before it (rows
+              run: str | None = None, history: str | None = None,
+              freq: str | None = None) -> tuple[SeriesSet, CleaningReport]:
+    """Read and clean the CSV (or dataset name). With a saved model's `run`, `need` lists its
+    feature columns and `freq` the frequency it was trained on, so a CSV without those columns or
+    on another calendar gets an error that names the run; `history` is a CSV read before it (rows
     on the same dates are replaced by the newer file's)."""
     d = cfg.data
     csv = csv or d.csv
@@ -43,8 +45,15 @@ def load_data(cfg: ForecastRunConfig, csv: str | None = None, need: list[str] | 
                               f"{', '.join(lacking)}; give a CSV with those columns or train a new model")
     if history:
         raw = pd.concat([read_csv(history, d.sep), raw], ignore_index=True)
-    return from_dataframe(raw, d.date_col, d.target, d.features, d.id_col, clean_policy(d, cfg.forecast.horizon),
-                          source=str(csv))
+    data, report = from_dataframe(raw, d.date_col, d.target, d.features, d.id_col,
+                                  clean_policy(d, cfg.forecast.horizon), source=str(csv))
+    inferred = data.freq or not any(s.index is not None for s in data.series)  # not: dates too few to tell
+    if run and inferred and data.freq != freq:
+        def said(f):
+            return f"frequency {f}" if f else "integer positions"
+        raise RnnkitError(f"{csv} holds {said(data.freq)}, but the model in {run} was trained on {said(freq)}; "
+                          "give a file on the training's calendar, or train a model on this one")
+    return data, report
 
 
 def evaluate_test(model, data: SeriesSet, splits: list[Split], horizon: int | None = None,
@@ -179,7 +188,7 @@ def write_figures(out: Path, est: Forecaster, data: SeriesSet, ev: Evaluation, p
 
 def predict_run(run: str, csv: str, horizon: int | None, out: str | None) -> pd.DataFrame:
     est = Forecaster.load(run)
-    data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run)
+    data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run, freq=est.pipeline.freq)
     frame = predict_table(est, data, horizon)
     frame.attrs["trained_horizon"] = est.cfg.forecast.horizon
     if out:
