@@ -111,3 +111,23 @@ def test_a_short_window_rolls_past_its_lookback_up_to_its_reach(tiny_cfg):
     assert np.all(far[3:, -1] > far[3:, 0])  # later blocks: an interval from the paths' spread
     with pytest.raises(RnnkitError, match="reaches at most 30 steps"):
         est.forecast(s, np.array([len(s)]), 31)
+
+
+def test_missing_values_in_a_dataframe_are_filled_as_in_a_csv_and_bad_arguments_are_rnnkit_errors(tiny_cfg):
+    from rnnkit.errors import RnnkitError
+    from rnnkit.forecast.frames import to_series
+
+    df = long_frame(series=1, n=120, season=12)
+    df["y"] = df["y"].astype(object)
+    df.loc[[5, 17], "y"] = [np.nan, None]
+    data = to_series(df, tiny_cfg)
+    assert np.isfinite(data.series[0].y).all() and data.series[0].y[5] == df["y"][4]  # filled forward
+    with pytest.raises(RnnkitError, match="duplicate column names: y"):
+        to_series(pd.concat([df, df[["y"]]], axis=1), tiny_cfg)
+    with pytest.raises(RnnkitError, match="got ndarray"):
+        Forecaster(tiny_cfg).fit(df["y"].to_numpy())
+    tiny_cfg.forecast.horizon = 3
+    est = Forecaster(tiny_cfg).fit(df)
+    for h in ("3", 3.5):
+        with pytest.raises(RnnkitError, match="whole number of steps"):
+            est.predict(h)

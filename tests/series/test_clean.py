@@ -115,3 +115,16 @@ def test_integer_positions_with_gaps_are_regularised_and_other_steps_refused():
     tens = pd.DataFrame({"t": ["1000", "1010", "1020"], "y": ["1", "2", "3"]})
     with pytest.raises(RnnkitError, match="goes in steps of 10"):
         from_dataframe(tens, "t", "y", [])
+
+
+def test_a_ds_y_table_is_one_series_that_keeps_its_column_names():
+    df = pd.DataFrame({"ds": [f"2021-01-{d:02d}" for d in range(1, 11)], "y": [str(v) for v in range(10)]})
+    data, _ = from_dataframe(df, "Date", "Close", [])
+    assert len(data) == 1 and data.target == "y" and data.date_col == "ds"
+
+
+def test_us_thousands_separators_are_read_when_a_value_proves_them():
+    df = frame(["10,012.6", "9,990.1", "1,001"])
+    np.testing.assert_allclose(from_dataframe(df, "Date", "Close", [])[0].series[0].y, [10012.6, 9990.1, 1001])
+    with pytest.raises(RnnkitError, match="decimal commas"):  # 1,001 alone could be a decimal comma
+        from_dataframe(frame(["1,001", "1,002", "1,003"]), "Date", "Close", [])

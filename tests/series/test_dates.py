@@ -120,3 +120,11 @@ def test_non_finite_or_huge_values_are_refused_with_row_and_column(cell):
     with pytest.raises(RnnkitError,
                        match=rf"column 'Close' has a non-finite or out-of-range value '{cell}' at row 3 \(line 4\)"):
         from_dataframe(df, "Date", "Close", [])
+
+
+def test_spreadsheet_rows_of_separators_only_at_the_end_are_ignored(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"Datum;Wert\r\n01.02.2021;1,5\r\n02.02.2021;2,5\r\n03.02.2021;3,5\r\n;\r\n;\r\n")
+    data, report = from_dataframe(read_csv(str(path), sep=";"), "Datum", "Wert", [],
+                                  policy=CleanPolicy(decimal=","))
+    assert report.rows_in == 3 and list(data.series[0].y) == [1.5, 2.5, 3.5]

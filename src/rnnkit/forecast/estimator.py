@@ -178,6 +178,9 @@ class Forecaster:
 
             data = to_series(data, self.cfg)
             self.cfg.data.test = 0
+        elif not isinstance(data, SeriesSet):
+            raise RnnkitError(f"fit() takes a long-format DataFrame (unique_id, ds, y) or a SeriesSet, got "
+                              f"{type(data).__name__} (rnnkit.series.io.from_arrays builds one from arrays)")
         self._data = data
         quiet = log or (lambda _m: None)
         if run_dir is None:
@@ -385,6 +388,8 @@ class Forecaster:
         """The trained horizon when none is given; 0 or less is an error, not "the default"."""
         if horizon is None:
             return self.cfg.forecast.horizon
+        if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)):
+            raise RnnkitError(f"the horizon must be a whole number of steps, got {horizon!r}")
         if horizon <= 0:
             raise RnnkitError(f"--horizon must be >= 1, got {horizon}")
         return horizon

@@ -36,7 +36,11 @@ def to_series(df: pd.DataFrame, cfg) -> SeriesSet:
     date_col, target, id_col = detect_layout(df, d.date_col, d.target, d.id_col)
     features = list(d.features) or [c for c in df.columns if c not in (date_col, target, id_col)]
     d.date_col, d.target, d.id_col, d.features = date_col, target, id_col, features
-    data, _ = from_dataframe(df.astype(str), date_col, target, features, id_col, clean_policy(d, cfg.forecast.horizon),
+    if df.columns.duplicated().any():
+        raise RnnkitError(f"the DataFrame has duplicate column names: "
+                          f"{', '.join(map(str, df.columns[df.columns.duplicated()].unique()))}")
+    text = df.astype(str).mask(df.isna())  # as a CSV reads it: text cells, missing ones empty
+    data, _ = from_dataframe(text, date_col, target, features, id_col, clean_policy(d, cfg.forecast.horizon),
                              source="DataFrame")
     return data
 

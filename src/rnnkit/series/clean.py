@@ -130,6 +130,15 @@ def when(t) -> str:
 
 LARGEST = 1e30  # beyond this a value overflows the squares and products of training (float32 ends at 3e38)
 _THOUSANDS = r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$"
+_THOUSANDS_US = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
+_PROVEN_US = r"^[+-]?\d{1,3}(,\d{3}){2,}(\.\d*)?$|^[+-]?\d{1,3}(,\d{3})+\.\d*$"  # 1,234,567 or 1,234.5
+
+
+def _us_grouped(text: pd.Series) -> bool:
+    """True when every cell with a comma groups thousands the US way and one of them proves it
+    (1,234.5 or 1,234,567; a lone 1,234 could be a decimal comma)."""
+    commas = text[text.str.contains(",", regex=False, na=False)]
+    return bool(len(commas)) and commas.str.match(_THOUSANDS_US).all() and commas.str.match(_PROVEN_US).any()
 
 
 def parse_numeric(df: pd.DataFrame, columns: list[str], line_offset: int, where: str,
@@ -144,12 +153,15 @@ def parse_numeric(df: pd.DataFrame, columns: list[str], line_offset: int, where:
             grouped = text.str.match(_THOUSANDS)  # 1.234,5: the dots group thousands
             text = text.where(~grouped, text.str.replace(".", "", regex=False))
             text = text.str.replace(",", ".", regex=False).where(raw.notna())
+        elif decimal == "." and not pd.api.types.is_numeric_dtype(raw) and _us_grouped(raw.astype(str).str.strip()):
+            text = raw.astype(str).str.strip().str.replace(",", "", regex=False).where(raw.notna())
         values = pd.to_numeric(text, errors="coerce")
         bad = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             commas = "," in str(raw.iloc[i]) and decimal == "."
-            hint = " (decimal commas? give --sep ';' --decimal ',')" if commas else ""
+            hint = (" (decimal commas? give --sep ';' --decimal ','; thousands separators are read when every "
+                    "value with a comma groups them, e.g. 1,234.5)") if commas else ""
             raise RnnkitError(
                 f"{where}: column {col!r} has a non-numeric value {str(raw.iloc[i])!r} at row {i + 1} "
                 f"(line {i + line_offset}){hint}; fix or remove it"

@@ -44,16 +44,18 @@ def read_csv(path_or_name: str, sep: str = ",") -> pd.DataFrame:
         raise RnnkitError(f"{path} is not a readable CSV with --sep {sep!r} ({first[:160]})") from None
     if len(df.columns) == 1:
         raise one_column_error(path, sep, str(df.columns[0]))
-    return df
+    filled = np.flatnonzero(df.notna().any(axis=1).to_numpy())
+    return df.iloc[: filled[-1] + 1 if len(filled) else 0]  # spreadsheets end with rows of separators only
 
 
 def detect_layout(df: pd.DataFrame, date_col: str, target: str, id_col: str | None) -> tuple[str, str, str | None]:
     """(date_col, target, id_col); a table with unique_id/ds/y columns (or ds/y and the given
-    id column) is read as the long format when it has none of the given names, or they are ds and y."""
+    id column) is read as the long format when it has none of the given names, or they are ds and y;
+    ds/y alone is one series."""
     given = (date_col, target) == ("ds", "y") or (date_col not in df.columns and target not in df.columns)
     ids = id_col or LONG_COLUMNS[0]
-    if given and all(c in df.columns for c in (ids, *LONG_COLUMNS[1:])):
-        return "ds", "y", ids
+    if given and all(c in df.columns for c in LONG_COLUMNS[1:]):
+        return "ds", "y", ids if ids in df.columns else None
     return date_col, target, id_col
 
 
@@ -97,7 +99,8 @@ def from_dataframe(
     if report.seasons:
         check = season_check([x.y[: x.split[0] if x.split else len(x)] for x in out], report.seasons[0])
         report.season_acf, report.season_noise = check or (None, None)
-    names = (date_col, id_col) if id_col else ("date", "unique_id")  # the long format keeps its names
+    names = (date_col if id_col or date_col == LONG_COLUMNS[1] else "date",  # the long format keeps its names
+             id_col or LONG_COLUMNS[0])
     return SeriesSet(out, target, list(features), freq, seasons(freq), *names), report
 
 
