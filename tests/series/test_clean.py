@@ -128,3 +128,15 @@ def test_us_thousands_separators_are_read_when_a_value_proves_them():
     np.testing.assert_allclose(from_dataframe(df, "Date", "Close", [])[0].series[0].y, [10012.6, 9990.1, 1001])
     with pytest.raises(RnnkitError, match="decimal commas"):  # 1,001 alone could be a decimal comma
         from_dataframe(frame(["1,001", "1,002", "1,003"]), "Date", "Close", [])
+
+
+def test_a_panel_leaves_out_constant_and_empty_series_and_says_so():
+    rows = [("a", d, str(v)) for d, v in zip(range(10), np.arange(10.0))]
+    rows += [("zero", d, "0") for d in range(10)] + [("empty", d, "") for d in range(10)] + [("one", 0, "5")]
+    df = pd.DataFrame(rows, columns=["unique_id", "ds", "y"]).astype(str)
+    data, report = from_dataframe(df, "ds", "y", [])
+    assert [s.id for s in data.series] == ["a"]
+    assert set(report.skipped) == {"zero", "empty", "one"} and "single value" in report.skipped["one"]
+    assert "series left out, nothing to forecast: 3" in " ".join(report.summary_lines())
+    with pytest.raises(RnnkitError, match="constant"):  # a panel with nothing to forecast at all
+        from_dataframe(df[df.unique_id.isin(["zero", "empty"])], "ds", "y", [], id_col="unique_id")

@@ -209,6 +209,10 @@ def _predict(a: argparse.Namespace) -> int:
 
         print(f"note: --horizon {a.horizon} is beyond the {frame.attrs['trained_horizon']} step(s) the model was trained "
               f"for; it was rolled forward on {N_PATHS} simulated paths (intervals from the paths)", file=sys.stderr)
+    if frame.attrs.get("skipped"):
+        skipped = frame.attrs["skipped"]
+        print(f"note: {len(skipped)} series without forecasts, nothing to forecast: "
+              + "; ".join(f"{sid}: {why}" for sid, why in list(skipped.items())[:5]), file=sys.stderr)
     if a.out:
         print(f"wrote {len(frame)} forecasts to {a.out}")
     else:

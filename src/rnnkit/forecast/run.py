@@ -188,9 +188,10 @@ def write_figures(out: Path, est: Forecaster, data: SeriesSet, ev: Evaluation, p
 
 def predict_run(run: str, csv: str, horizon: int | None, out: str | None) -> pd.DataFrame:
     est = Forecaster.load(run)
-    data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run, freq=est.pipeline.freq)
+    data, cleaning = load_data(est.cfg, csv, need=est.meta["features"], run=run, freq=est.pipeline.freq)
     frame = predict_table(est, data, horizon)
     frame.attrs["trained_horizon"] = est.cfg.forecast.horizon
+    frame.attrs["skipped"] = cleaning.skipped
     if out:
         write_text(out, frame.to_csv(index=False))  # atomic: a full disk leaves no 0-byte or partial file
     return frame

@@ -62,6 +62,10 @@ class CleanPolicy:
         return bool(self.val or self.test or self.val_start or self.test_start)
 
 
+class NothingToForecast(RnnkitError):
+    """A series without values, or a constant one: an error for a lone series; a panel skips it."""
+
+
 @dataclass
 class CleaningReport:
     rows_in: int = 0
@@ -85,6 +89,7 @@ class CleaningReport:
     closed: int = 0  # of those, closed periods not inserted (holidays of business-day or business-hour data)
     largest_gap: int = 0  # in steps of the series' frequency
     largest_gap_at: str = ""
+    skipped: dict[str, str] = field(default_factory=dict)  # panel series left out -> why (constant, no values)
 
     @property
     def season_shown(self) -> bool | None:
@@ -117,6 +122,10 @@ class CleaningReport:
             f"calendar gaps: {self.gaps} missing steps"
             + (f", largest {self.largest_gap} at {self.largest_gap_at}" if self.largest_gap else ""),
         ]
+        if self.skipped:
+            shown = "; ".join(f"{sid}: {why}" for sid, why in list(self.skipped.items())[:5])
+            lines.append(f"series left out, nothing to forecast: {len(self.skipped)} ({shown}"
+                         + (", ..." if len(self.skipped) > 5 else "") + ")")
         return lines
 
 
@@ -196,7 +205,7 @@ def clean_one(df: pd.DataFrame, time_col: str, value_cols: list[str], policy: Cl
     df = df.reset_index(drop=True)
     target = value_cols[0]
     if df[target].isna().all():
-        raise RnnkitError(f"{label}: the target column {target!r} has no values (all missing)")
+        raise NothingToForecast(f"{label}: the target column {target!r} has no values (all missing)")
     for col in value_cols:
         report.missing[col] = report.missing.get(col, 0) + int(df[col].isna().sum())
     _count_gaps(df[time_col], freq, report)
@@ -221,10 +230,13 @@ def clean_one(df: pd.DataFrame, time_col: str, value_cols: list[str], policy: Cl
     tr, va = int(keep[:tr].sum()), int(keep[:va].sum())
     report.rows_dropped += n - len(df)
     if len(df) == 0:
-        raise RnnkitError(f"{label}: no complete rows remain after removing missing values")
+        raise NothingToForecast(f"{label}: no complete rows remain after removing missing values")
     y = df[target].to_numpy()
+    if len(y) == 1:
+        raise NothingToForecast(f"{label}: the target column {target!r} has a single value")
     if np.nanstd(y) == 0:
-        raise RnnkitError(f"{label}: the target column {target!r} is constant ({y[0]:g}); there is nothing to forecast")
+        raise NothingToForecast(f"{label}: the target column {target!r} is constant ({y[0]:g}); "
+                                "there is nothing to forecast")
     if policy.outliers != "none":
         df = _screen_outliers(df, time_col, target, policy, report, tr)
     return df, ((tr, va) if bounds is not None else None)

@@ -11,7 +11,7 @@ import pandas as pd
 from rnnkit.errors import RnnkitError
 from rnnkit.files import one_column_error
 from rnnkit.series.calendar import check_freq, infer_freq, ordinals, seasons
-from rnnkit.series.clean import CleaningReport, CleanPolicy, clean_one, parse_numeric
+from rnnkit.series.clean import CleaningReport, CleanPolicy, NothingToForecast, clean_one, parse_numeric
 from rnnkit.series.dates import parse_dates, zone_note
 from rnnkit.series.frame import Series, SeriesSet
 
@@ -84,15 +84,24 @@ def from_dataframe(
                             zones=zones)
     groups = [(str(k), g) for k, g in table.groupby(id_col, sort=False)] if id_col else [("series", table)]
     freq = frequency([(sid, g[date_col]) for sid, g in groups], policy.freq, source)
-    out = []
+    out, first = [], None
     for sid, group in groups:
         label = f"{source} (series {sid})" if id_col else source
-        g, split = clean_one(group.reset_index(drop=True), date_col, values, policy, report, label, freq)
+        try:
+            g, split = clean_one(group.reset_index(drop=True), date_col, values, policy, report, label, freq)
+        except NothingToForecast as e:
+            if len(groups) == 1:
+                raise
+            first = first or e
+            report.skipped[sid] = str(e).split("): ", 1)[-1].split("; there is")[0]
+            continue
         t = g[date_col]
         index = None if pd.api.types.is_integer_dtype(t) else pd.DatetimeIndex(t)
         X = g[features].to_numpy(dtype=np.float64) if features else np.zeros((len(g), 0))
         t0 = int(t.iloc[0]) if index is None else int(ordinals(index[:1], freq)[0]) if freq else 0
         out.append(Series(sid, g[target].to_numpy(dtype=np.float64), X, index, t0, split))
+    if not out:
+        raise first
     report.series = len(out)
     report.rows_out = sum(len(s) for s in out)
     report.freq, report.seasons = freq or "", list(seasons(freq))
