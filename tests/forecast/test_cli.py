@@ -254,3 +254,13 @@ def test_a_panel_whose_first_series_is_too_short_to_score_reports_and_plots_the_
     doc = json.loads((tmp_path / "run" / "report.json").read_text())
     assert doc["test_span"][0] and doc["test_span"][1]  # the first scored series' span, not empty
     assert (tmp_path / "run" / "forecast.png").is_file()
+
+
+def test_a_run_trained_on_a_relative_path_backtests_from_another_folder(tmp_path, capsys, monkeypatch):
+    (tmp_path / "data").mkdir()
+    write_stock(tmp_path / "data" / "p.csv", 200)
+    monkeypatch.chdir(tmp_path)
+    assert run(["train", "--csv", "data/p.csv", "--out", "run", *TINY], capsys)[0] == 0
+    monkeypatch.chdir(tmp_path / "data")
+    code, _, err = run(["backtest", "--run", str(tmp_path / "run")], capsys)
+    assert code == 0, err

@@ -27,6 +27,13 @@ def test_a_near_identical_forecast_is_a_tie():
     assert v.p_value > 0.05 and abs(v.rel_rmse - 1) < 0.01
 
 
+def test_a_model_that_repeats_its_best_reference_is_named_as_that_reference():
+    ref = np.random.default_rng(3).normal(0, 1, (100, 2))
+    v = decide(_ev([ref.copy()], [ref]), "lstm")
+    assert v.outcome == "tie" and "forecasts exactly as the best reference, naive" in v.text
+    assert "ties with" not in v.text
+
+
 def test_a_clearly_smaller_error_beats_and_a_larger_one_loses():
     rng = np.random.default_rng(1)
     ref = rng.normal(0, 1, (400, 1))

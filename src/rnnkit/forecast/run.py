@@ -76,6 +76,8 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
     if not resume and ((out / "last.pt").exists() or (out / "select" / "last.pt").exists()):  # before any reading
         raise RnnkitError(f"run folder {out} already holds a run; pass --resume to continue it, or choose another --out")
     data, cleaning = load_data(cfg)
+    if cfg.data.csv and Path(cfg.data.csv).is_file():  # backtest and update read it from any folder
+        cfg.data.csv = str(Path(cfg.data.csv).resolve())
     for line in cleaning.summary_lines():
         log(f"cleaning: {line}")
     est = Forecaster(cfg)

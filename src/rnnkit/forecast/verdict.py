@@ -73,7 +73,11 @@ def decide(ev, model: str, alpha: float = ALPHA) -> Verdict:
     dm, p = diebold_mariano(ev.errors.get(model, []), ev.errors.get(best, []), ev.horizon)
     test = f"Diebold-Mariano test on squared errors, HAC lag {max(0, ev.horizon - 1)}, p = {p:.3g}"
     rel_text = f"RMSE {ratio(rel)} x {best}'s" if rel is not None else "RMSE -"
-    if not math.isfinite(p) or p >= alpha:
+    if _same(ev.errors.get(model, []), ev.errors.get(best, [])):
+        outcome = "tie"
+        text = (f"{model} forecasts exactly as the best reference, {best}, on every point: the run kept none of "
+                f"the network's own forecast (validation chose so; see the settings), so it is {best}")
+    elif not math.isfinite(p) or p >= alpha:
         outcome = "tie"
         text = f"{model} ties with the best reference, {best}: {rel_text}, a difference within noise ({test} >= {alpha:g})"
     elif dm < 0:
@@ -86,6 +90,12 @@ def decide(ev, model: str, alpha: float = ALPHA) -> Verdict:
     if best != "naive" and naive and scores[model].get("rel_rmse_vs_naive") is not None:
         text += f"; against persistence: RMSE {ratio(scores[model]['rel_rmse_vs_naive'])} x naive's"
     return Verdict(outcome, best, rel, p if math.isfinite(p) else None, dm if math.isfinite(dm) else None, text)
+
+
+def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+    """True when two models' errors agree on every point (one repeats the other's forecast)."""
+    return bool(a) and len(a) == len(b) and all(x.shape == y.shape and np.allclose(x, y, rtol=1e-9, atol=1e-12)
+                                                  for x, y in zip(a, b))
 
 
 def ratio(x: float) -> str:
