@@ -80,3 +80,11 @@ def test_parts_given_as_fractions_hold_at_least_one_horizon():
     assert split_bounds(400, 0.1, 0.2, at_least=12) == (280, 320)  # long series: the fractions
     assert split_bounds(40, 5, 6, at_least=12) == (29, 34)  # step counts are what they say
     assert split_bounds(40, 0.1, 0.0, at_least=12) == (28, 40)  # no test part stays none
+
+
+def test_a_fractional_step_count_and_a_split_date_after_the_data_are_refused():
+    index = pd.date_range("2021-01-01", periods=50, freq="D")
+    with pytest.raises(RnnkitError, match="must be whole, got 1.5"):
+        split_bounds(50, 1.5, 0.2)
+    with pytest.raises(RnnkitError, match="after the last date, 2021-02-19"):
+        split_bounds(50, 0.1, 0.2, index, test_start="2030-01-01")

@@ -39,6 +39,9 @@ def _count(n: int, value: float, name: str, at_least: int = 0) -> int:
     if value < 0:
         raise RnnkitError(f"data.{name} must be >= 0, got {value}")
     if value >= 1:
+        if value != int(value):
+            raise RnnkitError(f"data.{name} from 1 up counts steps and must be whole, got {value} "
+                              "(a share is below 1)")
         return int(value)
     return max(int(round(value * n)), at_least) if value > 0 else 0
 
@@ -50,4 +53,7 @@ def _position(index: pd.DatetimeIndex | None, date: str, name: str) -> int:
         when = pd.Timestamp(date)
     except ValueError:
         raise RnnkitError(f"data.{name}: {date!r} is not a date") from None
-    return int(np.searchsorted(index.values, np.datetime64(when), side="left"))
+    at = int(np.searchsorted(index.values, np.datetime64(when), side="left"))
+    if at == len(index):
+        raise RnnkitError(f"data.{name}: {date} is after the last date, {index[-1].date()}; the part would be empty")
+    return at
