@@ -264,3 +264,17 @@ def test_a_run_trained_on_a_relative_path_backtests_from_another_folder(tmp_path
     monkeypatch.chdir(tmp_path / "data")
     code, _, err = run(["backtest", "--run", str(tmp_path / "run")], capsys)
     assert code == 0, err
+
+
+def test_a_latin1_spreadsheet_is_refused_naming_the_byte_and_read_with_encoding(tmp_path, capsys):
+    frame = stock_frame(200)
+    path = tmp_path / "alt.csv"
+    body = "Datum;Stück\n" + "".join(f"{d};{str(round(v, 2)).replace('.', ',')}\n"
+                                      for d, v in zip(frame["Date"], frame["Close"]))
+    path.write_bytes(body.encode("latin-1"))
+    flags = ["--csv", str(path), "--sep", ";", "--decimal", ",", "--date-col", "Datum", "--target", "Stück", *TINY]
+    code, _, err = run(["train", "--out", str(tmp_path / "a"), *flags], capsys)
+    assert code == 2 and "byte offset 8 (byte 0xfc)" in err and "--encoding" in err
+    assert not (tmp_path / "a").exists()
+    code, _, err = run(["train", "--out", str(tmp_path / "b"), "--encoding", "latin-1", *flags], capsys)
+    assert code == 0, err

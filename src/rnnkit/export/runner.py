@@ -133,7 +133,7 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
         raise RnnkitError("the ONNX runner forecasts direct-strategy models only; use `rnnkit forecast predict`")
     if not 1 <= horizon <= f["horizon"]:
         raise RnnkitError(f"--horizon must be between 1 and {f['horizon']} (the trained horizon), got {horizon}")
-    raw = read_csv(csv, d.get("sep", ","))
+    raw = read_csv(csv, d.get("sep", ","), d.get("encoding", "utf-8"), d.get("errors", "strict"))
     lacking = [c for c in d["features"] if c not in raw.columns]
     if lacking:
         raise RnnkitError(f"the model was trained with features {', '.join(d['features'])}; "

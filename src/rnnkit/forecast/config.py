@@ -23,6 +23,8 @@ class DataConfig:
     csv: str | None = None
     sep: str = ","  # column separator (";" for most European spreadsheet exports)
     decimal: str = "."  # "," for decimal commas
+    encoding: str = "utf-8"  # of the CSV (latin-1, cp1252 for older spreadsheet exports)
+    errors: str = "strict"  # bytes invalid in the encoding: strict (an error naming the offset) | replace | ignore
     date_format: str | None = None  # strftime form of the dates, e.g. %d.%m.%Y; None = read by rnnkit.series.dates
     dayfirst: bool | None = None  # None: day/month order from the data; ambiguous dates are refused
     freq: str | None = None  # pandas offset alias (h, D, B, W-MON, MS, QS, ...); None = inferred

@@ -37,14 +37,14 @@ def load_data(cfg: ForecastRunConfig, csv: str | None = None, need: list[str] | 
     csv = csv or d.csv
     if not csv:
         raise RnnkitError("no data: give --csv PATH (or a dataset name such as aapl)")
-    raw = read_csv(csv, d.sep)
+    raw = read_csv(csv, d.sep, d.encoding, d.errors)
     if need and run:
         lacking = [c for c in need if c not in raw.columns]
         if lacking:
             raise RnnkitError(f"the model in {run} was trained with features {', '.join(need)}; {csv} lacks "
                               f"{', '.join(lacking)}; give a CSV with those columns or train a new model")
     if history:
-        raw = pd.concat([read_csv(history, d.sep), raw], ignore_index=True)
+        raw = pd.concat([read_csv(history, d.sep, d.encoding, d.errors), raw], ignore_index=True)
     data, report = from_dataframe(raw, d.date_col, d.target, d.features, d.id_col,
                                   clean_policy(d, cfg.forecast.horizon), source=str(csv))
     inferred = data.freq or not any(s.index is not None for s in data.series)  # not: dates too few to tell

@@ -31,15 +31,22 @@ def resolve_csv(path_or_name: str) -> Path:
     return path
 
 
-def read_csv(path_or_name: str, sep: str = ",") -> pd.DataFrame:
+def read_csv(path_or_name: str, sep: str = ",", encoding: str = "utf-8", errors: str = "strict") -> pd.DataFrame:
     """The raw table, every cell as text (so non-numeric cells can be reported exactly). Decimal
-    commas are read by `from_dataframe` (CleanPolicy.decimal), as text cells stay text here."""
+    commas are read by `from_dataframe` (CleanPolicy.decimal), as text cells stay text here. Bytes
+    invalid in `encoding` are an error naming their offset unless `errors` says otherwise."""
+    import io
+
+    from rnnkit.files import read_text
+
     path = resolve_csv(path_or_name)
     if not sep:
         raise RnnkitError("--sep must be a character such as ',' or ';'")
+    sep = "\t" if sep == "\\t" else sep  # a shell's literal backslash-t
+    text = read_text(path, encoding, errors)
     try:
-        df = pd.read_csv(path, dtype=str, skipinitialspace=True, sep=sep)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        df = pd.read_csv(io.StringIO(text), dtype=str, skipinitialspace=True, sep=sep)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise RnnkitError(f"{path} is not a readable CSV with --sep {sep!r} ({first[:160]})") from None
     if len(df.columns) == 1:
