@@ -123,6 +123,8 @@ def _dates(df):
     ("horizon 0", ["--csv", "{csv}", "--horizon", "0"], "--horizon must be >= 1"),
     ("horizon -3", ["--csv", "{csv}", "--horizon", "-3"], "--horizon must be >= 1"),
     ("ensemble 0", ["--csv", "{csv}", "--ensemble", "0"], "model.ensemble (--ensemble) must be >= 1"),
+    ("negative val", ["--csv", "{csv}", "--val", "-0.1"], "--val takes a share below 1 or a whole number"),
+    ("fractional steps", ["--csv", "{csv}", "--test", "2.5"], "--test takes a share below 1 or a whole number"),
 ])
 def test_bad_train_input(case, args, message, tmp_path, capsys):
     paths = {"tmp": tmp_path, "csv": bad_csv(tmp_path, None)}
@@ -139,6 +141,8 @@ def test_bad_train_input(case, args, message, tmp_path, capsys):
     errors = [line for line in err.splitlines() if line.startswith("rnnkit: error:")]  # progress lines are on stderr too
     assert len(errors) == 1 and message in errors[0] and "Traceback" not in err
     assert not out.exists()  # nothing written half-way
+    if "{csv}" in args and "--lookback" not in args:  # a bad setting is refused before the data is read
+        assert "cleaning:" not in err, err
 
 
 def test_predict_and_update_refuse_other_features(trained, capsys, tmp_path):

@@ -123,6 +123,10 @@ def check(cfg: ForecastRunConfig) -> None:
     unknown = [k for k in f.stat_models if k not in ("ets", "arima", "theta")]
     if unknown:
         raise RnnkitError(f"forecast.stat_models takes ets, arima, theta; got {', '.join(map(repr, unknown))}")
+    for name in ("val", "test"):
+        value = getattr(d, name)
+        if value < 0 or (value >= 1 and value != int(value)):
+            raise RnnkitError(f"--{name} takes a share below 1 or a whole number of steps, got {value:g}")
     if d.season is not None and d.season < 1:
         raise RnnkitError(f"--season must be >= 1, got {d.season}")
 

@@ -75,12 +75,14 @@ def evaluate_test(model, data: SeriesSet, splits: list[Split], horizon: int | No
 def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log = print) -> dict:
     if not resume and ((out / "last.pt").exists() or (out / "select" / "last.pt").exists()):  # before any reading
         raise RnnkitError(f"run folder {out} already holds a run; pass --resume to continue it, or choose another --out")
+    if out.exists() and not out.is_dir():
+        raise RnnkitError(f"--out {out} is a file; give a folder for the run")
+    est = Forecaster(cfg)  # the settings are checked before the data is read
     data, cleaning = load_data(cfg)
     if cfg.data.csv and Path(cfg.data.csv).is_file():  # backtest and update read it from any folder
         cfg.data.csv = str(Path(cfg.data.csv).resolve())
     for line in cleaning.summary_lines():
         log(f"cleaning: {line}")
-    est = Forecaster(cfg)
     result, splits = est.fit_run(data, out, resume=resume, log=log, extra_meta={"csv": cfg.data.csv})
     write_text(out / "cleaning.json", json.dumps(cleaning.to_dict(), indent=2) + "\n")
     if all(sp.val_end >= sp.n for sp in splits):
