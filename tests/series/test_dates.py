@@ -128,3 +128,11 @@ def test_spreadsheet_rows_of_separators_only_at_the_end_are_ignored(tmp_path):
     data, report = from_dataframe(read_csv(str(path), sep=";"), "Datum", "Wert", [],
                                   policy=CleanPolicy(decimal=","))
     assert report.rows_in == 3 and list(data.series[0].y) == [1.5, 2.5, 3.5]
+
+
+def test_padded_column_names_are_found_and_a_folder_is_not_a_csv(tmp_path):
+    path = tmp_path / "padded.csv"
+    path.write_text("Date , Close \n2021-01-04,1\n2021-01-05,2\n2021-01-06,3\n")
+    assert list(read_csv(str(path)).columns) == ["Date", "Close"]
+    with pytest.raises(RnnkitError, match="is a folder; give a CSV file"):
+        read_csv(str(tmp_path))

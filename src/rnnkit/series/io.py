@@ -25,6 +25,8 @@ def resolve_csv(path_or_name: str) -> Path:
     path = Path(path_or_name)
     if not path.exists() and datasets.is_dataset_name(path_or_name):
         return datasets.fetch(path_or_name)
+    if path.is_dir():
+        raise RnnkitError(f"{path_or_name} is a folder; give a CSV file")
     if not path.is_file():
         raise RnnkitError(f"CSV file not found: {path_or_name} (give a path, or a dataset name: "
                           f"{', '.join(sorted(datasets.REGISTRY))})")
@@ -51,6 +53,7 @@ def read_csv(path_or_name: str, sep: str = ",", encoding: str = "utf-8", errors:
         raise RnnkitError(f"{path} is not a readable CSV with --sep {sep!r} ({first[:160]})") from None
     if len(df.columns) == 1:
         raise one_column_error(path, sep, str(df.columns[0]))
+    df.columns = [str(c).strip() for c in df.columns]  # " Close " is the column Close
     filled = np.flatnonzero(df.notna().any(axis=1).to_numpy())
     return df.iloc[: filled[-1] + 1 if len(filled) else 0]  # spreadsheets end with rows of separators only
 
