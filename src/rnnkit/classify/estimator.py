@@ -78,6 +78,12 @@ def check_config(cfg: ClassifyRunConfig) -> None:
         raise RnnkitError(f"mixup must be >= 0 (0 = off), got {d.mixup}")
     if d.context < 0:
         raise RnnkitError(f"context must be >= 0, got {d.context}")
+    if d.patch < 0:
+        raise RnnkitError(f"--patch must be >= 0 (0 = auto), got {d.patch}")
+    if d.kernels < 0:
+        raise RnnkitError(f"--kernels must be >= 0 (0 = off), got {d.kernels}")
+    if d.ensemble < 1:
+        raise RnnkitError(f"--ensemble must be >= 1, got {d.ensemble}")
     if d.ngrams < 0:
         raise RnnkitError(f"ngrams must be >= 0 (0 = off), got {d.ngrams}")
     if d.char_ngrams < 0:
