@@ -34,3 +34,36 @@ def test_out_of_range_counts_are_one_line_and_write_nothing(tmp_path, capsys, fl
     code, _, err = _run(capsys, "train", "--data", data, "--out", run, flag, value, *TINY)
     assert message in _one_error(code, err)
     assert not run.exists()
+
+
+@pytest.fixture(scope="module")
+def attention_runs(tmp_path_factory):
+    """A numeric and a text attention run (tiny), shared by the explain tests."""
+    from tests.classify.conftest import write_texts
+
+    root = tmp_path_factory.mktemp("explain")
+    runs = {}
+    for kind, data in (("series", write_ucr(root / "a_TRAIN.tsv")), ("text", write_texts(root / "t.tsv", sep="\t"))):
+        runs[kind] = root / kind
+        assert main(["classify", "train", "--data", str(data), "--out", str(runs[kind]), "--model", "attention",
+                     "--test-fraction", "0.25", "--kernels", "0", *TINY]) == 0
+    (root / "s.txt").write_text("\n".join(str(v) for v in range(20)) + "\n")
+    return runs, root / "s.txt"
+
+
+@pytest.mark.parametrize("kind, name, expected", [("series", "x.html", ".png"), ("series", "x", ".png"),
+                                                  ("text", "my.png", ".html")])
+def test_explain_checks_the_out_suffix_before_any_work(tmp_path, capsys, attention_runs, kind, name, expected):
+    runs, series = attention_runs
+    given = ["--series", series] if kind == "series" else ["--text", "free prize"]
+    code, _, err = _run(capsys, "explain", "--run", runs[kind], *given, "--out", tmp_path / name)
+    assert expected in _one_error(code, err)
+    assert not (tmp_path / name).exists()
+
+
+def test_explain_writes_the_image_format_its_suffix_names(tmp_path, capsys, attention_runs):
+    runs, series = attention_runs
+    for name, magic in (("x.svg", b"<?xml"), ("x.pdf", b"%PDF"), ("x.png", b"\x89PNG")):
+        code, _, err = _run(capsys, "explain", "--run", runs["series"], "--series", series, "--out", tmp_path / name)
+        assert code == 0, err
+        assert (tmp_path / name).read_bytes().startswith(magic)

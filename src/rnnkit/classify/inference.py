@@ -156,7 +156,12 @@ def explain(run: str | Path, text: str | None = None, series: str | Path | None 
     text, PNG for a series; default: explain.html / explain.png in the run folder)."""
     from rnnkit.classify.html import attention_html
     from rnnkit.classify.plots import plot_attention
+    from rnnkit.plots import check_image_suffix
 
+    if out is not None and text is not None and Path(out).suffix.lower() not in (".html", ".htm"):
+        raise RnnkitError(f"--out {out}: a text's explanation is an HTML page; give a name ending in .html")
+    if out is not None and series is not None:
+        check_image_suffix(out)  # before the model is read: a series' explanation is a plot
     model, encoder, cfg = load_run(run)
     if cfg.model.cell != "attention":
         raise RnnkitError(f"the {cfg.model.cell} model in {run} has no attention weights; "
