@@ -3,6 +3,9 @@ written), or a one-line warning where the run can go on."""
 
 from __future__ import annotations
 
+import csv
+
+import numpy as np
 import pytest
 
 from rnnkit.cli import main
@@ -67,3 +70,82 @@ def test_explain_writes_the_image_format_its_suffix_names(tmp_path, capsys, atte
         code, _, err = _run(capsys, "explain", "--run", runs["series"], "--series", series, "--out", tmp_path / name)
         assert code == 0, err
         assert (tmp_path / name).read_bytes().startswith(magic)
+
+
+@pytest.fixture(scope="module")
+def ucr_run(tmp_path_factory):
+    """A tiny run on equal-length series (20 steps, labels -1 and 1)."""
+    root = tmp_path_factory.mktemp("ucr")
+    run = root / "run"
+    assert main(["classify", "train", "--data", str(write_ucr(root / "a_TRAIN.tsv")), "--out", str(run),
+                 "--test-fraction", "0.25", "--kernels", "8", *TINY]) == 0
+    return run
+
+
+def _probabilities(out: str) -> list[list[str]]:
+    return [[r["p_-1"], r["p_1"]] for r in csv.DictReader(out.splitlines())]
+
+
+def test_predict_reads_ucr_rows_of_the_training_length_as_unlabelled(tmp_path, capsys, ucr_run):
+    labelled = write_ucr(tmp_path / "b_TEST.tsv", n=6, seed=3)
+    bare = tmp_path / "bare.tsv"  # `cut -f2-` of a UCR file
+    bare.write_text("".join(line.split("\t", 1)[1] + "\n" for line in labelled.read_text().splitlines()))
+    _same_predictions_unlabelled(capsys, ucr_run, labelled, bare)
+
+
+def test_predict_reads_headerless_csv_rows_of_the_training_length_as_unlabelled(tmp_path, capsys):
+    lines = write_ucr(tmp_path / "a.tsv").read_text().replace("\t", ",").splitlines()
+    (tmp_path / "train.csv").write_text("\n".join(lines) + "\n")
+    run = tmp_path / "run"
+    code, _, err = _run(capsys, "train", "--data", tmp_path / "train.csv", "--no-header", "--label-col", "0",
+                        "--out", run, "--test-fraction", "0.25", "--kernels", "8", *TINY)
+    assert code == 0, err
+    (tmp_path / "labelled.csv").write_text("\n".join(lines[:6]) + "\n")
+    (tmp_path / "bare.csv").write_text("".join(line.split(",", 1)[1] + "\n" for line in lines[:6]))
+    _same_predictions_unlabelled(capsys, run, tmp_path / "labelled.csv", tmp_path / "bare.csv")
+
+
+def _same_predictions_unlabelled(capsys, run, labelled, bare) -> None:
+    code, out, err = _run(capsys, "predict", "--run", run, "--data", labelled)
+    assert code == 0 and "accuracy" in err, err
+    expected = _probabilities(out)
+    code, out, err = _run(capsys, "predict", "--run", run, "--data", bare)
+    assert code == 0, err
+    assert "accuracy" not in err and "20 values" in err and "unlabelled" in err
+    assert "label" not in out.splitlines()[0] and _probabilities(out) == expected  # every step read as the series
+
+
+def test_predict_of_unlabelled_series_of_another_length_warns_and_reads_them_whole(tmp_path, capsys, ucr_run):
+    bare = tmp_path / "long.tsv"
+    bare.write_text("".join("\t".join(f"{v:.4f}" for v in row) + "\n"
+                            for row in np.random.default_rng(0).normal(size=(5, 30))))
+    code, out, err = _run(capsys, "predict", "--run", ucr_run, "--data", bare)
+    assert code == 0, err
+    assert "read as unlabelled" in err and "accuracy" not in err and "label" not in out.splitlines()[0]
+    assert "series length 30 " in err and "differs from the training length 20" in err
+
+
+def test_predict_warns_of_unseen_labels_and_another_length_and_goes_on(tmp_path, capsys, ucr_run):
+    other = write_ucr(tmp_path / "c_TEST.tsv", n=6, length=24, labels=("1", "2"))
+    code, out, err = _run(capsys, "predict", "--run", ucr_run, "--data", other)
+    assert code == 0 and "Traceback" not in err, err
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 2, err
+    assert "3 rows" in warnings[0] and "labels never seen in training ('2')" in warnings[0]
+    assert "series length 24 " in warnings[1] and "training length 20 (the model reads them as they are)" in warnings[1]
+    assert len(list(csv.DictReader(out.splitlines()))) == 6 and "accuracy" in err
+
+
+def test_train_with_a_test_file_of_another_length_warns_and_the_report_says_the_baselines_resample(tmp_path, capsys):
+    train, test = write_ucr(tmp_path / "a_TRAIN.tsv"), write_ucr(tmp_path / "a_TEST.tsv", n=8, length=30, seed=1)
+    run = tmp_path / "run"
+    code, _, err = _run(capsys, "train", "--data", train, "--test", test, "--out", run, "--kernels", "8", *TINY)
+    assert code == 0, err
+    assert "series length 30 " in err and "differs from the training length 20" in err
+    md = (run / "report.md").read_text()
+    assert "training 20 steps, test 30; the 1-NN baselines resample every series to 20 steps" in md
+    same = write_ucr(tmp_path / "b_TEST.tsv", n=8, seed=1)
+    code, _, err = _run(capsys, "train", "--data", train, "--test", same, "--out", tmp_path / "same", "--kernels", "8",
+                        *TINY)
+    assert code == 0 and "differs" not in err
+    assert "resample" not in (tmp_path / "same" / "report.md").read_text()

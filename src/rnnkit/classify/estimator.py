@@ -19,6 +19,7 @@ import torch
 from rnnkit.classify.config import ClassifyRunConfig, resolve_run
 from rnnkit.classify.loaders import Labelled, load
 from rnnkit.classify.metrics import classification_report
+from rnnkit.classify.mismatch import warn_mismatch
 from rnnkit.classify.encoding import SequenceEncoder, char_gram_table
 from rnnkit.classify.preprocess import ordered_split, stratified_split
 from rnnkit.classify.task import ClassifyTask, Encoded, predict_proba
@@ -141,6 +142,8 @@ def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path
     if unseen:
         shown = ", ".join(f"{k!r} ({v} rows)" for k, v in unseen.items())
         log(f"warning: test labels never seen in training: {shown}; those rows count as errors in report.json")
+    if test_path is not None:  # a carved test part comes from the training file's own lengths
+        warn_mismatch(test.inputs, None, encoder, _name(test_path), log)
     return Prepared(encoder, *parts, test.inputs, test.labels, train.inputs, train.labels,
                     train.inputs + val.inputs, train.labels + val.labels, unseen, truncated,
                     {"train": _name(data_path), "test": _name(test_path) if test_path is not None else "carved from train"})

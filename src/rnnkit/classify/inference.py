@@ -17,6 +17,7 @@ from rnnkit.classify.config import ClassifyRunConfig, DataConfig
 from rnnkit.classify.estimator import build_model
 from rnnkit.classify.loaders import load
 from rnnkit.classify.metrics import classification_report
+from rnnkit.classify.mismatch import warn_mismatch, without_false_labels
 from rnnkit.classify.encoding import SequenceEncoder, tokenize
 from rnnkit.classify.task import Encoded, predict_proba
 from rnnkit.config import from_dict
@@ -76,10 +77,13 @@ def predict(run: str | Path, data_path: str | Path, out: str | Path | None, data
     """Write `row,predicted,p_<class>...[,label]` as CSV to `out` (or stdout). When the file has
     labels, also returns (and logs) the accuracy on them."""
     model, encoder, cfg = load_run(run)
-    data = load(data_path, data_cfg or cfg.data, need_labels=False)
+    data_cfg = data_cfg or cfg.data
+    data = load(data_path, data_cfg, need_labels=False)
     if data.is_text != encoder.is_text:
         raise RnnkitError(f"{data_path} holds {'texts' if data.is_text else 'numeric sequences'}, but the model "
                           f"in {run} was trained on {'texts' if encoder.is_text else 'numeric sequences'}")
+    data = without_false_labels(data, encoder, data_cfg.decimal, log)
+    warn_mismatch(data.inputs, data.labels, encoder, str(data_path), log)
     probs, _ = predict_proba(model, _encode(encoder, data.inputs, log))
     predicted = [encoder.classes[i] for i in probs.argmax(axis=1)]
     buffer = io.StringIO()
