@@ -106,13 +106,22 @@ def parse_number(text: str, where: str, decimal: str = ".") -> float:
 
 
 def _label_text(value: str) -> str:
-    """'1', '1.0' and ' 1' are the same class; '-1' stays '-1'."""
+    """A label as written (stripped), except that a float spelling of an integer is that integer:
+    UCR files write classes as '1.0000000e+00' or '2.0', the same class as '1' and '2'. Anything
+    else stays as written, so '01', '1' and '001' remain three classes, '1_000' stays '1_000'
+    and '12345678901234567890' keeps every digit (Decimal, not float: no rounding)."""
+    from decimal import Decimal, InvalidOperation
+
     value = value.strip()
+    if "_" in value or not any(c in value for c in ".eE"):
+        return value  # a name, or an integer as written
     try:
-        number = float(value)
-    except ValueError:
+        number = Decimal(value)
+    except InvalidOperation:
         return value
-    return str(int(number)) if number.is_integer() else value
+    if not number.is_finite() or abs(number.adjusted()) > 30 or number != number.to_integral_value():
+        return value  # (1e999999 is no class to spell out)
+    return str(int(number))
 
 
 def load_ucr(path: Path, text: str | None = None) -> Labelled:
