@@ -149,3 +149,45 @@ def test_train_with_a_test_file_of_another_length_warns_and_the_report_says_the_
                         *TINY)
     assert code == 0 and "differs" not in err
     assert "resample" not in (tmp_path / "same" / "report.md").read_text()
+
+
+def test_a_folder_as_data_says_it_is_a_folder(tmp_path, capsys, ucr_run):
+    code, _, err = _run(capsys, "train", "--data", tmp_path, "--out", tmp_path / "run", *TINY)
+    assert "is a folder, not a data file" in _one_error(code, err)
+    code, _, err = _run(capsys, "predict", "--run", ucr_run, "--data", tmp_path)
+    assert "is a folder, not a data file" in _one_error(code, err)
+
+
+def test_explain_on_a_series_with_nan_names_the_step(tmp_path, capsys, attention_runs):
+    runs, _ = attention_runs
+    (tmp_path / "s.txt").write_text("0.1\n0.2\nnan\n0.4\n")
+    code, _, err = _run(capsys, "explain", "--run", runs["series"], "--series", tmp_path / "s.txt")
+    line = _one_error(code, err)
+    assert "step 3 is not a finite number (nan)" in line and "expects 1" not in line
+
+
+def test_a_run_without_best_pt_says_it_uses_last_pt(tmp_path, capsys, ucr_run):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(ucr_run, run)
+    (run / "best.pt").unlink()
+    code, out, err = _run(capsys, "predict", "--run", run, "--data", write_ucr(tmp_path / "b.tsv", n=4))
+    assert code == 0, err
+    assert f"warning: {run} has no best.pt" in err and "using last.pt" in err
+    assert len(list(csv.DictReader(out.splitlines()))) == 4
+
+
+def test_report_md_says_when_dtw_was_skipped_as_too_costly(tmp_path, capsys, ucr_pair, monkeypatch):
+    import json
+
+    from rnnkit.classify import baselines
+
+    monkeypatch.setattr(baselines, "DTW_MAX_CELLS", 0)
+    train, test = ucr_pair
+    run = tmp_path / "run"
+    code, _, err = _run(capsys, "train", "--data", train, "--test", test, "--out", run, "--kernels", "8", *TINY)
+    assert code == 0, err
+    rows = json.loads((run / "report.json").read_text())["baselines"]
+    assert rows[-1]["name"].startswith("1-NN DTW") and rows[-1]["skipped"].startswith("too costly")
+    assert "| 1-NN DTW (band 10%) | skipped: too costly (" in (run / "report.md").read_text()

@@ -48,6 +48,8 @@ def load_run(run: str | Path) -> tuple[nn.Module, SequenceEncoder, ClassifyRunCo
 def _load_one(run: str | Path) -> tuple[SequenceClassifier, SequenceEncoder, ClassifyRunConfig]:
     from rnnkit.train import load_checkpoint
 
+    if Path(run).is_dir() and not (Path(run) / "best.pt").is_file() and (Path(run) / "last.pt").is_file():
+        progress(f"warning: {run} has no best.pt (an interrupted run, or a file removed); using last.pt")
     ckpt = load_checkpoint(run, kind="classify")
     data = ckpt["config"].get("data", {})
     if "kernels" not in data:  # a run from before random features existed
@@ -117,6 +119,8 @@ def read_series(path: str | Path, n_features: int) -> np.ndarray:
     """One series from a text file: one step per line, features separated by commas, tabs or
     spaces; a univariate series may also be one line of values. -> (T, F) float32."""
     path = Path(path)
+    if path.is_dir():
+        raise RnnkitError(f"--series {path} is a folder; give a file with one step per line")
     if not path.is_file():
         raise RnnkitError(f"series file not found: {path}")
     rows = []
@@ -135,9 +139,13 @@ def read_series(path: str | Path, n_features: int) -> np.ndarray:
     x = np.array(rows, dtype=np.float32)
     if n_features == 1 and x.shape[0] == 1:
         x = x.T  # one line of values: a univariate series
-    if x.shape[1] != n_features or not np.isfinite(x).all():
-        raise RnnkitError(f"{path}: {x.shape[1]} values per step (or non-finite values); the model expects "
-                          f"{n_features} finite feature(s) per step, one step per line")
+    if x.shape[1] != n_features:
+        raise RnnkitError(f"{path}: {x.shape[1]} values per step; the model expects {n_features} feature(s) per "
+                          "step, one step per line")
+    if not np.isfinite(x).all():
+        step = int(np.argwhere(~np.isfinite(x))[0][0]) + 1
+        raise RnnkitError(f"{path}: step {step} is not a finite number ({x[step - 1][~np.isfinite(x[step - 1])][0]}); "
+                          "fill or remove the missing values first")
     return x
 
 

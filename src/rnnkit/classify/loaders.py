@@ -36,6 +36,8 @@ class Labelled:
 def load(path: str | Path, cfg: DataConfig, need_labels: bool = True) -> Labelled:
     """Read `path` in `cfg.format` (auto: `.ts` -> ts; numeric headerless `.tsv` -> ucr; else table)."""
     path = Path(path)
+    if path.is_dir():
+        raise RnnkitError(f"{path} is a folder, not a data file; give the file itself (e.g. {path}/NAME_TRAIN.tsv)")
     if not path.is_file():
         raise RnnkitError(f"data file not found: {path}")
     fmt = cfg.format
