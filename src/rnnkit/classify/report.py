@@ -57,7 +57,8 @@ def write_report(model: nn.Module, prep, cfg, out: Path, summary: dict, selected
         "rare_classes": rare_classes(prep.fit_labels if cfg.data.refit else prep.train_labels),
         "truncated_texts": prep.truncated,
         **({} if enc.is_text else {"lengths": {  # of the rows the baselines fit on, and of the test part
-            "train": _span(prep.fit_inputs if cfg.data.refit else prep.train_inputs), "test": _span(prep.test_inputs)}}),
+            "train": _span(prep.fit_inputs if cfg.data.refit else prep.train_inputs),
+            "test": _span(prep.test_inputs)}}),
         "encoding": ({"tokens": enc.tokens, "vocabulary": len(enc.vocab), "max_len": enc.max_len,
                       "ngram_buckets": cfg.data.ngrams, "linear_heads": cfg.data.linear_heads, **blend} if enc.is_text
                      else {"features": enc.n_features, "patch": enc.patch, "normalize": enc.normalize,

@@ -102,7 +102,8 @@ def register(subparsers) -> None:
     src = e.add_mutually_exclusive_group(required=True)
     src.add_argument("--text", help="the text to classify and explain")
     src.add_argument("--series", metavar="FILE", help="one series: a step per line, features separated by commas")
-    e.add_argument("--out", metavar="FILE", help="plot to write: .html for --text, an image (.png, .pdf, .svg) for --series (default: "
+    e.add_argument("--out", metavar="FILE",
+                   help="plot to write: .html for --text, an image (.png, .pdf, .svg) for --series (default: "
                    "RUN/explain.html or RUN/explain.png; when that exists, explain-2, explain-3, ...: an earlier "
                    "plot is never overwritten)")
     e.add_argument("--json", action="store_true", help="print the result as JSON")
