@@ -18,6 +18,23 @@ def new_figure(width: float = 10.0, height: float = 4.5, rows: int = 1, cols: in
     return fig, axes
 
 
+def image_suffixes() -> list[str]:
+    """The file suffixes matplotlib's Agg canvas writes (.png, .pdf, .svg, ...), sorted."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    return sorted(f".{kind}" for kind in FigureCanvasAgg.get_supported_filetypes())
+
+
+def check_image_suffix(path: str | Path, flag: str = "--out") -> None:
+    """Before any work: `path` must name an image format matplotlib writes (not .html, not none)."""
+    from rnnkit.errors import RnnkitError
+
+    suffix = Path(path).suffix.lower()
+    if suffix not in image_suffixes():
+        got = f"ends in {suffix}" if suffix else "has no suffix"
+        raise RnnkitError(f"{flag} {path} {got}; a plot is an image: give a name ending in .png, .pdf or .svg")
+
+
 def save_figure(fig, path: str | Path, dpi: int = 120) -> Path:
     """Written atomically (rnnkit/files.py): a full disk leaves no half-written image."""
     from rnnkit.files import atomic_write

@@ -201,3 +201,13 @@ def test_bare_texts_for_prediction(tmp_path):
     assert data.inputs == ["hello there", "win cash now"] and data.labels is None
     with pytest.raises(RnnkitError, match="same column"):
         load(path, cfg)
+
+
+def test_labels_stay_as_written_except_float_spellings_of_integers(tmp_path):
+    written = ["01", "1", "001", "12345678901234567890", "1_000", "1.0000000e+00", "-1.0", "2.5", "1e999999"]
+    path = tmp_path / "labels.tsv"
+    path.write_text("".join(f"{label}\t0.5\t0.25\n" for label in written))
+    data = load(path, DataConfig(format="ucr"))
+    assert data.labels == ["01", "1", "001", "12345678901234567890", "1_000", "1", "-1", "2.5", "1e999999"]
+    (tmp_path / "t.csv").write_text("label,text\n01,a b\n1,c d\n1.0,e f\n")
+    assert load(tmp_path / "t.csv", DataConfig(text_col="text")).labels == ["01", "1", "1"]

@@ -59,3 +59,13 @@ def test_not_an_rnnkit_checkpoint(tmp_path):
     torch.save(collections.OrderedDict(w=torch.ones(1)), path)
     with pytest.raises(RnnkitError, match="not an rnnkit checkpoint"):
         load_checkpoint(path)
+
+
+def test_a_long_load_error_is_shortened_at_a_word_boundary():
+    from rnnkit.train.checkpoint import _shortened
+
+    long = ("PytorchStreamReader failed reading zip archive: failed finding central directory. This is an "
+            "internal miniz error. If you are seeing this")  # torch's message for a truncated file
+    assert _shortened(long) == ("PytorchStreamReader failed reading zip archive: failed finding central directory. "
+                                "This is an internal miniz error. If ...")
+    assert _shortened("short") == "short"

@@ -145,10 +145,14 @@ def baselines_for(is_text: bool, n_train: int, n_test: int, length: int) -> list
     if is_text:
         return [MajorityClass(), TfidfLogistic()]
     models: list = [MajorityClass(), NearestNeighbour("euclidean")]
-    dtw = NearestNeighbour("dtw")
-    if n_test * n_train * length * (2 * max(1, math.ceil(dtw.band * length)) + 1) <= DTW_MAX_CELLS:
-        models.append(dtw)
+    if dtw_cells(n_train, n_test, length) <= DTW_MAX_CELLS:
+        models.append(NearestNeighbour("dtw"))
     return models
+
+
+def dtw_cells(n_train: int, n_test: int, length: int) -> float:
+    """DP cells 1-NN DTW fills for `n_test` series against `n_train` of `length` steps."""
+    return float(n_test) * n_train * length * (2 * max(1, math.ceil(DTW_BAND * length)) + 1)
 
 
 def score_baselines(train_inputs: list, train_y: np.ndarray, test_inputs: list, test_y: np.ndarray,
@@ -159,11 +163,16 @@ def score_baselines(train_inputs: list, train_y: np.ndarray, test_inputs: list, 
     for the model."""
     length = max(len(s) for s in train_inputs) if not is_text else 0
     rows = []
-    for model in baselines_for(is_text, len(train_inputs), len(test_inputs), length):
+    models = baselines_for(is_text, len(train_inputs), len(test_inputs), length)
+    for model in models:
         pred = model.fit(train_inputs, train_y).predict(test_inputs)
         hits = pred == np.asarray(test_y)
         rows.append({"name": model.name, "accuracy": int(hits.sum()) / max(len(test_y), 1),
                      "correct": int(hits.sum()), "n": len(test_y), "hits": hits})
+    if not is_text and not any(getattr(m, "metric", None) == "dtw" for m in models):
+        cells = dtw_cells(len(train_inputs), len(test_inputs), length)
+        rows.append({"name": NearestNeighbour("dtw").name,
+                     "skipped": f"too costly ({cells:.2g} DP cells > DTW_MAX_CELLS = {DTW_MAX_CELLS:.2g})"})
     return rows
 
 

@@ -64,6 +64,8 @@ class SequenceEncoder:
     patch: int = 1
     context: int = 0  # neighbouring patches seen on either side of each step (0 in runs from before it existed)
     length: int = 0  # longest training series (sizes the random features' dilations)
+    shortest: int = 0  # shortest training series (0 in runs from before it was kept): equal to length when the
+    # training series are of one length, which lets predict tell a label column from a first value
 
     @classmethod
     def fit(cls, inputs: list, labels: list[str], is_text: bool, cfg: DataConfig) -> "SequenceEncoder":
@@ -85,7 +87,7 @@ class SequenceEncoder:
             enc.mean = steps.mean(axis=0).tolist()
             enc.std = np.maximum(steps.std(axis=0), 1e-8).tolist()
         longest = max(len(x) for x in inputs)
-        enc.length = longest
+        enc.length, enc.shortest = longest, min(len(x) for x in inputs)
         enc.patch = cfg.patch if cfg.patch > 0 else max(1, math.ceil(longest / max(cfg.max_steps, 1)))
         return enc
 

@@ -19,6 +19,7 @@ import torch
 from rnnkit.classify.config import ClassifyRunConfig, resolve_run
 from rnnkit.classify.loaders import Labelled, load
 from rnnkit.classify.metrics import classification_report
+from rnnkit.classify.mismatch import warn_mismatch
 from rnnkit.classify.encoding import SequenceEncoder, char_gram_table
 from rnnkit.classify.preprocess import ordered_split, stratified_split
 from rnnkit.classify.task import ClassifyTask, Encoded, predict_proba
@@ -78,6 +79,12 @@ def check_config(cfg: ClassifyRunConfig) -> None:
         raise RnnkitError(f"mixup must be >= 0 (0 = off), got {d.mixup}")
     if d.context < 0:
         raise RnnkitError(f"context must be >= 0, got {d.context}")
+    if d.patch < 0:
+        raise RnnkitError(f"--patch must be >= 0 (0 = auto), got {d.patch}")
+    if d.kernels < 0:
+        raise RnnkitError(f"--kernels must be >= 0 (0 = off), got {d.kernels}")
+    if d.ensemble < 1:
+        raise RnnkitError(f"--ensemble must be >= 1, got {d.ensemble}")
     if d.ngrams < 0:
         raise RnnkitError(f"ngrams must be >= 0 (0 = off), got {d.ngrams}")
     if d.char_ngrams < 0:
@@ -135,6 +142,8 @@ def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path
     if unseen:
         shown = ", ".join(f"{k!r} ({v} rows)" for k, v in unseen.items())
         log(f"warning: test labels never seen in training: {shown}; those rows count as errors in report.json")
+    if test_path is not None:  # a carved test part comes from the training file's own lengths
+        warn_mismatch(test.inputs, None, encoder, _name(test_path), log)
     return Prepared(encoder, *parts, test.inputs, test.labels, train.inputs, train.labels,
                     train.inputs + val.inputs, train.labels + val.labels, unseen, truncated,
                     {"train": _name(data_path), "test": _name(test_path) if test_path is not None else "carved from train"})

@@ -17,6 +17,7 @@ from rnnkit.classify.config import ClassifyRunConfig, DataConfig
 from rnnkit.classify.estimator import build_model
 from rnnkit.classify.loaders import load
 from rnnkit.classify.metrics import classification_report
+from rnnkit.classify.mismatch import warn_mismatch, without_false_labels
 from rnnkit.classify.encoding import SequenceEncoder, tokenize
 from rnnkit.classify.task import Encoded, predict_proba
 from rnnkit.config import from_dict
@@ -47,6 +48,8 @@ def load_run(run: str | Path) -> tuple[nn.Module, SequenceEncoder, ClassifyRunCo
 def _load_one(run: str | Path) -> tuple[SequenceClassifier, SequenceEncoder, ClassifyRunConfig]:
     from rnnkit.train import load_checkpoint
 
+    if Path(run).is_dir() and not (Path(run) / "best.pt").is_file() and (Path(run) / "last.pt").is_file():
+        progress(f"warning: {run} has no best.pt (an interrupted run, or a file removed); using last.pt")
     ckpt = load_checkpoint(run, kind="classify")
     data = ckpt["config"].get("data", {})
     if "kernels" not in data:  # a run from before random features existed
@@ -76,10 +79,13 @@ def predict(run: str | Path, data_path: str | Path, out: str | Path | None, data
     """Write `row,predicted,p_<class>...[,label]` as CSV to `out` (or stdout). When the file has
     labels, also returns (and logs) the accuracy on them."""
     model, encoder, cfg = load_run(run)
-    data = load(data_path, data_cfg or cfg.data, need_labels=False)
+    data_cfg = data_cfg or cfg.data
+    data = load(data_path, data_cfg, need_labels=False)
     if data.is_text != encoder.is_text:
         raise RnnkitError(f"{data_path} holds {'texts' if data.is_text else 'numeric sequences'}, but the model "
                           f"in {run} was trained on {'texts' if encoder.is_text else 'numeric sequences'}")
+    data = without_false_labels(data, encoder, data_cfg.decimal, log)
+    warn_mismatch(data.inputs, data.labels, encoder, str(data_path), log)
     probs, _ = predict_proba(model, _encode(encoder, data.inputs, log))
     predicted = [encoder.classes[i] for i in probs.argmax(axis=1)]
     buffer = io.StringIO()
@@ -113,6 +119,8 @@ def read_series(path: str | Path, n_features: int) -> np.ndarray:
     """One series from a text file: one step per line, features separated by commas, tabs or
     spaces; a univariate series may also be one line of values. -> (T, F) float32."""
     path = Path(path)
+    if path.is_dir():
+        raise RnnkitError(f"--series {path} is a folder; give a file with one step per line")
     if not path.is_file():
         raise RnnkitError(f"series file not found: {path}")
     rows = []
@@ -131,9 +139,13 @@ def read_series(path: str | Path, n_features: int) -> np.ndarray:
     x = np.array(rows, dtype=np.float32)
     if n_features == 1 and x.shape[0] == 1:
         x = x.T  # one line of values: a univariate series
-    if x.shape[1] != n_features or not np.isfinite(x).all():
-        raise RnnkitError(f"{path}: {x.shape[1]} values per step (or non-finite values); the model expects "
-                          f"{n_features} finite feature(s) per step, one step per line")
+    if x.shape[1] != n_features:
+        raise RnnkitError(f"{path}: {x.shape[1]} values per step; the model expects {n_features} feature(s) per "
+                          "step, one step per line")
+    if not np.isfinite(x).all():
+        step = int(np.argwhere(~np.isfinite(x))[0][0]) + 1
+        raise RnnkitError(f"{path}: step {step} is not a finite number ({x[step - 1][~np.isfinite(x[step - 1])][0]}); "
+                          "fill or remove the missing values first")
     return x
 
 
@@ -156,7 +168,12 @@ def explain(run: str | Path, text: str | None = None, series: str | Path | None 
     text, PNG for a series; default: explain.html / explain.png in the run folder)."""
     from rnnkit.classify.html import attention_html
     from rnnkit.classify.plots import plot_attention
+    from rnnkit.plots import check_image_suffix
 
+    if out is not None and text is not None and Path(out).suffix.lower() not in (".html", ".htm"):
+        raise RnnkitError(f"--out {out}: a text's explanation is an HTML page; give a name ending in .html")
+    if out is not None and series is not None:
+        check_image_suffix(out)  # before the model is read: a series' explanation is a plot
     model, encoder, cfg = load_run(run)
     if cfg.model.cell != "attention":
         raise RnnkitError(f"the {cfg.model.cell} model in {run} has no attention weights; "

@@ -29,11 +29,15 @@ class Labelled:
     labels: list[str] | None  # None when the file has no label column (predict)
     is_text: bool
     source: str
+    label_column: int | None = None  # the label's field index where only its place marks it (UCR, a headerless
+    # wide table): predict may find that the file has no label and that field is the series' first value
 
 
 def load(path: str | Path, cfg: DataConfig, need_labels: bool = True) -> Labelled:
     """Read `path` in `cfg.format` (auto: `.ts` -> ts; numeric headerless `.tsv` -> ucr; else table)."""
     path = Path(path)
+    if path.is_dir():
+        raise RnnkitError(f"{path} is a folder, not a data file; give the file itself (e.g. {path}/NAME_TRAIN.tsv)")
     if not path.is_file():
         raise RnnkitError(f"data file not found: {path}")
     fmt = cfg.format
@@ -83,7 +87,8 @@ def _all_numbers(fields: list[str]) -> bool:
     return True
 
 
-def _number(text: str, where: str, decimal: str = ".") -> float:
+def parse_number(text: str, where: str, decimal: str = ".") -> float:
+    """`text` as a float (NaN allowed); an RnnkitError naming `where` when it is no number, or beyond float32."""
     if decimal != ".":
         text = text.replace(".", "").replace(decimal, ".")  # 1.234,5 -> 1234.5
     try:
@@ -103,13 +108,22 @@ def _number(text: str, where: str, decimal: str = ".") -> float:
 
 
 def _label_text(value: str) -> str:
-    """'1', '1.0' and ' 1' are the same class; '-1' stays '-1'."""
+    """A label as written (stripped), except that a float spelling of an integer is that integer:
+    UCR files write classes as '1.0000000e+00' or '2.0', the same class as '1' and '2'. Anything
+    else stays as written, so '01', '1' and '001' remain three classes, '1_000' stays '1_000'
+    and '12345678901234567890' keeps every digit (Decimal, not float: no rounding)."""
+    from decimal import Decimal, InvalidOperation
+
     value = value.strip()
+    if "_" in value or not any(c in value for c in ".eE"):
+        return value  # a name, or an integer as written
     try:
-        number = float(value)
-    except ValueError:
+        number = Decimal(value)
+    except InvalidOperation:
         return value
-    return str(int(number)) if number.is_integer() else value
+    if not number.is_finite() or abs(number.adjusted()) > 30 or number != number.to_integral_value():
+        return value  # (1e999999 is no class to spell out)
+    return str(int(number))
 
 
 def load_ucr(path: Path, text: str | None = None) -> Labelled:
@@ -129,7 +143,7 @@ def load_ucr(path: Path, text: str | None = None) -> Labelled:
                     f"{path}:{n}: ragged row with {len(fields) - 1} values, the first row has {width - 1}; "
                     "a UCR .tsv needs equal-length rows (pad shorter series with NaN)"
                 )
-            values = np.array([_number(v, f"{path}:{n}, column {i + 1}") for i, v in enumerate(fields[1:])],
+            values = np.array([parse_number(v, f"{path}:{n}, column {i + 1}") for i, v in enumerate(fields[1:])],
                               dtype=np.float32)
             real = ~np.isnan(values)
             length = int(real.nonzero()[0].max()) + 1 if real.any() else 0
@@ -137,7 +151,7 @@ def load_ucr(path: Path, text: str | None = None) -> Labelled:
                 raise RnnkitError(f"{path}:{n}: missing values inside the series (NaN is allowed only at the end)")
             inputs.append(values[:length, None])
             labels.append(_label_text(fields[0]))
-    return Labelled(inputs, labels, False, str(path))
+    return Labelled(inputs, labels, False, str(path), label_column=0)
 
 
 def load_ts(path: Path, text: str | None = None) -> Labelled:
@@ -174,7 +188,7 @@ def load_ts(path: Path, text: str | None = None) -> Labelled:
             for d, field in enumerate(fields):
                 if "?" in field:
                     raise RnnkitError(f"{path}:{n}: missing values ('?') are not supported; fill or drop them first")
-                values = [_number(v, f"{path}:{n}, dimension {d + 1}") for v in field.split(",") if v.strip()]
+                values = [parse_number(v, f"{path}:{n}, dimension {d + 1}") for v in field.split(",") if v.strip()]
                 channels.append(values)
             if not channels or len({len(c) for c in channels}) != 1 or not channels[0]:
                 raise RnnkitError(f"{path}:{n}: the dimensions of one case must be non-empty and of equal length")
@@ -291,13 +305,14 @@ def _wide_table(path: Path, rows: list[list[str]], names: list[str], label: int 
             cells.pop()
         if not cells:
             raise RnnkitError(f"{path}:{n}: a row without values")
-        values = [_number(c, f"{path}:{n}, column {i + 1}", decimal) for i, c in enumerate(cells)]
+        values = [parse_number(c, f"{path}:{n}, column {i + 1}", decimal) for i, c in enumerate(cells)]
         if any(math.isnan(v) for v in values):
             raise RnnkitError(f"{path}:{n}: missing values inside the series")
         inputs.append(np.array(values, dtype=np.float32)[:, None])
         if label is not None:
             labels.append(_label_text(row[label]))
-    return Labelled(inputs, labels if label is not None else None, False, str(path))
+    return Labelled(inputs, labels if label is not None else None, False, str(path),
+                    label_column=label if label is not None and not header else None)
 
 
 def _long_table(path: Path, rows: list[list[str]], names: list[str], label: int | None, ident: int,
@@ -311,9 +326,9 @@ def _long_table(path: Path, rows: list[list[str]], names: list[str], label: int 
         if len(row) != len(names):
             raise RnnkitError(f"{path}:{n}: {len(row)} fields, expected {len(names)}")
         key = row[ident].strip()
-        t = _number(row[time], f"{path}:{n}, column {names[time]}", decimal) if time is not None \
+        t = parse_number(row[time], f"{path}:{n}, column {names[time]}", decimal) if time is not None \
             else len(steps.get(key, []))
-        values = [_number(row[i], f"{path}:{n}, column {names[i]}", decimal) for i in features]
+        values = [parse_number(row[i], f"{path}:{n}, column {names[i]}", decimal) for i in features]
         steps.setdefault(key, []).append((t, values))
         if label is not None:
             y = _label_text(row[label])

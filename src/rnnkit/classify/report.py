@@ -56,6 +56,9 @@ def write_report(model: nn.Module, prep, cfg, out: Path, summary: dict, selected
         "unseen_test_classes": prep.unseen,
         "rare_classes": rare_classes(prep.fit_labels if cfg.data.refit else prep.train_labels),
         "truncated_texts": prep.truncated,
+        **({} if enc.is_text else {"lengths": {  # of the rows the baselines fit on, and of the test part
+            "train": _span(prep.fit_inputs if cfg.data.refit else prep.train_inputs),
+            "test": _span(prep.test_inputs)}}),
         "encoding": ({"tokens": enc.tokens, "vocabulary": len(enc.vocab), "max_len": enc.max_len,
                       "ngram_buckets": cfg.data.ngrams, "linear_heads": cfg.data.linear_heads, **blend} if enc.is_text
                      else {"features": enc.n_features, "patch": enc.patch, "normalize": enc.normalize,
@@ -78,6 +81,12 @@ def write_report(model: nn.Module, prep, cfg, out: Path, summary: dict, selected
     if weights is not None:
         write_attention_view(enc, prep.test_inputs, test_probs, weights, out, prep.test_labels)
     return report
+
+
+def _span(inputs: list) -> list[int]:
+    """[shortest, longest] series length."""
+    lengths = [len(x) for x in inputs]
+    return [min(lengths), max(lengths)]
 
 
 def rare_classes(labels: list) -> dict:
@@ -119,6 +128,7 @@ def markdown(report: dict) -> str:
               f"Epochs: {report.get('epoch_rule') or 'see training'}.",
               *_heads_line(report.get("encoding", {})),
               *_class_lines(report),
+              *_length_lines(report),
               f"Validation accuracy ({report.get('validation_model', 'the final model')}): "
               f"{report['validation']['accuracy']:.4f} on {report['validation']['n']} sequences.", ""]
     return "\n".join(lines)
@@ -135,6 +145,21 @@ def _class_lines(report: dict) -> list[str]:
         lines.append("Test labels never seen in training (always wrong): "
                      + ", ".join(f"{k} ({v} rows)" for k, v in report["unseen_test_classes"].items()) + ".")
     return lines
+
+
+def _length_lines(report: dict) -> list[str]:
+    """Test series of another length than the training ones: the 1-NN baselines compare them
+    resampled (baselines.resample), the model reads them as they are."""
+    lengths = report.get("lengths")
+    if not lengths or lengths["test"] == lengths["train"]:
+        return []
+    return [f"Series lengths: training {_steps(lengths['train'])} steps, test {_steps(lengths['test'])}; the 1-NN "
+            f"baselines resample every series to {lengths['train'][1]} steps (linear interpolation), the model "
+            "reads each as it is."]
+
+
+def _steps(span: list[int]) -> str:
+    return str(span[0]) if span[0] == span[1] else f"{span[0]}-{span[1]}"
 
 
 def _heads_line(encoding: dict) -> list[str]:

@@ -83,7 +83,13 @@ def register(subparsers) -> None:
     add_train_flags(t)
     t.set_defaults(handler=_train)
 
-    pr = sub.add_parser("predict", help="labels and class probabilities for a file (CSV)")
+    pr = sub.add_parser("predict", help="labels and class probabilities for a file (CSV)",
+                        description="Write row, predicted, p_<class>... (and label) as CSV; with labels, print the "
+                        "accuracy. A label column marked only by its place (UCR .tsv, a headerless CSV) is "
+                        "absent when every row holds exactly the training series' length of values (training "
+                        "series all of one length), or when no value in it is a training class and some have a "
+                        "fraction (-0.64): the rows are then read whole, as unlabelled. Labels never seen in "
+                        "training and series of another length than training's get a warning.")
     pr.add_argument("--run", required=True, metavar="DIR", help="run folder (or checkpoint) from classify train")
     pr.add_argument("--data", required=True, metavar="PATH", help="file to classify (label column optional)")
     pr.add_argument("--out", metavar="FILE", help="CSV to write (default: stdout)")
@@ -96,8 +102,10 @@ def register(subparsers) -> None:
     src = e.add_mutually_exclusive_group(required=True)
     src.add_argument("--text", help="the text to classify and explain")
     src.add_argument("--series", metavar="FILE", help="one series: a step per line, features separated by commas")
-    e.add_argument("--out", metavar="FILE", help="plot to write (default: RUN/explain.html or RUN/explain.png; when that exists, "
-                   "explain-2, explain-3, ...: an earlier plot is never overwritten)")
+    e.add_argument("--out", metavar="FILE",
+                   help="plot to write: .html for --text, an image (.png, .pdf, .svg) for --series (default: "
+                   "RUN/explain.html or RUN/explain.png; when that exists, explain-2, explain-3, ...: an earlier "
+                   "plot is never overwritten)")
     e.add_argument("--json", action="store_true", help="print the result as JSON")
     add_threads_flag(e)
     e.set_defaults(handler=_explain)

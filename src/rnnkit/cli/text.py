@@ -53,6 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run", required=True, help="run folder (or checkpoint file)")
     p.add_argument("--file", required=True, help="text file to score")
     p.add_argument("--encoding", default="utf-8", help="encoding of --file")
+    p.add_argument("--errors", choices=["strict", "replace", "ignore"], default="strict",
+                   help="what to do with bytes invalid in --encoding (strict: stop with an error naming the "
+                   "byte offset; replace gives U+FFFD, which the model must have seen)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_score)
 
@@ -140,7 +143,7 @@ def _score(args: argparse.Namespace) -> int:
     from rnnkit.text.task import score_text
 
     model, tokenizer, _ = _load_text_run(args.run)
-    scores = score_text(model, tokenizer, read_text(args.file, args.encoding))
+    scores = score_text(model, tokenizer, read_text(args.file, args.encoding, args.errors))
     if args.json:
         print(json.dumps(scores))
     else:

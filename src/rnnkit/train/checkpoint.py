@@ -52,7 +52,7 @@ def load_checkpoint(path: str | Path, kind: str | None = None) -> dict[str, Any]
         raise RnnkitError(f"checkpoint {path} is truncated or corrupted") from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise RnnkitError(f"checkpoint {path} is truncated or corrupted ({first[:120]})") from None
+        raise RnnkitError(f"checkpoint {path} is truncated or corrupted ({_shortened(first)})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise RnnkitError(f"{path} is not an rnnkit checkpoint")
     if data.get("version") != CHECKPOINT_VERSION:
@@ -134,6 +134,13 @@ def read_run_config(run_dir: str | Path) -> dict[str, Any]:
             return load_checkpoint(Path(run_dir) / name)["config"]
     raise RnnkitError(f"{path} is missing or unreadable and {run_dir} has no checkpoint to read the config from; "
                       "train into a new --out")
+
+
+def _shortened(message: str, limit: int = 120) -> str:
+    """`message`, or its words up to `limit` characters and '...' (never cut inside a word)."""
+    if len(message) <= limit:
+        return message
+    return message[: limit + 1].rsplit(" ", 1)[0].rstrip(" .,;:") + " ..."
 
 
 def resolve_checkpoint(path: str | Path) -> Path:
