@@ -140,3 +140,11 @@ def test_a_panel_leaves_out_constant_and_empty_series_and_says_so():
     assert "series left out, nothing to forecast: 3" in " ".join(report.summary_lines())
     with pytest.raises(RnnkitError, match="constant"):  # a panel with nothing to forecast at all
         from_dataframe(df[df.unique_id.isin(["zero", "empty"])], "ds", "y", [], id_col="unique_id")
+
+
+def test_a_missing_column_error_stays_one_short_line_on_a_wide_file():
+    df = pd.DataFrame([[str(i) for i in range(500)]], columns=[f"V{i}" for i in range(500)])
+    with pytest.raises(RnnkitError) as e:
+        from_dataframe(df, "Date", "Close", [])
+    assert "V11, ... (500 in all)" in str(e.value) and "--date-col and --target" in str(e.value)
+    assert len(str(e.value)) < 300

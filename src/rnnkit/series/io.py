@@ -80,8 +80,10 @@ def from_dataframe(
     needed = [date_col, target, *features] + ([id_col] if id_col else [])
     missing = [c for c in needed if c not in df.columns]
     if missing:
-        raise RnnkitError(f"{source}: missing column(s) {', '.join(map(repr, missing))}; "
-                          f"columns are: {', '.join(map(str, df.columns))}")
+        shown = ", ".join(map(str, df.columns[:12])) + (f", ... ({len(df.columns)} in all)" if len(df.columns) > 12 else "")
+        raise RnnkitError(f"{source}: missing column(s) {', '.join(map(repr, missing))}; columns are: {shown}"
+                          + ("; name them with --date-col and --target (or give unique_id, ds, y)"
+                             if date_col in missing or target in missing else ""))
     if target in features:
         raise RnnkitError(f"{source}: the target {target!r} is also listed in --features")
     if len(df) == 0:
