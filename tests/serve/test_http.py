@@ -194,3 +194,32 @@ def test_runs_can_be_named_and_int8_runs_served(trained):
     assert [e.name for e in entries] == ["shakespeare", "text_int8"]
     assert [e.info["quantized"] for e in entries] == [False, True]
     assert len("".join(entries[1].objects["batcher"].submit("All:", 10, 1.0, None, None, 0))) == 10
+
+
+def test_a_long_format_run_is_served_under_its_own_column_names(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from rnnkit.forecast.config import ForecastRunConfig
+    from rnnkit.forecast.run import predict_run, train_run
+
+    t = np.arange(1, 121)
+    rows = [pd.DataFrame({"unique_id": f"S{k}", "ds": t, "y": 50 + 10 * k + 8 * np.sin(2 * np.pi * t / 12)})
+            for k in range(2)]
+    pd.concat(rows).to_csv(tmp_path / "panel.csv", index=False)
+    cfg = ForecastRunConfig()
+    cfg.model.hidden, cfg.model.layers, cfg.train.max_epochs, cfg.train.threads = 8, 1, 1, 1
+    cfg.forecast.lookback, cfg.forecast.horizon, cfg.data.csv = 12, 2, str(tmp_path / "panel.csv")
+    train_run(cfg, tmp_path / "run", log=lambda _: None)
+    app, _ = build([tmp_path / "run"], max_length=300, max_body=16384)
+    url, stop = start_in_thread(app)
+    try:
+        with httpx.Client(base_url=url, timeout=60) as c:
+            r = c.post("/v1/forecast", json={"horizon": 2})
+    finally:
+        stop()
+    assert r.status_code == 200, r.text
+    want = predict_run(str(tmp_path / "run"), str(tmp_path / "panel.csv"), 2, None)
+    got = {f["id"]: f for f in r.json()["forecasts"]}
+    assert set(got) == {"S0", "S1"} and got["S1"]["dates"] == [121, 122]
+    assert got["S1"]["values"] == pytest.approx(want[want.unique_id == "S1"]["yhat"].tolist())

@@ -19,10 +19,11 @@ def forecast(entry, horizon: int | None, points: list[dict] | None) -> list[dict
         data = _posted_series(est, points)
     frame = predict_table(est, data, horizon)
     out = []
-    groups = frame.groupby("unique_id", sort=False) if "unique_id" in frame else [(data.series[0].id, frame)]
+    ids = data.id_col  # the input's column names, as predict keeps them
+    groups = frame.groupby(ids, sort=False) if ids in frame else [(data.series[0].id, frame)]
     for sid, part in groups:
         intervals = {c: part[c].astype(float).tolist() for c in part.columns if c.startswith("q")}
-        out.append({"id": str(sid), "dates": [_stamp(d) for d in part["date"]],
+        out.append({"id": str(sid), "dates": [_stamp(d) for d in part[data.date_col]],
                     "values": part["yhat"].astype(float).tolist(), "intervals": intervals})
     return out
 
