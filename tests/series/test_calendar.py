@@ -94,6 +94,13 @@ def test_business_hours_are_a_session_nights_weekends_and_holidays_closed():
     assert (ordinals(index, data.freq) % 169 == np.tile(np.arange(169), 9)).all()
 
 
+def test_a_session_day_in_progress_ends_at_its_last_stamp_and_the_forecast_continues_it():
+    index = business_hours()[:-60]  # the last day stops at 16:00, not 21:00
+    data, report = from_dataframe(table(index), "Date", "Close", [])
+    assert report.inserted == 0 and data.series[0].index[-1] == pd.Timestamp("2021-03-12 16:00")
+    assert future_index(data.series[0].index[-1], data.freq, 1, 0)[0] == pd.Timestamp("2021-03-12 16:05")
+
+
 def test_a_day_missing_from_round_the_clock_data_is_inserted_not_closed():
     index = pd.date_range("2021-03-01", periods=24 * 20, freq="h")
     data, report = from_dataframe(table(index, drop=range(24 * 5, 24 * 8)), "Date", "Close", [])

@@ -199,8 +199,9 @@ def grid(index: pd.DatetimeIndex, freq: str) -> pd.DatetimeIndex:
     closed periods of a trading calendar (absent business days; nights, weekends and absent days of
     a session)."""
     session = Session.parse(freq)
-    if session is not None:
-        return session.grid(index.normalize().unique())
+    if session is not None:  # whole open days, cut to the first and last stamps (a day in progress ends there)
+        full = session.grid(index.normalize().unique())
+        return full[(full >= index[0]) & (full <= index[-1])]
     if freq == "B":
         return index
     return _date_range(index[0], index[-1], freq, index.unit)
