@@ -148,3 +148,18 @@ def test_a_missing_column_error_stays_one_short_line_on_a_wide_file():
         from_dataframe(df, "Date", "Close", [])
     assert "V11, ... (500 in all)" in str(e.value) and "--date-col and --target" in str(e.value)
     assert len(str(e.value)) < 300
+
+
+def test_a_panel_series_on_another_calendar_is_refused_not_filled():
+    daily = pd.DataFrame({"unique_id": "A", "ds": pd.date_range("2020-01-01", periods=400, freq="D")})
+    monthly = pd.DataFrame({"unique_id": "B", "ds": pd.date_range("2020-01-01", periods=12, freq="MS")})
+    df = pd.concat([daily, monthly]).assign(y=lambda f: np.arange(len(f), dtype=float) % 7 + 1)
+    with pytest.raises(RnnkitError, match=r"\(series B\): on the frequency D it would get 324 missing"):
+        from_dataframe(df.astype(str), "ds", "y", [])
+
+
+def test_rows_after_the_last_target_value_are_not_history():
+    df = frame([1.0, 2.0, 3.0, 4.0, None, None])  # two future rows, e.g. with covariates only
+    data, report = from_dataframe(df, "Date", "Close", [])
+    assert report.trailing == 2 and list(data.series[0].y) == [1, 2, 3, 4]
+    assert "rows after the last target value: 2 left out" in " ".join(report.summary_lines())

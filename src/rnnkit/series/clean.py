@@ -89,6 +89,7 @@ class CleaningReport:
     closed: int = 0  # of those, closed periods not inserted (holidays of business-day or business-hour data)
     largest_gap: int = 0  # in steps of the series' frequency
     largest_gap_at: str = ""
+    trailing: int = 0  # rows after a series' last target value (e.g. future covariates), left out
     skipped: dict[str, str] = field(default_factory=dict)  # panel series left out -> why (constant, no values)
 
     @property
@@ -122,6 +123,9 @@ class CleaningReport:
             f"calendar gaps: {self.gaps} missing steps"
             + (f", largest {self.largest_gap} at {self.largest_gap_at}" if self.largest_gap else ""),
         ]
+        if self.trailing:
+            lines.append(f"rows after the last target value: {self.trailing} left out (future covariate values "
+                         "are not read; the forecast starts after the last target value)")
         if self.skipped:
             shown = "; ".join(f"{sid}: {why}" for sid, why in list(self.skipped.items())[:5])
             lines.append(f"series left out, nothing to forecast: {len(self.skipped)} ({shown}"
@@ -206,13 +210,17 @@ def clean_one(df: pd.DataFrame, time_col: str, value_cols: list[str], policy: Cl
     target = value_cols[0]
     if df[target].isna().all():
         raise NothingToForecast(f"{label}: the target column {target!r} has no values (all missing)")
+    known = np.flatnonzero(df[target].notna().to_numpy())
+    if known[-1] < len(df) - 1:  # rows after the last target value (future covariates): not history
+        report.trailing += len(df) - 1 - int(known[-1])
+        df = df.iloc[: known[-1] + 1]
     for col in value_cols:
         report.missing[col] = report.missing.get(col, 0) + int(df[col].isna().sum())
     _count_gaps(df[time_col], freq, report)
     if pd.api.types.is_integer_dtype(df[time_col]):
         df = _regularise_positions(df, time_col, report, label)
     elif freq is not None:
-        df = _regularise(df, time_col, freq, report)
+        df = _regularise(df, time_col, freq, report, label)
     n = len(df)
     bounds = _bounds(df, time_col, policy)
     tr, va = bounds or (n, n)
@@ -256,11 +264,16 @@ def _bounds(df: pd.DataFrame, time_col: str, policy: CleanPolicy) -> tuple[int, 
         return None
 
 
-def _regularise(df: pd.DataFrame, time_col: str, freq: str, report: CleaningReport) -> pd.DataFrame:
+def _regularise(df: pd.DataFrame, time_col: str, freq: str, report: CleaningReport, label: str) -> pd.DataFrame:
     index = pd.DatetimeIndex(df[time_col])
     full = grid(index, freq)
     if len(full) == len(index):
         return df
+    if len(full) - len(index) > len(index):  # more made up than observed: another calendar
+        raise RnnkitError(f"{label}: on the frequency {freq} it would get {len(full) - len(index)} missing time "
+                          f"stamps for {len(index)} rows, more invented than read; its dates are on another calendar "
+                          "(a panel's series share one frequency: put this series in a file of its own) or mostly "
+                          "missing")
     out = df.set_index(time_col).reindex(full)
     out.index.name = time_col
     report.inserted += len(full) - len(index)
