@@ -131,3 +131,5 @@ def test_missing_values_in_a_dataframe_are_filled_as_in_a_csv_and_bad_arguments_
     for h in ("3", 3.5):
         with pytest.raises(RnnkitError, match="whole number of steps"):
             est.predict(h)
+    with pytest.raises(RnnkitError, match="origin 500 is past its end"):
+        est.forecast(est.data.series[0], np.array([500]), 3)

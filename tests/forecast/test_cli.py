@@ -219,6 +219,8 @@ def test_a_long_format_run_is_scored_against_a_held_out_file(tmp_path, capsys):
     assert code == 0 and "report skipped" not in stdout
     report = json.loads((tmp_path / "run" / "report.json").read_text())
     assert report["points"] == 3 * 6 and "seasonal_naive(12)" in report["models"]
+    code, _, stderr = run(["backtest", "--run", str(tmp_path / "run")], capsys)  # no test part of its own
+    assert code == 2 and "no test part to backtest on" in stderr and not (tmp_path / "run" / "backtest.md").exists()
     pd.DataFrame(rows[:2]).to_csv(tmp_path / "short.csv", index=False)  # one series lacks its values
     args[args.index(str(tmp_path / "test.csv"))] = str(tmp_path / "short.csv")
     args[args.index(str(tmp_path / "run"))] = str(tmp_path / "run2")

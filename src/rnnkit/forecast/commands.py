@@ -29,6 +29,10 @@ def backtest_command(run: str, csv: str | None, refit_every: int | None, refit_e
         splits = [Split(*sp) for sp in saved]  # the very test part the model was reported on
     else:
         splits = make_splits(data, est.cfg)
+    if all(sp.val_end >= len(s) for sp, s in zip(splits, data.series)):
+        raise RnnkitError(f"the run in {run} has no test part to backtest on (data.test = {est.cfg.data.test:g}"
+                          + (", its held-out file was scored in its report" if est.cfg.data.holdout else "")
+                          + "); a backtest needs a run trained with a test part (--test above 0)")
     refit_cfg = _finetune_cfg(est, refit_epochs, est.cfg.train.lr / 3, None, None)
     results = backtest(est, data, splits, refit_every, refit_cfg)
     target = Path(out or run)

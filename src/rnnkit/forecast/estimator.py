@@ -402,6 +402,9 @@ class Forecaster:
         if len(at) and at.min() < self.cfg.forecast.lookback + self.first:
             raise RnnkitError(f"series {series.id}: a forecast needs at least {self.cfg.forecast.lookback + self.first} "
                               "rows of history (--lookback)")
+        if len(at) and at.max() > len(series):
+            raise RnnkitError(f"series {series.id}: origin {int(at.max())} is past its end ({len(series)} rows); "
+                              f"an origin is a row count of history, at most {len(series)}")
 
     def _direct(self, a: Arrays, g: np.ndarray) -> np.ndarray:
         x = torch.from_numpy(np.ascontiguousarray(self.pipeline.inputs(a, g), dtype=np.float32))
