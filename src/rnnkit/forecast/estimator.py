@@ -326,7 +326,7 @@ class Forecaster:
         horizon = self._horizon(horizon)
         if series.id in self.fallback:  # too short for the network when it was trained
             return fallback_forecast(self.fallback[series.id], self.pipeline.season, series, at, horizon,
-                                     len(self.quantiles))
+                                     self.quantiles)
         at = np.asarray(at, dtype=np.int64)
         return self._combined(series, at, self._network(series, at, horizon))
 

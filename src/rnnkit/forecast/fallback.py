@@ -36,12 +36,34 @@ def choose(series: Series, train_end: int, val_end: int, season: int, horizon: i
     return seasonal if seasonal in models and val_end >= season else "naive"
 
 
-def forecast(name: str, season: int, series: Series, at: np.ndarray, horizon: int, n_quantiles: int) -> np.ndarray:
-    """(N, horizon, Q) levels: the baseline's point forecast in every quantile column (no interval)."""
+def forecast(name: str, season: int, series: Series, at: np.ndarray, horizon: int,
+             quantiles: list[float]) -> np.ndarray:
+    """(N, horizon, Q) levels: the baseline's point forecast, and around it the spread of the
+    series' own k-step changes before each origin (their quantiles less their median), so the
+    interval widens with the step; a series with fewer than 3 values before an origin gets none."""
     models = candidates(season)
     model = models.get(name, models["naive"])
-    point = model.forecast(series, np.asarray(at), horizon)  # (N, H, 1)
-    return np.repeat(point, max(1, n_quantiles), axis=-1)
+    at = np.asarray(at)
+    point = model.forecast(series, at, horizon)  # (N, H, 1)
+    q = np.asarray(quantiles if len(quantiles) else [0.5], dtype=np.float64)
+    out = np.repeat(point, len(q), axis=-1)
+    for i, o in enumerate(at):
+        out[i] += change_spread(series.y[: int(o)], horizon, q)
+    return out
+
+
+def change_spread(y: np.ndarray, horizon: int, q: np.ndarray) -> np.ndarray:
+    """(horizon, Q): quantiles q of the k-step changes y[t+k] - y[t] (k = 1..horizon) less their
+    median; where a k has fewer than 2 changes, the one-step spread times sqrt(k)."""
+    out = np.zeros((horizon, len(q)))
+    if len(y) < 3:
+        return out
+    one = np.diff(y)
+    base = np.quantile(one, q) - np.quantile(one, 0.5)
+    for k in range(1, horizon + 1):
+        d = y[k:] - y[:-k]
+        out[k - 1] = np.quantile(d, q) - np.quantile(d, 0.5) if len(d) >= 2 else base * np.sqrt(k)
+    return out
 
 
 def summary(fallback: dict[str, str], total: int, lookback: int, horizon: int, fits_all: int = 0) -> str:

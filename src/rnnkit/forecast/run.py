@@ -215,7 +215,7 @@ def predict_table(est: Forecaster, data: SeriesSet, horizon: int | None = None) 
     for s in data.series:
         if s.id in short:
             levels = fallback_forecast(short[s.id], est.pipeline.season, s, np.array([len(s)]), horizon,
-                                       len(est.quantiles))[0]
+                                       est.quantiles)[0]
         else:
             levels = forecasts[s.id]
         last = s.index[-1] if s.index is not None else None
