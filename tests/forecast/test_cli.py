@@ -198,7 +198,7 @@ def test_update_with_only_the_new_rows_reads_the_history_from_the_training_csv(t
 def test_predict_beyond_the_trained_horizon_rolls_forward(trained, capsys):
     root, csv, out = trained  # trained for --horizon 2
     code, stdout, stderr = run(["predict", "--run", str(out), "--csv", str(csv), "--horizon", "5"], capsys)
-    assert code == 0 and "rolled forward" in stderr
+    assert code == 0 and "rolled forward" in stderr and "the features Open, Volume are held at their last values" in stderr
     frame = pd.read_csv(io.StringIO(stdout))
     assert list(frame.columns) == ["date", "yhat", "q10", "q90"] and len(frame) == 5
     width = (frame["q90"] - frame["q10"]).to_numpy()

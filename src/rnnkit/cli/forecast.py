@@ -211,8 +211,10 @@ def _predict(a: argparse.Namespace) -> int:
     if frame.attrs.get("rolled"):
         from rnnkit.forecast.rolling import N_PATHS
 
+        held = frame.attrs.get("features") or []
         print(f"note: --horizon {a.horizon} is beyond the {frame.attrs['trained_horizon']} step(s) the model was trained "
-              f"for; it was rolled forward on {N_PATHS} simulated paths (intervals from the paths)", file=sys.stderr)
+              f"for; it was rolled forward on {N_PATHS} simulated paths (intervals from the paths)"
+              + (f"; the features {', '.join(held)} are held at their last values" if held else ""), file=sys.stderr)
     if frame.attrs.get("skipped"):
         skipped = frame.attrs["skipped"]
         print(f"note: {len(skipped)} series without forecasts, nothing to forecast: "

@@ -196,6 +196,7 @@ def predict_run(run: str, csv: str, horizon: int | None, out: str | None) -> pd.
     frame = predict_table(est, data, horizon)
     frame.attrs["trained_horizon"] = est.cfg.forecast.horizon
     frame.attrs["skipped"] = cleaning.skipped
+    frame.attrs["features"] = list(data.features)
     if out:
         write_text(out, frame.to_csv(index=False))  # atomic: a full disk leaves no 0-byte or partial file
     return frame
