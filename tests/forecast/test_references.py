@@ -1,6 +1,7 @@
 """The verdict's tie rule on constructed cases, and the statistical references' interface."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from rnnkit.forecast.evaluate import Evaluation, evaluate
@@ -105,3 +106,16 @@ def test_stat_models_share_the_baseline_interface(season):
         # rolled forward from each origin's own history, not refitted: a later origin sees later data
         later = m.forecast(data.series[0], at[-1:], season)
         assert np.allclose(later, f[-1:])
+
+
+def test_a_panel_report_spans_every_series_test_part_not_the_first_one_only():
+    from rnnkit.forecast.baselines import Naive
+    from rnnkit.forecast.evaluate import evaluate
+    from rnnkit.series.frame import Series, SeriesSet
+
+    def dated(start, n):
+        return Series(start, np.arange(1.0, n + 1), np.zeros((n, 0)), pd.date_range(start, periods=n, freq="D"))
+
+    data = SeriesSet([dated("2021-01-01", 40), dated("2022-06-01", 40)], "y", [], "D")
+    ev = evaluate([Naive()], data, [30, 30], [20, 20], 5, 5, 5, 1, [0.5])
+    assert ev.span == ("2021-01-31", "2022-07-10")

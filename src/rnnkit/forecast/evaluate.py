@@ -41,7 +41,7 @@ def evaluate(models: list, data: SeriesSet, test_starts: list[int], train_ends: 
     per: dict[str, list[dict]] = {m.name: [] for m in models}
     pooled: dict[str, dict[str, list]] = {m.name: {"dir": [], "cov": []} for m in models}
     ev.errors = {m.name: [] for m in models}
-    ups = []
+    ups, ends = [], []
     for k, (s, start, tr_end) in enumerate(zip(data.series, test_starts, train_ends)):
         at = origins(start, len(s), min_origin, horizon, every)
         at = at[at >= min_origin]
@@ -54,7 +54,7 @@ def evaluate(models: list, data: SeriesSet, test_starts: list[int], train_ends: 
         first = ev.plot_origins is None
         if first:
             ev.plot_series, ev.plot_origins = k, at
-            ev.span = (_when(s, int(at[0])), _when(s, int(idx[-1, -1])))
+        ends.append((_stamp(s, int(at[0])), _stamp(s, int(idx[-1, -1]))))
         for m in models:
             f = m.forecast(s, at, horizon)  # (N, H, Q)
             point = f[..., _point_index(m)]
@@ -67,6 +67,8 @@ def evaluate(models: list, data: SeriesSet, test_starts: list[int], train_ends: 
             if first:
                 ev.plot_levels[m.name] = f
         ev.points += y.size
+    if ends:  # from the first scored point of any series to the last
+        ev.span = (_text(min(e[0] for e in ends)), _text(max(e[1] for e in ends)))
     ev.up_share = float(np.mean(np.concatenate([u.ravel() for u in ups]))) if ups else float("nan")
     naive_rmse = None
     for m in models:
@@ -95,8 +97,12 @@ def _point_index(model) -> int:
     return quantiles.index(0.5) if quantiles else 0
 
 
-def _when(s, i: int) -> str:
-    return str(s.index[i].date()) if s.index is not None else str(s.t0 + i)
+def _stamp(s, i: int):
+    return s.index[i] if s.index is not None else int(s.t0 + i)
+
+
+def _text(t) -> str:
+    return str(t.date()) if hasattr(t, "date") and t == t.normalize() else str(t)
 
 
 def _mean_defined(values: list[float]) -> float:
