@@ -284,3 +284,17 @@ def test_a_latin1_spreadsheet_is_refused_naming_the_byte_and_read_with_encoding(
     assert not (tmp_path / "a").exists()
     code, _, err = run(["train", "--out", str(tmp_path / "b"), "--encoding", "latin-1", *flags], capsys)
     assert code == 0, err
+
+
+def test_update_says_when_a_gap_before_the_new_rows_was_filled(tmp_path, capsys):
+    full = stock_frame(330)
+    full["Date"] = pd.date_range("2020-01-01", periods=len(full), freq="D").strftime("%Y-%m-%d")
+    train_csv, new_csv = tmp_path / "train.csv", tmp_path / "new.csv"
+    full.iloc[:300].to_csv(train_csv, index=False)
+    full.iloc[305:].to_csv(new_csv, index=False)  # five days missing between them
+    out = tmp_path / "run"
+    assert main(["forecast", "train", "--csv", str(train_csv), "--out", str(out), *TINY]) == 0
+    capsys.readouterr()
+    code, stdout, err = run(["update", "--run", str(out), "--csv", str(new_csv), "--max-epochs", "1"], capsys)
+    assert code == 0, err
+    assert "note: 5 missing time stamps were inserted and filled (ffill)" in stdout + err

@@ -59,17 +59,20 @@ def update_command(run: str, csv: str, epochs: int, lr: float, refit_scaler: boo
     if epochs < 1:
         raise RnnkitError(f"--max-epochs must be >= 1, got {epochs}")
     est = Forecaster.load(run)
-    data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run, freq=est.pipeline.freq)
+    data, cleaning = load_data(est.cfg, csv, need=est.meta["features"], run=run, freq=est.pipeline.freq)
     old = est.cfg.data.csv
     if any(f == 0 for f in new_rows(est, data)) and old and old != csv:
         # only new rows were given: their windows need the history the model was trained on
         try:
-            data, _ = load_data(est.cfg, csv, need=est.meta["features"], run=run, history=old,
+            data, cleaning = load_data(est.cfg, csv, need=est.meta["features"], run=run, history=old,
                                 freq=est.pipeline.freq)
         except RnnkitError as e:
             raise RnnkitError(f"{csv} holds only rows after the training data, and the training CSV {old} "
                               f"could not be read for their history ({e}); give a CSV with both") from None
         log(f"{csv} starts after the training data: its history comes from the training CSV {old}")
+    if cleaning.inserted:  # e.g. a gap between the training data and the new rows
+        log(f"note: {cleaning.inserted} missing time stamps were inserted and filled ({cleaning.missing_policy}) "
+            f"before fine-tuning; largest gap {cleaning.largest_gap} steps at {cleaning.largest_gap_at}")
     cfg = _finetune_cfg(est, epochs, lr, seed, threads)
     cfg.device = device or cfg.device
     result = update_run(Path(run), data, csv, cfg, refit_scaler, log)
