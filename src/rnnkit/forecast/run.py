@@ -111,7 +111,23 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
 
 
 def _combination_note(est: Forecaster) -> str:
-    """How the model's row is made beyond the network (forecast/combine.py)."""
+    """How the model's row is made beyond the network: the share of its correction to the residual
+    baseline (forecast/shares.py) and the statistical combination (forecast/combine.py)."""
+    return _share_note(est) + _stat_note(est)
+
+
+def _share_note(est: Forecaster) -> str:
+    residual = est.pipeline.residual if est.pipeline is not None else "none"
+    if residual == "none" or est.shrink == 1.0:
+        return ""
+    base = "seasonal naive" if residual == "seasonal" else "naive"
+    if est.shrink == 0.0:
+        return (f"; correction share 0 (chosen on validation): the network's forecast is its {base} baseline, "
+                "unchanged")
+    return f"; correction share {est.shrink:g} of the network's change to {base} (chosen on validation)"
+
+
+def _stat_note(est: Forecaster) -> str:
     c = est.combination
     if c is not None:
         return f"; the {est.name} row is the network {c.describe()}" if c.uses_stat() else \
