@@ -183,16 +183,18 @@ def test_entry_point_prints_one_line_without_traceback(tmp_path):
 
 def test_update_with_only_the_new_rows_reads_the_history_from_the_training_csv(tmp_path, capsys):
     full = stock_frame(330)
-    train_csv, new_csv = tmp_path / "train.csv", tmp_path / "new.csv"
+    train_csv, overlap, new_csv = tmp_path / "train.csv", tmp_path / "overlap.csv", tmp_path / "new.csv"
     full.iloc[:300].to_csv(train_csv, index=False)
-    full.iloc[300:].to_csv(new_csv, index=False)
-    out = tmp_path / "run"
-    assert main(["forecast", "train", "--csv", str(train_csv), "--out", str(out), *TINY]) == 0
-    capsys.readouterr()
-    code, stdout, err = run(["update", "--run", str(out), "--csv", str(new_csv), "--max-epochs", "1"], capsys)
-    assert code == 0, err
-    assert "history comes from the training CSV" in stdout
-    assert json.loads((out / "versions" / "v2" / "update.json").read_text())["new_rows"] == 30
+    full.iloc[300:].to_csv(new_csv, index=False)  # new rows only
+    full.iloc[295:].to_csv(overlap, index=False)  # the last 5 training rows, then the new: too little history
+    for path in (new_csv, overlap):
+        out = tmp_path / f"run_{path.stem}"
+        assert main(["forecast", "train", "--csv", str(train_csv), "--out", str(out), *TINY]) == 0
+        capsys.readouterr()
+        code, stdout, err = run(["update", "--run", str(out), "--csv", str(path), "--max-epochs", "1"], capsys)
+        assert code == 0, err
+        assert "history comes from the training CSV" in stdout
+        assert json.loads((out / "versions" / "v2" / "update.json").read_text())["new_rows"] == 30
 
 
 def test_predict_beyond_the_trained_horizon_rolls_forward(trained, capsys):

@@ -61,15 +61,17 @@ def update_command(run: str, csv: str, epochs: int, lr: float, refit_scaler: boo
     est = Forecaster.load(run)
     data, cleaning = load_data(est.cfg, csv, need=est.meta["features"], run=run, freq=est.pipeline.freq)
     old = est.cfg.data.csv
-    if any(f == 0 for f in new_rows(est, data)) and old and old != csv:
-        # only new rows were given: their windows need the history the model was trained on
+    need = est.cfg.forecast.lookback + est.first  # rows of history a window reads
+    if any(f < need for f in new_rows(est, data)) and old and old != csv:
+        # (almost) only new rows were given: their windows need the history the model was trained on
         try:
             data, cleaning = load_data(est.cfg, csv, need=est.meta["features"], run=run, history=old,
                                 freq=est.pipeline.freq)
         except RnnkitError as e:
-            raise RnnkitError(f"{csv} holds only rows after the training data, and the training CSV {old} "
-                              f"could not be read for their history ({e}); give a CSV with both") from None
-        log(f"{csv} starts after the training data: its history comes from the training CSV {old}")
+            raise RnnkitError(f"{csv} holds too little history before its new rows, and the training CSV {old} "
+                              f"could not be read for it ({e}); give a CSV with both") from None
+        log(f"{csv} holds fewer than {need} rows before its new ones: the history comes from the training CSV "
+            f"{old} (rows on the same dates: {csv}'s)")
     if cleaning.inserted:  # e.g. a gap between the training data and the new rows
         log(f"note: {cleaning.inserted} missing time stamps were inserted and filled ({cleaning.missing_policy}) "
             f"before fine-tuning; largest gap {cleaning.largest_gap} steps at {cleaning.largest_gap_at}")
