@@ -186,7 +186,8 @@ def write_figures(out: Path, est: Forecaster, data: SeriesSet, ev: Evaluation, p
         q = f.shape[-1]
         band = (f[..., 0].ravel(), f[..., -1].ravel()) if q >= 3 else None
         label = f"{100 * (max(est.quantiles) - min(est.quantiles)):.0f}% interval" if q >= 3 else ""
-        title = f"{data.target}{' (' + s.id + ')' if len(data) > 1 else ''}: test span, horizon {ev.horizon}, " \
+        span = "held-out values" if est.cfg.data.holdout else "test span"
+        title = f"{data.target}{' (' + s.id + ')' if len(data) > 1 else ''}: {span}, horizon {ev.horizon}, " \
                 f"origins every {ev.every}"
         from rnnkit.forecast.verdict import decide
 
