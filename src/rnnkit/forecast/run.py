@@ -49,9 +49,8 @@ def load_data(cfg: ForecastRunConfig, csv: str | None = None, need: list[str] | 
                                   clean_policy(d, cfg.forecast.horizon), source=str(csv))
     inferred = data.freq or not any(s.index is not None for s in data.series)  # not: dates too few to tell
     if run and inferred and data.freq != freq:
-        def said(f):
-            return f"frequency {f}" if f else "integer positions"
-        raise RnnkitError(f"{csv} holds {said(data.freq)}, but the model in {run} was trained on {said(freq)}; "
+        said = {f: f"frequency {f}" if f else "integer positions" for f in (data.freq, freq)}
+        raise RnnkitError(f"{csv} holds {said[data.freq]}, but the model in {run} was trained on {said[freq]}; "
                           "give a file on the training's calendar, or train a model on this one")
     return data, report
 

@@ -63,7 +63,12 @@ class CleanPolicy:
 
 
 class NothingToForecast(RnnkitError):
-    """A series without values, or a constant one: an error for a lone series; a panel skips it."""
+    """A series without values, or a constant one: an error for a lone series; a panel skips it
+    (the cleaning report keeps the `reason`)."""
+
+    def __init__(self, label: str, reason: str, hint: str = ""):
+        super().__init__(f"{label}: {reason}{hint}")
+        self.reason = reason
 
 
 @dataclass
@@ -166,8 +171,10 @@ def parse_numeric(df: pd.DataFrame, columns: list[str], line_offset: int, where:
             grouped = text.str.match(_THOUSANDS)  # 1.234,5: the dots group thousands
             text = text.where(~grouped, text.str.replace(".", "", regex=False))
             text = text.str.replace(",", ".", regex=False).where(raw.notna())
-        elif decimal == "." and not pd.api.types.is_numeric_dtype(raw) and _us_grouped(raw.astype(str).str.strip()):
-            text = raw.astype(str).str.strip().str.replace(",", "", regex=False).where(raw.notna())
+        elif decimal == "." and not pd.api.types.is_numeric_dtype(raw):
+            stripped = raw.astype(str).str.strip()
+            if _us_grouped(stripped):  # 10,012.6: the commas group thousands
+                text = stripped.str.replace(",", "", regex=False).where(raw.notna())
         values = pd.to_numeric(text, errors="coerce")
         bad = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
         if bad.any():
@@ -209,7 +216,7 @@ def clean_one(df: pd.DataFrame, time_col: str, value_cols: list[str], policy: Cl
     df = df.reset_index(drop=True)
     target = value_cols[0]
     if df[target].isna().all():
-        raise NothingToForecast(f"{label}: the target column {target!r} has no values (all missing)")
+        raise NothingToForecast(label, f"the target column {target!r} has no values (all missing)")
     known = np.flatnonzero(df[target].notna().to_numpy())
     if known[-1] < len(df) - 1:  # rows after the last target value (future covariates): not history
         report.trailing += len(df) - 1 - int(known[-1])
@@ -217,9 +224,7 @@ def clean_one(df: pd.DataFrame, time_col: str, value_cols: list[str], policy: Cl
     for col in value_cols:
         report.missing[col] = report.missing.get(col, 0) + int(df[col].isna().sum())
     _count_gaps(df[time_col], freq, report)
-    if pd.api.types.is_integer_dtype(df[time_col]):
-        df = _regularise_positions(df, time_col, report, label)
-    elif freq is not None:
+    if freq is not None or pd.api.types.is_integer_dtype(df[time_col]):
         df = _regularise(df, time_col, freq, report, label)
     n = len(df)
     bounds = _bounds(df, time_col, policy)
@@ -238,13 +243,13 @@ def clean_one(df: pd.DataFrame, time_col: str, value_cols: list[str], policy: Cl
     tr, va = int(keep[:tr].sum()), int(keep[:va].sum())
     report.rows_dropped += n - len(df)
     if len(df) == 0:
-        raise NothingToForecast(f"{label}: no complete rows remain after removing missing values")
+        raise NothingToForecast(label, "no complete rows remain after removing missing values")
     y = df[target].to_numpy()
     if len(y) == 1:
-        raise NothingToForecast(f"{label}: the target column {target!r} has a single value")
+        raise NothingToForecast(label, f"the target column {target!r} has a single value")
     if np.nanstd(y) == 0:
-        raise NothingToForecast(f"{label}: the target column {target!r} is constant ({y[0]:g}); "
-                                "there is nothing to forecast")
+        raise NothingToForecast(label, f"the target column {target!r} is constant ({y[0]:g})",
+                                "; there is nothing to forecast")
     if policy.outliers != "none":
         df = _screen_outliers(df, time_col, target, policy, report, tr)
     return df, ((tr, va) if bounds is not None else None)
@@ -264,40 +269,40 @@ def _bounds(df: pd.DataFrame, time_col: str, policy: CleanPolicy) -> tuple[int, 
         return None
 
 
-def _regularise(df: pd.DataFrame, time_col: str, freq: str, report: CleaningReport, label: str) -> pd.DataFrame:
-    index = pd.DatetimeIndex(df[time_col])
-    full = grid(index, freq)
-    if len(full) == len(index):
+def _regularise(df: pd.DataFrame, time_col: str, freq: str | None, report: CleaningReport,
+                label: str) -> pd.DataFrame:
+    """The rows on the regular grid (the frequency's, or consecutive positions); the stamps
+    inserted are filled later by the missing-value policy and counted here."""
+    t = df[time_col]
+    if pd.api.types.is_integer_dtype(t):
+        full = _positions(t.to_numpy(), time_col, label)
+    else:
+        index = pd.DatetimeIndex(t)
+        full = grid(index, freq)
+        if len(full) - len(index) > len(index):  # more made up than observed: another calendar
+            raise RnnkitError(f"{label}: on the frequency {freq} it would get {len(full) - len(index)} missing time "
+                              f"stamps for {len(index)} rows, more invented than read; its dates are on another "
+                              "calendar (a panel's series share one frequency: put this series in a file of its "
+                              "own) or mostly missing")
+    if len(full) == len(df):
         return df
-    if len(full) - len(index) > len(index):  # more made up than observed: another calendar
-        raise RnnkitError(f"{label}: on the frequency {freq} it would get {len(full) - len(index)} missing time "
-                          f"stamps for {len(index)} rows, more invented than read; its dates are on another calendar "
-                          "(a panel's series share one frequency: put this series in a file of its own) or mostly "
-                          "missing")
     out = df.set_index(time_col).reindex(full)
     out.index.name = time_col
-    report.inserted += len(full) - len(index)
+    report.inserted += len(full) - len(df)
     return out.reset_index()
 
 
-def _regularise_positions(df: pd.DataFrame, time_col: str, report: CleaningReport, label: str) -> pd.DataFrame:
-    """Integer positions are consecutive steps: missing ones are inserted (then filled by the
-    policy), so a forecast's positions continue from the last one. A common step above 1 (0, 10,
-    20, ...) is refused rather than read as consecutive."""
-    t = df[time_col].to_numpy()
+def _positions(t: np.ndarray, time_col: str, label: str) -> np.ndarray:
+    """Integer positions count steps: the consecutive ones from first to last, so a forecast's
+    positions continue from the last one. A common step above 1 (0, 10, 20, ...) is refused rather
+    than read as consecutive."""
     if len(t) < 2:
-        return df
+        return t
     step = int(np.gcd.reduce(np.diff(t)))
     if step > 1:
         raise RnnkitError(f"{label}: the integer column {time_col!r} goes in steps of {step} ({t[0]}, {t[1]}, ...); "
                           "integer positions must count steps (0, 1, 2, ...): renumber them, or give dates")
-    full = np.arange(t[0], t[-1] + 1)
-    if len(full) == len(t):
-        return df
-    out = df.set_index(time_col).reindex(full)
-    out.index.name = time_col
-    report.inserted += len(full) - len(t)
-    return out.reset_index()
+    return np.arange(t[0], t[-1] + 1)
 
 
 def _screen_outliers(df: pd.DataFrame, time_col: str, target: str, policy: CleanPolicy,

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from rnnkit.errors import RnnkitError
-from rnnkit.files import one_column_error
+from rnnkit.files import one_column_error, read_text
 from rnnkit.series.calendar import check_freq, infer_freq, ordinals, seasons
 from rnnkit.series.clean import CleaningReport, CleanPolicy, NothingToForecast, clean_one, parse_numeric
 from rnnkit.series.dates import parse_dates, zone_note
@@ -37,10 +38,6 @@ def read_csv(path_or_name: str, sep: str = ",", encoding: str = "utf-8", errors:
     """The raw table, every cell as text (so non-numeric cells can be reported exactly). Decimal
     commas are read by `from_dataframe` (CleanPolicy.decimal), as text cells stay text here. Bytes
     invalid in `encoding` are an error naming their offset unless `errors` says otherwise."""
-    import io
-
-    from rnnkit.files import read_text
-
     path = resolve_csv(path_or_name)
     if not sep:
         raise RnnkitError("--sep must be a character such as ',' or ';'")
@@ -105,7 +102,7 @@ def from_dataframe(
             if len(groups) == 1:
                 raise
             first = first or e
-            report.skipped[sid] = str(e).split("): ", 1)[-1].split("; there is")[0]
+            report.skipped[sid] = e.reason
             continue
         t = g[date_col]
         index = None if pd.api.types.is_integer_dtype(t) else pd.DatetimeIndex(t)
