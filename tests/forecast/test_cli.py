@@ -300,3 +300,14 @@ def test_update_says_when_a_gap_before_the_new_rows_was_filled(tmp_path, capsys)
     code, stdout, err = run(["update", "--run", str(out), "--csv", str(new_csv), "--max-epochs", "1"], capsys)
     assert code == 0, err
     assert "note: 5 missing time stamps were inserted and filled (ffill)" in stdout + err
+
+
+def test_a_run_without_best_pt_says_it_uses_last_pt(trained, capsys, tmp_path):
+    import shutil
+
+    _, csv, out = trained
+    copy = tmp_path / "run"
+    shutil.copytree(out, copy)
+    (copy / "best.pt").unlink()
+    code, _, err = run(["predict", "--run", str(copy), "--csv", str(csv)], capsys)
+    assert code == 0 and f"warning: {copy} has no best.pt" in err and "using last.pt" in err

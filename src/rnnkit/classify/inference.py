@@ -48,8 +48,6 @@ def load_run(run: str | Path) -> tuple[nn.Module, SequenceEncoder, ClassifyRunCo
 def _load_one(run: str | Path) -> tuple[SequenceClassifier, SequenceEncoder, ClassifyRunConfig]:
     from rnnkit.train import load_checkpoint
 
-    if Path(run).is_dir() and not (Path(run) / "best.pt").is_file() and (Path(run) / "last.pt").is_file():
-        progress(f"warning: {run} has no best.pt (an interrupted run, or a file removed); using last.pt")
     ckpt = load_checkpoint(run, kind="classify")
     data = ckpt["config"].get("data", {})
     if "kernels" not in data:  # a run from before random features existed

@@ -146,9 +146,13 @@ def _shortened(message: str, limit: int = 120) -> str:
 def resolve_checkpoint(path: str | Path) -> Path:
     path = Path(path)
     if path.is_dir():
-        for name in ("best.pt", "last.pt"):
-            if (path / name).is_file():
-                return path / name
+        if (path / "best.pt").is_file():
+            return path / "best.pt"
+        if (path / "last.pt").is_file():
+            from rnnkit.console import progress
+
+            progress(f"warning: {path} has no best.pt (an interrupted run, or a file removed); using last.pt")
+            return path / "last.pt"
         raise RnnkitError(f"run folder {path} has no checkpoint (best.pt or last.pt); train a model into it first")
     if not path.exists():
         raise RnnkitError(f"no such run folder or checkpoint: {path}")
