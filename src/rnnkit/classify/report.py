@@ -54,7 +54,7 @@ def write_report(model: nn.Module, prep, cfg, out: Path, summary: dict, selected
         "test": classification_report(y_test, test_probs.argmax(axis=1), names),
         "validation": classification_report(prep.val.y.numpy(), val_probs.argmax(axis=1), enc.classes),
         "unseen_test_classes": prep.unseen,
-        "rare_classes": rare_classes(prep.fit_labels if cfg.data.refit else prep.train_labels),
+        "rare_classes": rare_classes(fitted_rows(prep, cfg.data.refit)[1]),
         "truncated_texts": prep.truncated,
         **({} if enc.is_text else {"lengths": {  # of the rows the baselines fit on, and of the test part
             "train": _span(prep.fit_inputs if cfg.data.refit else prep.train_inputs),
@@ -89,6 +89,11 @@ def _span(inputs: list) -> list[int]:
     return [min(lengths), max(lengths)]
 
 
+def fitted_rows(prep, refit: bool) -> tuple[list, list]:
+    """(inputs, labels) the final model trained on: training + validation after a refit, else training."""
+    return (prep.fit_inputs, prep.fit_labels) if refit else (prep.train_inputs, prep.train_labels)
+
+
 def rare_classes(labels: list) -> dict:
     """{class: training examples} for the classes with fewer than RARE of them, rarest first."""
     names, counts = np.unique(np.asarray([str(label) for label in labels]), return_counts=True)
@@ -99,7 +104,7 @@ def baselines(prep, y_test: np.ndarray, refit: bool, model_hits: np.ndarray) -> 
     """The baselines fit on the rows the final model trained on (training + validation after a
     refit, else the training part) and scored on the same test part; `model_hits` (N,) marks the
     test rows the model got right."""
-    inputs, labels = (prep.fit_inputs, prep.fit_labels) if refit else (prep.train_inputs, prep.train_labels)
+    inputs, labels = fitted_rows(prep, refit)
     y_fit, _ = prep.encoder.encode_labels(labels)
     try:
         rows = score_baselines(inputs, y_fit, prep.test_inputs, y_test, prep.encoder.is_text)
