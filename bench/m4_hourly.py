@@ -83,18 +83,23 @@ def forecasts(est: Forecaster, data: SeriesSet) -> dict[str, np.ndarray]:
     return {sid: g["yhat"].to_numpy() for sid, g in pred.groupby("unique_id", sort=False)}
 
 
-def _other_share_rule(est: Forecaster, data: SeriesSet, splits: list, test: dict, train: dict,
-                      naive2: tuple[float, float]) -> None:
-    """Score the same network with the combination's share chosen the other way (pooled over the
-    series, or each series' own: forecast.combine_per_series), then put the run's choice back."""
+def _same_fit(est: Forecaster, data: SeriesSet, splits: list, test: dict, train: dict,
+               naive2: tuple[float, float], label: str, **changes) -> None:
+    """Score the same network with its combination chosen under other forecast settings (e.g. the
+    share of each series: combine_per_series, or another partner: combine="best"), then put the
+    run's choice back."""
     f, shipped = est.cfg.forecast, (est.combination, est.meta["combine"], list(est.design))
-    f.combine_per_series = not f.combine_per_series
+    before = {k: getattr(f, k) for k in changes}
+    for k, v in changes.items():
+        setattr(f, k, v)
+    c0 = time.process_time()
     shares.choose_combination(est, data, splits)
     s_smape, s_mase = score(forecasts(est, data), test, train)
-    rule = "each series' own share" if f.combine_per_series else "one pooled share"
-    print(f"  the same fit with {rule}: owa={owa(s_smape, s_mase, *naive2):.3f} smape={s_smape:.3f} "
-          f"mase={s_mase:.3f} ({est.design[-1]})", flush=True)
-    f.combine_per_series = not f.combine_per_series
+    print(f"  the same fit with {label}: owa={owa(s_smape, s_mase, *naive2):.3f} smape={s_smape:.3f} "
+          f"mase={s_mase:.3f} ({est.design[-1]}; choosing and forecasting {time.process_time() - c0:.0f} CPU s)",
+          flush=True)
+    for k, v in before.items():
+        setattr(f, k, v)
     est.combination, est.meta["combine"], est.design = shipped
 
 
@@ -167,7 +172,13 @@ def main() -> None:
         results.append((s_owa, s_smape, s_mase, train_s))
         print(f"seed {seed}: owa={s_owa:.3f} smape={s_smape:.3f} mase={s_mase:.3f} train_cpu_s={train_s:.0f}", flush=True)
         if args.mode == "select" and est.combination is not None:  # the other share rule, on the same fit
-            _other_share_rule(est, data, splits, test, train, (n2_smape, n2_mase))
+            f = est.cfg.forecast
+            _same_fit(est, data, splits, test, train, (n2_smape, n2_mase),
+                      "one pooled share" if f.combine_per_series else "each series' own share",
+                      combine_per_series=not f.combine_per_series)
+            if f.combine != "best":
+                _same_fit(est, data, splits, test, train, (n2_smape, n2_mase),
+                          "the partner chosen on validation (combine best)", combine="best")
     shutil.rmtree(tmp, ignore_errors=True)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     o, s, m, t = (float(np.median([r[i] for r in results])) for i in range(4))

@@ -60,7 +60,7 @@ PANEL_SAMPLE = 16  # series drawn (seeded) from panels larger than this, to fit 
 SHORT = {"file": "us_employment_short", "source": "us_employment", "freq": "MS", "m": 12, "h": 12,
          "series": 64, "lengths": (36, 120)}  # the derived short panel (see above)
 STATS = ("ets", "arima", "theta")
-COMBINED = (*STATS, "mean")  # select: the network combined with each, and with their mean
+COMBINED = (*STATS, "mean", "best")  # select: the network combined with each, their mean, the best on validation
 UNSET = object()
 
 # candidate designs for `select`: overrides on top of the default (forecast/design.py)
@@ -184,10 +184,12 @@ def run_file(fx: dict, overrides: dict, mode: str, seed: int, log, inner: bool =
         models.append(_Named(est, f"rnnkit_{other.intervals}", combination=other))
     if mode == "select":
         shipped, shipped_cfg = est.combination, (est.cfg.forecast.combine, est.cfg.forecast.combine_per_series)
+        picks = {}
         for kind in COMBINED:
             est.cfg.forecast.combine = kind
             shares.choose_combination(est, data, splits)
             models.append(_Named(est, f"rnnkit_{kind}", combination=est.combination))
+            picks[kind] = est.combination.state() if est.combination else None
         est.cfg.forecast.combine, est.cfg.forecast.combine_per_series = shipped_cfg[0], not shipped_cfg[1]
         shares.choose_combination(est, data, splits)  # the shipped partner with the other share rule
         models.append(_Named(est, "rnnkit_per_series" if est.cfg.forecast.combine_per_series else "rnnkit_pooled",
@@ -200,7 +202,8 @@ def run_file(fx: dict, overrides: dict, mode: str, seed: int, log, inner: bool =
     design = (f"{est.cfg.model.cell} {est.cfg.model.layers}x{est.cfg.model.hidden}, {est.cfg.data.target_transform}, "
               f"residual {f.residual}, lookback {f.lookback}, patch {f.patch}, share {est.shrink:g}"
               + (f", {est.combination.name} share {est.combination.weight:g}" if est.combination else ""))
-    return {"file": fx["file"], "m": m, "h": h, "series": rows, "fit_cpu_s": fit_s, "stat_cpu_s_per_series": stat_s,
+    extra = {"combinations": picks} if mode == "select" else {}
+    return {**extra, "file": fx["file"], "m": m, "h": h, "series": rows, "fit_cpu_s": fit_s, "stat_cpu_s_per_series": stat_s,
             "design": design, "note": note, "stat_failed": {s.name: s.failed for s in stats if s.failed}}
 
 
@@ -284,7 +287,7 @@ def main() -> int:
                 sink.write(json.dumps(r) + "\n")
                 sink.flush()
                 results.append(r)
-                print(file_table([r])[-1], f"[{name}]", flush=True)
+                print(file_table([r])[-1], f"[{name}]", "best:", r.get("combinations", {}).get("best"), flush=True)
             summary[name] = summarise(results)
             combined = tuple(f"rnnkit_{k}" for k in COMBINED) + ("rnnkit_per_series", "rnnkit_pooled") \
                 if args.mode == "select" else ()

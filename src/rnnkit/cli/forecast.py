@@ -113,10 +113,11 @@ def _model_flags(p: argparse.ArgumentParser) -> None:
                    help="multi-step: one output per step ahead (direct), or one step fed back (recursive)")
     g.add_argument("--residual", choices=["none", "naive", "seasonal"],
                    help="the network predicts a correction to this baseline: none, the last value, or a season ago")
-    g.add_argument("--combine", choices=["auto", "none", "ets", "arima", "theta", "mean"],  # forecast.config.COMBINE
+    g.add_argument("--combine", choices=["auto", "none", "ets", "arima", "theta", "mean", "best"],  # forecast.config.COMBINE
                    help="combine the network with this statistical forecast (rnnkit[stats]), its share chosen "
-                        "on validation; mean: the average of AutoETS, AutoARIMA and AutoTheta; auto: AutoTheta when "
-                        "statsforecast is installed")
+                        "on validation; mean: the average of AutoETS, AutoARIMA and AutoTheta; best: each of AutoTheta, "
+                        "AutoETS and AutoARIMA tried on validation, the best kept; auto: AutoTheta when statsforecast "
+                        "is installed")
     g.add_argument("--combine-intervals", choices=["shift", "blend"],
                    help="the combined forecast's interval: the network's moved with the median (shift), or each "
                         "quantile averaged with the statistical model's own, with the same share (blend, the default)")

@@ -27,12 +27,21 @@ from rnnkit.series.windows import origins
 
 WEIGHTS = (1.0, 0.5, 0.0)  # the network's share, tried in this order; the first of equal scores wins
 AUTO = "theta"  # what "auto" combines with: chosen on validation (bench/results/forecast_seasonal.md, step 1)
+BEST = "best"  # each of PARTNERS tried on the validation windows, the lowest error kept
+PARTNERS = ("theta", "ets", "arima")  # in this order: the first of equal scores wins (the cheapest first)
 
 
 def kind(setting: str) -> str | None:
-    """The statistical model a `forecast.combine` setting asks for, or None (none, or no statsforecast)."""
+    """The statistical model a `forecast.combine` setting asks for, or None (none, or no statsforecast);
+    `best` is answered by `kinds`."""
     chosen = AUTO if setting == "auto" else setting
-    return chosen if (chosen in KINDS or chosen == MEAN) and available() else None
+    return chosen if (chosen in KINDS or chosen == MEAN or chosen == BEST) and available() else None
+
+
+def kinds(setting: str) -> tuple[str, ...]:
+    """The statistical models a `forecast.combine` setting tries on validation (empty: none)."""
+    chosen = kind(setting)
+    return () if chosen is None else PARTNERS if chosen == BEST else (chosen,)
 
 
 INTERVALS = ("shift", "blend")  # how the interval follows: the network's, moved | both models' quantiles averaged
@@ -44,6 +53,7 @@ class Combination:
         self.kind, self.weight, self.intervals = kind_, float(weight), intervals
         self.weights = {k: float(v) for k, v in (weights or {}).items()}  # series id -> its own w (per_series)
         self.name = NAMES.get(kind_, MEAN_NAME)
+        self.score = 0.0  # choose(): the chosen w's mean log RMSE ratio to the network alone (0 at w = 1)
         self.stat = stat_model(kind_, season)
         self.train_ends = dict(train_ends or {})
 
@@ -103,7 +113,9 @@ class Combination:
             base = _rmse(net, truth)
             for w in WEIGHTS:
                 logs[w].append(np.log(max(_rmse(w * net + (1 - w) * stat, truth), 1e-12) / max(base, 1e-12)))
-        self.weight = _best({w: float(np.mean(v)) if v else 0.0 for w, v in logs.items()})
+        means = {w: float(np.mean(v)) if v else 0.0 for w, v in logs.items()}
+        self.weight = _best(means)
+        self.score = means[self.weight]
         self.weights = {}
         if per_series and len(cases) > 1:
             self.weights = {s.id: _best({w: logs[w][i] for w in WEIGHTS}) for i, (s, _, _) in enumerate(cases)}

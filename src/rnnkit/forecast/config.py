@@ -13,7 +13,7 @@ LOSSES = ("quantile", "mse", "mae", "huber")
 STRATEGIES = ("direct", "recursive")
 NORMALIZE = ("none", "window")
 RESIDUAL = ("none", "naive", "seasonal")
-COMBINE = ("auto", "none", "ets", "arima", "theta", "mean")  # with which statistical forecast (forecast/combine.py)
+COMBINE = ("auto", "none", "ets", "arima", "theta", "mean", "best")  # with which statistical forecast (forecast/combine.py)
 
 
 @dataclass
@@ -67,7 +67,7 @@ class ForecastConfig:
     stat_models: list[str] = field(default_factory=lambda: ["ets", "arima", "theta"])
     # the network combined with a statistical forecast, its share chosen on validation
     # (forecast/combine.py): auto (AutoTheta when statsforecast is installed) | none | ets | arima | theta
-    # | mean (the average of the three)
+    # | mean (the average of the three) | best (theta, ets and arima each tried on validation, the best kept)
     combine: str = "auto"
     # the combined forecast's interval: shift (the network's, moved with the median) | blend (each
     # quantile the same weighted average of the network's and the statistical model's own)

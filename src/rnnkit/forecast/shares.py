@@ -33,22 +33,28 @@ def choose_shrink(est, arrays: Arrays, val_g: np.ndarray) -> float:
 
 def choose_combination(est, data: SeriesSet, splits: list) -> None:
     """Sets est.combination (and its meta) from est.cfg.forecast.combine: the network's share beside
-    the statistical model, chosen on the validation windows of the series the network forecasts;
-    None when no combination is asked for or statsforecast is missing."""
+    the statistical model, chosen on the validation windows of the series the network forecasts
+    (`best`: each partner tried there, the lowest error kept); None when no combination is asked
+    for or statsforecast is missing."""
     est.combination, est.meta["combine"] = None, None
-    kind = combine.kind(est.cfg.forecast.combine)
-    if kind is None:
+    partners = combine.kinds(est.cfg.forecast.combine)
+    if not partners:
         return
     h, lb = est.train_horizon(), est.cfg.forecast.lookback
-    c = combine.Combination(kind, est.pipeline.season, train_ends=combine.train_ends(est.meta, splits),
-                            intervals=est.cfg.forecast.combine_intervals)
     cases = []
     for s, sp in zip(data.series, splits):
         at = combine.validation_origins(sp.train_end, sp.val_end, lb, h, est.first)
         if s.id not in est.fallback and len(at):
             cases.append((s, at, est._network(s, at, h)))
-    if cases:
+    if not cases:
+        return
+    best = None
+    for kind in partners:
+        c = combine.Combination(kind, est.pipeline.season, train_ends=combine.train_ends(est.meta, splits),
+                                intervals=est.cfg.forecast.combine_intervals)
         c.choose(cases, h, est.point_index, per_series=est.cfg.forecast.combine_per_series)
-        est.combination, est.meta["combine"] = c, c.state()
-        est.design.append(c.describe())
-
+        if best is None or c.score < best.score - 1e-9:
+            best = c
+    est.combination, est.meta["combine"] = best, best.state()
+    est.design.append(best.describe() + (f" (of {', '.join(combine.NAMES[k] for k in partners)})"
+                                         if len(partners) > 1 else ""))
