@@ -146,3 +146,31 @@ def test_blended_intervals_average_both_models_quantiles():
     np.testing.assert_allclose(c.apply(s, at, net, point=1, quantiles=qs)[..., 1], out[..., 1])
     assert c.state()["intervals"] == "shift"
     assert from_meta({"combine": {"kind": "theta", "weight": 0.5}}, 12).intervals == "shift"
+
+
+def test_best_keeps_the_partner_validation_prefers_and_ties_keep_the_first(tiny_cfg, monkeypatch):
+    from rnnkit.forecast import combine, shares
+
+    tiny_cfg.forecast.horizon, tiny_cfg.data.season, tiny_cfg.forecast.lookback = 6, 12, 24
+    tiny_cfg.forecast.combine = "none"
+    est = Forecaster(tiny_cfg).fit(long_frame(series=2, n=200, season=12))
+    offsets = {}
+
+    def stat(self, series, at, horizon, quantiles=None):  # each partner: the truth, off by its offset
+        truth = np.take(series.y, at[:, None] + np.arange(horizon)[None, :], mode="clip") + offsets[self.kind]
+        return np.repeat(truth[..., None], len(quantiles), axis=-1) if quantiles else truth
+
+    monkeypatch.setattr(combine.Combination, "statistical", stat)
+    monkeypatch.setattr(est, "_network", lambda s, at, h: np.zeros((len(at), h, 3)) - 1e3)  # far off
+    est.cfg.forecast.combine = "best"
+    offsets.update(theta=5.0, ets=3.0, arima=0.5)
+    shares.choose_combination(est, est.data, est.splits)
+    assert est.combination.kind == "arima" and est.combination.weight == 0.0
+    assert est.meta["combine"]["kind"] == "arima" and "of auto_theta, auto_ets, auto_arima" in est.design[-1]
+    offsets.update(theta=1.0, ets=1.0, arima=1.0)
+    shares.choose_combination(est, est.data, est.splits)
+    assert est.combination.kind == "theta"  # equal scores: the first (and cheapest) partner
+    est.cfg.forecast.combine = "ets"  # a named partner is the only one tried
+    shares.choose_combination(est, est.data, est.splits)
+    assert est.combination.kind == "ets" and "of " not in est.design[-1]
+    assert combine.kinds("best") == combine.PARTNERS and combine.kinds("none") == ()
