@@ -64,6 +64,21 @@ def test_the_season_reaches_the_model(tiny_cfg, tmp_path):
     assert fitted[12].cfg.forecast.lookback % 12 == 0
 
 
+def test_a_season_longer_than_the_training_data_is_refused_naming_the_largest_that_fits():
+    from rnnkit.forecast.estimator import Forecaster
+    from synth import long_frame
+
+    cfg = ForecastRunConfig()
+    cfg.model.hidden, cfg.model.layers, cfg.train.max_epochs = 8, 1, 1
+    cfg.forecast.horizon, cfg.forecast.stat_models, cfg.data.season = 6, [], 500
+    with pytest.raises(RnnkitError, match=r"--season 500 is longer than the training data .* 1\d\d rows.*"
+                                          r"at most --season \d+") as err:
+        Forecaster(cfg).fit(long_frame(series=1, n=240, season=12))
+    largest = int(str(err.value).split("at most --season ")[1].split(")")[0])
+    cfg.data.season = largest  # the largest it names is accepted
+    assert Forecaster(cfg).fit(long_frame(series=1, n=240, season=12)).pipeline.season == largest
+
+
 def test_a_panel_sizes_the_window_for_nine_in_ten_series_not_the_shortest():
     cfg = _cfg(12)
     resolve(cfg, 12, [40] + [300] * 29, positive=True)  # one short series among 30

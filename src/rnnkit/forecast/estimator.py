@@ -106,6 +106,13 @@ class Forecaster:
         d, f = self.cfg.data, self.cfg.forecast
         season = d.season or data.season or detect_season(
             [_seasonal_view(s.y[:sp.train_end]) for s, sp in zip(data.series, splits)])
+        longest = max(sp.train_end for sp in splits)
+        if d.season and d.season > 1 and longest - f.horizon < d.season:  # the calendar's or ACF's: see design.py
+            fits = longest - f.horizon
+            raise RnnkitError(f"--season {d.season} is longer than the training data can show: the longest "
+                              f"training part has {longest} rows, and a season must fit in it before a "
+                              f"--horizon {f.horizon} forecast" + (f" (at most --season {fits})" if fits > 1 else "")
+                              + (f"; the calendar's seasons are {'/'.join(map(str, data.seasons))}" if data.seasons else ""))
         self.design = resolve_design(self.cfg, season, [sp.train_end for sp in splits],
                                      all((s.y > 0).all() for s in data.series))
         self.pipeline = Pipeline(d.target_transform, d.scaler, d.normalize, d.calendar, season, f.lookback,
