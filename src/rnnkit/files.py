@@ -156,6 +156,7 @@ def read_text(path: str | Path, encoding: str = "utf-8", errors: str = "strict")
         raise RnnkitError(f"cannot read {path}: {e.strerror}") from None
     if not raw:
         raise RnnkitError(f"{path} is empty")
+    raw = _decompressed(path, raw)
     if b"\x00" in raw[: 1 << 16] and not encoding.lower().replace("-", "").startswith(("utf16", "utf32")):
         raise RnnkitError(f"{path} looks like a binary file (it contains NUL bytes); give a text file")
     try:
@@ -170,6 +171,39 @@ def read_text(path: str | Path, encoding: str = "utf-8", errors: str = "strict")
     if not text:
         raise RnnkitError(f"{path} holds no text")
     return text
+
+
+_MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "lzma"}  # compressed text, read as the text
+
+
+def _decompressed(path: Path, raw: bytes) -> bytes:
+    """A gzip, bz2, xz or one-file zip archive's contents (recognised by its first bytes, as pandas
+    reads a .csv.gz); other bytes as they are. A spreadsheet workbook (a zip too) is named."""
+    import importlib
+
+    for magic, module in _MAGIC.items():
+        if raw.startswith(magic):
+            try:
+                return importlib.import_module(module).decompress(raw)
+            except Exception as e:  # a truncated or corrupt archive
+                raise RnnkitError(f"{path} is a damaged {module if module != 'lzma' else 'xz'} file: {e}") from None
+    if raw.startswith(b"PK\x03\x04"):
+        import io
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(raw)) as z:
+                names = [n for n in z.namelist() if not n.endswith("/")]
+                if any(n.startswith(("xl/", "word/", "ppt/")) for n in names) or "content.xml" in names:
+                    raise RnnkitError(f"{path} is a spreadsheet or office document, not a text file; save it as "
+                                      "CSV (File > Save As > CSV) and give that")
+                if len(names) != 1:
+                    raise RnnkitError(f"{path} is a zip archive of {len(names)} files; give one of them "
+                                      f"({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}) unzipped")
+                return z.read(names[0])
+        except zipfile.BadZipFile as e:
+            raise RnnkitError(f"{path} is a damaged zip file: {e}") from None
+    return raw
 
 
 def one_column_error(path: str | Path, sep: str, header: str) -> RnnkitError:
