@@ -133,3 +133,29 @@ def test_a_frequency_for_positions_is_an_error():
     df = pd.DataFrame({"Date": ["1", "2", "3"], "Close": ["1.0", "2.0", "3.0"]})
     with pytest.raises(RnnkitError, match="--freq h needs dates"):
         from_dataframe(df, "Date", "Close", [], policy=CleanPolicy(freq="h"))
+
+
+def _jittered(seconds: np.ndarray) -> pd.DataFrame:
+    t = pd.date_range("2024-05-01", periods=len(seconds), freq="min") + pd.to_timedelta(seconds, unit="s")
+    return pd.DataFrame({"date": t.strftime("%Y-%m-%d %H:%M:%S"), "y": np.arange(len(seconds), dtype=float) + 1})
+
+
+def test_logger_times_a_few_seconds_off_a_named_grid_are_rounded_to_it_and_counted():
+    seconds = np.random.default_rng(0).integers(-4, 5, 120)
+    with pytest.raises(RnnkitError, match="cannot be inferred.*within 25% of a min grid: --freq min rounds them"):
+        from_dataframe(_jittered(seconds), "date", "y", [])
+    data, report = from_dataframe(_jittered(seconds), "date", "y", [], policy=CleanPolicy(freq="min"))
+    s = data.series[0]
+    assert s.index.equals(pd.date_range("2024-05-01", periods=120, freq="min"))
+    assert report.rounded == int(np.count_nonzero(seconds)) and report.largest_rounding == "4 s"
+    assert "times rounded to the min grid (largest move 4 s)" in report.summary_lines()[1]
+    np.testing.assert_array_equal(s.y, np.arange(120) + 1.0)  # values stay with their (rounded) times
+
+
+def test_times_further_off_the_grid_than_jitter_are_still_refused():
+    seconds = np.zeros(60, dtype=int)
+    seconds[10] = 25  # 25 s off a 1-minute grid: not a reading of 10:10
+    with pytest.raises(RnnkitError, match="is not on the frequency 'min'"):
+        from_dataframe(_jittered(seconds), "date", "y", [], policy=CleanPolicy(freq="min"))
+    _, report = from_dataframe(_jittered(np.zeros(60, dtype=int)), "date", "y", [], policy=CleanPolicy(freq="min"))
+    assert report.rounded == 0  # dates on the grid are left alone

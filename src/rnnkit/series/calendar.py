@@ -194,6 +194,41 @@ def check_freq(freq: str, index: pd.DatetimeIndex, where: str) -> None:
                           "give the frequency the dates follow with --freq")
 
 
+JITTER = 0.25  # times within this share of a step from a sub-daily grid are readings of that grid
+GRIDS = ("s", "5s", "10s", "15s", "30s", "min", "2min", "5min", "10min", "15min", "30min", "h")
+
+
+def round_to_grid(dates: pd.Series, freq: str) -> tuple[pd.Series, int, pd.Timedelta]:
+    """Sensor times a little off a sub-daily grid (a logger writing 10:01:03 for 10:01) rounded to
+    the grid of `freq`, the one the user named: (dates, stamps moved, largest move). Unchanged when
+    `freq` is not a fixed sub-daily step, when every date is on it, or when one date is further
+    than JITTER of a step from it (then it is not jitter, and check_freq names that date)."""
+    offset = to_offset(freq) if Session.parse(freq) is None else None
+    if not isinstance(offset, pd.offsets.Tick) or pd.Timedelta(offset) >= pd.Timedelta(days=1):
+        return dates, 0, pd.Timedelta(0)
+    step = pd.Timedelta(offset)
+    try:
+        rounded = dates.dt.round(step)
+    except (ValueError, TypeError):  # e.g. an ambiguous local time
+        return dates, 0, pd.Timedelta(0)
+    moved = (dates - rounded).abs()
+    if not moved.any() or moved.max() > JITTER * step:
+        return dates, 0, pd.Timedelta(0)
+    return rounded, int((moved > pd.Timedelta(0)).sum()), moved.max()
+
+
+def jitter_hint(index: pd.DatetimeIndex) -> str:
+    """For dates whose frequency cannot be inferred: the sub-daily grid they jitter around, if any."""
+    if len(index) < 3:
+        return ""
+    median = pd.Timedelta(int(np.median(np.diff(_ns(index)))), unit="ns")
+    for alias in GRIDS:
+        step = pd.Timedelta(to_offset(alias))
+        if abs(median - step) <= JITTER * step and (index - index.round(step)).to_series().abs().max() <= JITTER * step:
+            return f"; the times are within {JITTER:.0%} of a {alias} grid: --freq {alias} rounds them to it"
+    return ""
+
+
 def grid(index: pd.DatetimeIndex, freq: str) -> pd.DatetimeIndex:
     """The regular index from the first to the last date: every step of the frequency, except the
     closed periods of a trading calendar (absent business days; nights, weekends and absent days of

@@ -94,6 +94,8 @@ class CleaningReport:
     closed: int = 0  # of those, closed periods not inserted (holidays of business-day or business-hour data)
     largest_gap: int = 0  # in steps of the series' frequency
     largest_gap_at: str = ""
+    rounded: int = 0  # time stamps moved to the --freq grid they jitter around (calendar.round_to_grid)
+    largest_rounding: str = ""  # the largest such move, e.g. "4 s"
     trailing: int = 0  # rows after a series' last target value (e.g. future covariates), left out
     skipped: dict[str, str] = field(default_factory=dict)  # panel series left out -> why (constant, no values)
 
@@ -117,7 +119,9 @@ class CleaningReport:
                + (f", within noise (below {self.season_noise:.2f}): the training changes do not repeat at "
                   "this lag; --season sets another period" if not self.season_shown else "") + ")"
                if self.season_acf is not None else "")
-            + (f"; {self.zones}" if self.zones else ""),
+            + (f"; {self.zones}" if self.zones else "")
+            + (f"; {self.rounded} times rounded to the {self.freq} grid (largest move {self.largest_rounding})"
+               if self.rounded else ""),
             f"unsorted dates: {'sorted ' + str(self.unsorted) + ' series' if self.unsorted else 'none'}; "
             f"duplicate dates: {self.duplicates} removed (keep last)",
             f"missing time stamps: {self.inserted} inserted and filled ({self.missing_policy})"

@@ -11,7 +11,7 @@ import pandas as pd
 
 from rnnkit.errors import RnnkitError
 from rnnkit.files import one_column_error, read_text
-from rnnkit.series.calendar import check_freq, infer_freq, ordinals, seasons
+from rnnkit.series.calendar import check_freq, infer_freq, jitter_hint, ordinals, round_to_grid, seasons
 from rnnkit.series.clean import CleaningReport, CleanPolicy, NothingToForecast, clean_one, parse_numeric
 from rnnkit.series.dates import parse_dates, zone_note
 from rnnkit.series.frame import Series, SeriesSet
@@ -91,6 +91,9 @@ def from_dataframe(
     table[date_col] = parse_dates(table[date_col], line_offset, source, date_col, policy.date_format, policy.dayfirst)
     report = CleaningReport(rows_in=len(table), missing_policy=policy.missing, outlier_action="not checked",
                             zones=zones)
+    if policy.freq and not pd.api.types.is_integer_dtype(table[date_col]):
+        table[date_col], report.rounded, largest = round_to_grid(table[date_col], policy.freq)
+        report.largest_rounding = f"{largest.total_seconds():g} s" if report.rounded else ""
     groups = [(str(k), g) for k, g in table.groupby(id_col, sort=False)] if id_col else [("series", table)]
     freq = frequency([(sid, g[date_col]) for sid, g in groups], policy.freq, source)
     out, first = [], None
@@ -158,7 +161,7 @@ def frequency(columns: list[tuple[str, pd.Series]], given: str | None, source: s
             steps = pd.Series(np.diff(longest.as_unit("ns").asi8)).value_counts().index[:3]
             shown = ", ".join(str(pd.Timedelta(int(v), unit="ns")) for v in steps)
             raise RnnkitError(f"{source}: the frequency of the dates cannot be inferred (most common steps "
-                              f"{shown}); set it with --freq (e.g. D, h, W-MON, MS)")
+                              f"{shown}); set it with --freq (e.g. D, h, W-MON, MS)" + jitter_hint(longest))
     for sid, index in dated:
         check_freq(freq, index, f"{source} (series {sid})" if len(dated) > 1 else source)
     return freq
