@@ -133,3 +133,23 @@ def test_missing_values_in_a_dataframe_are_filled_as_in_a_csv_and_bad_arguments_
             est.predict(h)
     with pytest.raises(RnnkitError, match="origin 500 is past its end"):
         est.forecast(est.data.series[0], np.array([500]), 3)
+
+
+def test_local_times_converted_to_utc_are_forecast_with_utc_dates(tiny_cfg, tmp_path):
+    from rnnkit.forecast.run import predict_table
+    from rnnkit.series.io import from_dataframe
+
+    t = pd.date_range("2024-03-25", periods=24 * 12, freq="h", tz="Europe/Berlin")  # across the change to +02:00
+    df = pd.DataFrame({"unique_id": "a", "ds": t, "y": 100 + np.sin(np.arange(len(t)) / 24 * 2 * np.pi)})
+    tiny_cfg.forecast.horizon = 3
+    est = Forecaster(tiny_cfg).fit(df)
+    out = est.predict(3)["ds"]
+    assert str(out.dt.tz) == "UTC"  # not naive: a naive 22:00 reads as local time, two hours off
+    assert out.iloc[0] == t[-1] + pd.Timedelta(hours=1)  # the hour after the last one, as an instant
+    text = df.assign(ds=t.strftime("%Y-%m-%dT%H:%M:%S%z"))  # a CSV's offsets (+0100, +0200)
+    data, report = from_dataframe(text, "ds", "y", [], "unique_id")
+    assert data.utc and "converted to UTC" in report.zones
+    assert predict_table(est, data, 3)["ds"].iloc[0] == t[-1] + pd.Timedelta(hours=1)
+    one_offset, _ = from_dataframe(text.assign(ds=t.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S+00:00")),
+                                   "ds", "y", [], "unique_id")
+    assert not one_offset.utc  # one offset: wall-clock times kept, dates printed as written

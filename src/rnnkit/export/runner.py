@@ -123,7 +123,6 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
     from rnnkit.forecast.combine import from_meta
     from rnnkit.forecast.pipeline import Pipeline
     from rnnkit.series.clean import CleanPolicy
-    from rnnkit.series.frame import future_index
     from rnnkit.series.io import from_dataframe, read_csv
 
     _need(model, "forecast")
@@ -157,9 +156,7 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
         if combination is not None:
             levels = combination.apply(s, g, levels, point, quantiles)
         levels = levels[0]
-        last = s.index[-1] if s.index is not None else None
-        frame = pd.DataFrame({data.id_col: s.id, data.date_col: future_index(last, p.freq, horizon, s.t0 + len(s) - 1),
-                              "yhat": levels[:, point]})
+        frame = pd.DataFrame({data.id_col: s.id, data.date_col: data.future(s, p.freq, horizon), "yhat": levels[:, point]})
         for j, q in enumerate(quantiles):
             if q != 0.5:
                 frame[f"q{q * 100:g}"] = levels[:, j]

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.errors import RnnkitError
-from rnnkit.series.frame import SeriesSet, future_index
+from rnnkit.series.frame import SeriesSet
 
 ID, DS, Y = "unique_id", "ds", "y"
 
@@ -59,9 +59,7 @@ def predict_frame(est, data: SeriesSet, h: int) -> pd.DataFrame:
     id_col, date_col = est.cfg.data.id_col or ID, est.cfg.data.date_col if est.cfg.data.id_col else DS
     rows = []
     for s, f in zip(data.series, est.forecast_ends(data.series, h)):  # f: (h, Q)
-        last = s.index[-1] if s.index is not None else None
-        frame = pd.DataFrame({id_col: s.id, date_col: future_index(last, est.pipeline.freq, h, s.t0 + len(s) - 1),
-                              point: f[:, est.point_index]})
+        frame = pd.DataFrame({id_col: s.id, date_col: data.future(s, est.pipeline.freq, h), point: f[:, est.point_index]})
         if lo:
             frame[lo], frame[hi] = f[:, 0], f[:, -1]
         rows.append(frame)

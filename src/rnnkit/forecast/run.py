@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Callable
@@ -139,8 +140,6 @@ def _stat_note(est: Forecaster) -> str:
 def with_holdout(data: SeriesSet, splits: list[Split], path: str, horizon: int) -> tuple[SeriesSet, list[Split]]:
     """Each series followed by its held-out next values, and splits whose test part is exactly them.
     The file is the M4 layout (first column the series id, then the next values) or long format."""
-    from rnnkit.series.frame import Series, future_index
-
     try:
         raw = pd.read_csv(path)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
@@ -170,7 +169,7 @@ def with_holdout(data: SeriesSet, splits: list[Split], path: str, horizon: int) 
             index = s.index.append(pd.DatetimeIndex(future_index(s.index[-1], data.freq, horizon, 0)))
         series.append(Series(s.id, np.concatenate([s.y, extra]), np.zeros((len(s) + horizon, 0)), index, s.t0))
         out.append(Split(sp.train_end, len(s), len(s) + horizon))
-    return SeriesSet(series, data.target, data.features, data.freq), out
+    return dataclasses.replace(data, series=series), out  # the input's seasons and column names kept
 
 
 def write_figures(out: Path, est: Forecaster, data: SeriesSet, ev: Evaluation, prefix: str = "") -> None:
@@ -235,9 +234,8 @@ def predict_table(est: Forecaster, data: SeriesSet, horizon: int | None = None) 
                                        est.quantiles)[0]
         else:
             levels = forecasts[s.id]
-        last = s.index[-1] if s.index is not None else None
-        when = future_index(last, est.pipeline.freq, horizon, s.t0 + len(s) - 1)
-        frame = pd.DataFrame({data.id_col: s.id, data.date_col: when, "yhat": levels[:, est.point_index]})
+        frame = pd.DataFrame({data.id_col: s.id, data.date_col: data.future(s, est.pipeline.freq, horizon),
+                              "yhat": levels[:, est.point_index]})
         frame["model"] = {**est.fallback, **short}.get(s.id, est.name)
         for j, q in enumerate(est.quantiles):
             if q != 0.5:

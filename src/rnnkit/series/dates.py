@@ -134,6 +134,9 @@ def _drop_zone(parsed: pd.Series) -> pd.Series:
     return parsed.dt.tz_localize(None)  # UTC after a UTC parse, else the one offset's wall clock
 
 
+TO_UTC = "converted to UTC"  # how zone_note ends when the times became UTC (forecast dates say so: +00:00)
+
+
 def zone_note(text: pd.Series) -> str:
     """'' or how time zones were handled (for the cleaning report)."""
     offsets = text.astype(str).str.extract(_OFFSET)[0].dropna().unique()
@@ -143,4 +146,4 @@ def zone_note(text: pd.Series) -> str:
         return f"UTC offset {offsets[0]} on every row: wall-clock times kept"
     if text.astype(str).str.strip().str.contains(_MIDNIGHT).all():
         return f"UTC offsets {', '.join(sorted(map(str, offsets))[:4])} on dates at local midnight: the local dates kept"
-    return f"UTC offsets {', '.join(sorted(map(str, offsets))[:4])}: converted to UTC"
+    return f"UTC offsets {', '.join(sorted(map(str, offsets))[:4])}: {TO_UTC}"

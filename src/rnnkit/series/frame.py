@@ -40,9 +40,16 @@ class SeriesSet:
     date_col: str = "date"  # the input's column names, kept in the output
     id_col: str = "unique_id"
     notes: list[str] = field(default_factory=list)
+    utc: bool = False  # the input's local times (several UTC offsets) were converted to UTC
 
     def __len__(self) -> int:
         return len(self.series)
+
+    def future(self, s: Series, freq: str | None, horizon: int) -> pd.Index:
+        """The `horizon` dates after series `s` (positions for integer data); UTC-aware when the
+        input's local times were converted to UTC, so a printed forecast is not read as local time."""
+        when = future_index(s.index[-1] if s.index is not None else None, freq, horizon, s.t0 + len(s) - 1)
+        return when.tz_localize("UTC") if self.utc and isinstance(when, pd.DatetimeIndex) else when
 
     @property
     def season(self) -> int | None:

@@ -13,7 +13,7 @@ from rnnkit.errors import RnnkitError
 from rnnkit.files import one_column_error, read_text
 from rnnkit.series.calendar import check_freq, infer_freq, jitter_hint, ordinals, round_to_grid, seasons
 from rnnkit.series.clean import CleaningReport, CleanPolicy, NothingToForecast, clean_one, parse_numeric
-from rnnkit.series.dates import parse_dates, zone_note
+from rnnkit.series.dates import TO_UTC, parse_dates, zone_note
 from rnnkit.series.frame import Series, SeriesSet
 
 LONG_COLUMNS = ("unique_id", "ds", "y")
@@ -122,7 +122,7 @@ def from_dataframe(
         report.season_acf, report.season_noise = check or (None, None)
     names = (date_col if id_col or date_col == LONG_COLUMNS[1] else "date",  # the long format keeps its names
              id_col or LONG_COLUMNS[0])
-    return SeriesSet(out, target, list(features), freq, seasons(freq), *names), report
+    return SeriesSet(out, target, list(features), freq, seasons(freq), *names, utc=zones.endswith(TO_UTC)), report
 
 
 def season_check(train_parts: list[np.ndarray], m: int) -> tuple[float, float] | None:
