@@ -196,7 +196,8 @@ def write_figures(out: Path, est: Forecaster, data: SeriesSet, ev: Evaluation, p
         else:
             refs = {"naive (persistence, best reference)" if best == "naive" else "naive (persistence)": refs["naive"]}
         plot_forecast(x, s.y[idx], f[..., est.point_index].ravel(), refs, band, out / f"{prefix}forecast.png",
-                      title, est.name, label, xlabel="date" if s.index is not None else "time step", ylabel=data.target)
+                      title, est.name, label, xlabel=("date (UTC)" if data.utc else "date") if s.index is not None else "time step",
+                      ylabel=data.target)
         if est.cfg.model.cell == "attention":
             plot_attention(est.attention(s, at), out / f"{prefix}attention.png")
     metrics = out / "select" / "metrics.jsonl"  # a refit run's held-out curve is its selection run's
