@@ -77,11 +77,30 @@ def test_top_k_1_is_greedy():
     a = "".join(generate(model, tok, "ab", 20, top_k=1, seed=1))
     b = "".join(generate(model, tok, "ab", 20, top_k=1, seed=2))
     assert a == b
+    assert "".join(generate(model, tok, "ab", 20, temperature=1e-6, seed=3)) == a  # the lowest temperature too
+
+
+def test_a_sample_draws_its_uniforms_as_it_goes_with_the_same_text():
+    """A sample of 10**12 characters starts at once (drawn up front, its uniforms were 8 TB), and
+    its text is the one a short sample of the same seed gives, however the steps are cut."""
+    from rnnkit.sample.batch import make_stepper
+    from rnnkit.sample.streams import Batch, Stream
+
+    model, tok = _model()
+    stepper = make_stepper(model, "fp32")
+    stream = Stream(stepper, tok, "ab", 10**12, seed=5)
+    batch = Batch(stepper)
+    batch.add(stream)
+    batch.advance(7)
+    batch.advance(13)
+    assert stream.take() == "".join(generate(model, tok, "ab", 20, seed=5))
 
 
 @pytest.mark.parametrize("kwargs,match", [
     ({"temperature": 0}, "temperature"),
     ({"temperature": -1}, "temperature"),
+    ({"temperature": 1e-40}, r"between 1e-06 and 1e\+06, got 1e-40 \(for greedy decoding give --top-k 1\)"),
+    ({"temperature": 1e300}, "between 1e-06 and 1e\\+06"),
     ({"top_p": 0.0}, "top-p"),
     ({"top_p": 1.5}, "top-p"),
     ({"top_k": 0}, "top-k"),

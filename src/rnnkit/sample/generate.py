@@ -45,6 +45,9 @@ def generate(
         steps = CHUNK
 
 
+MAX_BATCH_CHARS = 10**8  # a batch's samples are kept until all are done: about 0.1-0.4 GB of text
+
+
 def generate_batch(
     model: CharLM,
     tokenizer: CharTokenizer,
@@ -62,6 +65,10 @@ def generate_batch(
     equals `generate(..., seed=seed + i)`."""
     if n < 1:
         raise RnnkitError(f"--batch must be >= 1, got {n}")
+    if n > 1 and n * length > MAX_BATCH_CHARS:  # the samples are returned whole; one sample streams
+        raise RnnkitError(f"--batch {n} x --length {length} is {n * length:,} characters to hold in memory, more "
+                          f"than {MAX_BATCH_CHARS:,}; ask for fewer, or one sample (--batch 1), which is written "
+                          "as it is sampled")
     check_request(tokenizer, prompt, length, temperature, top_k, top_p, seed)
     if seed is not None:
         check_request(tokenizer, prompt, length, temperature, top_k, top_p, seed + n - 1)

@@ -1,8 +1,9 @@
 """Sampling streams, and a batch that steps many of them together.
 
 A `Stream` is one request: its prompt (read into its own state), sampling settings, and the
-uniforms it samples with, drawn up front from its own seed. Token t of a stream is always chosen
-with its uniform t, and the kernel computes each row bitwise the same whatever else is in the batch
+generator of the uniforms it samples with, seeded by its own seed and drawn a chunk at a time (so a
+long sample holds one chunk, not 8 bytes per character). Token t of a stream is always chosen with
+its uniform t, and the kernel computes each row bitwise the same whatever else is in the batch
 (see kernel.c), so a stream's text does not depend on what it is batched with, or on how many
 steps a call covers. Same seed, same text.
 
@@ -35,7 +36,7 @@ class Stream:
             stepper.step(np.array([t], np.int64), self.state)
         self.token = int(ids[-1])
         self.rows = Rows.of([(temperature, top_k, top_p)])
-        self.u = np.random.default_rng(seed).random(length)  # seed None: fresh entropy
+        self.rng = np.random.default_rng(seed)  # seed None: fresh entropy; uniform t is its t-th draw
         self.done = 0  # characters sampled
         self._new: list[int] = []
 
@@ -83,7 +84,7 @@ class Batch:
             return []
         steps = min(steps, min(s.remaining for s in self.streams))
         tokens = np.array([s.token for s in self.streams], np.int64)
-        u = np.stack([s.u[s.done : s.done + steps] for s in self.streams], axis=1)  # (steps, B)
+        u = np.stack([s.rng.random(steps) for s in self.streams], axis=1)  # (steps, B): the next uniforms of each
         out = self.stepper.run(tokens, self.state, self.rows, u)
         for b, s in enumerate(self.streams):
             s._new.extend(out[:, b].tolist())

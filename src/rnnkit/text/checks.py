@@ -10,11 +10,18 @@ from rnnkit.errors import RnnkitError
 from rnnkit.text.tokenizer import CharTokenizer
 
 MAX_SEED = 2**63 - 1
+# sampling divides float32 logits by the temperature: far below 1e-6 the quotients overflow (1e-40
+# sampled the last character every time), far above 1e6 the cast does; 1e-6 is already greedy
+TEMPERATURE_RANGE = (1e-6, 1e6)
 
 
 def check_sampling(temperature: float, top_k: int | None, top_p: float | None) -> None:
+    low, high = TEMPERATURE_RANGE
     if not (temperature > 0 and math.isfinite(temperature)):
         raise RnnkitError(f"--temperature must be a finite number > 0, got {temperature}")
+    if not low <= temperature <= high:
+        raise RnnkitError(f"--temperature must be between {low:g} and {high:g}, got {temperature:g}"
+                          + (" (for greedy decoding give --top-k 1)" if temperature < low else ""))
     if top_k is not None and top_k < 1:
         raise RnnkitError(f"--top-k must be >= 1, got {top_k}")
     if top_p is not None and not 0.0 < top_p <= 1.0:
