@@ -183,3 +183,14 @@ def test_a_first_trial_that_fails_on_a_sampled_value_does_not_stop_the_search():
     assert not _blames_a_sample(too_long, {**sampled, "forecast.lookback": 20})  # 40 was not this trial's
     assert not _blames_a_sample("no data: give --csv PATH", sampled)
     assert _blames_a_sample("--batch-size 64 is larger than the training windows", sampled)
+
+
+@pytest.mark.parametrize("text", ["", "0123456789"])
+def test_cli_unusable_corpus_is_refused_before_the_search_folder_exists(tmp_path, capsys, text):
+    corpus = write_corpus(tmp_path, text)
+    out = tmp_path / "search"
+    assert main(["tune", "text", "--corpus", str(corpus), "--out", str(out), "--trials", "1",
+                 "--max-steps", "5"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rnnkit: error:") and "\n" not in err
+    assert not out.exists()  # no study.db, no failed trial recorded
