@@ -194,3 +194,24 @@ def test_cli_unusable_corpus_is_refused_before_the_search_folder_exists(tmp_path
     err = capsys.readouterr().err.strip()
     assert err.startswith("rnnkit: error:") and "\n" not in err
     assert not out.exists()  # no study.db, no failed trial recorded
+
+
+@pytest.mark.parametrize("existed", [False, True])
+def test_a_search_whose_first_trial_fails_leaves_nothing(tmp_path, setup, monkeypatch, existed):
+    base, space = setup
+
+    def broken(cfg, inputs, run_dir, on_eval, log):
+        run_dir.mkdir(parents=True)
+        raise RnnkitError("the data cannot be trained on")  # what the check could not foresee
+
+    monkeypatch.setitem(tasks._specs, "text", replace(tasks.get("text"), train_trial=broken))
+    out = tmp_path / "out"
+    if existed:
+        out.mkdir()
+        (out / "notes.txt").write_text("mine")
+    with pytest.raises(RnnkitError, match="cannot be trained on"):
+        tune("text", base, out, SearchSettings(trials=1, budget={"max_steps": 4}), space_file=space, log=_quiet)
+    if existed:  # a folder the user made keeps what it held, and only that
+        assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+    else:
+        assert not out.exists()
