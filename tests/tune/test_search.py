@@ -215,3 +215,21 @@ def test_a_search_whose_first_trial_fails_leaves_nothing(tmp_path, setup, monkey
         assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
     else:
         assert not out.exists()
+
+
+def test_tune_refuses_a_training_run_folder_but_continues_its_own(tmp_path, setup, capsys):
+    base, space = setup
+    run = tmp_path / "run"
+    train_text(tiny_text_config(write_corpus(tmp_path), max_steps=4), run)
+    before = sorted(p.name for p in run.iterdir())
+    capsys.readouterr()
+    argv = ["tune", "text", "--corpus", base.data.corpus, "--max-steps", "4", "--precision", "fp32",
+            "--space", str(space), "--trials"]
+    assert main(argv + ["1", "--out", str(run)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rnnkit: error:") and "holds a training run" in err and "\n" not in err
+    assert sorted(p.name for p in run.iterdir()) == before  # no study.db, trials/ or best.toml mixed in
+    search = tmp_path / "search"
+    assert main(argv + ["1", "--out", str(search)]) == 0
+    assert main(argv + ["2", "--out", str(search)]) == 0  # the same folder again: the search continues
+    assert "2 of 2 trials finished" in capsys.readouterr().out

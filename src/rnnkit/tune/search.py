@@ -74,10 +74,10 @@ def tune(task_name: str, base: Any, out: str | Path, settings: SearchSettings, i
     log = log or progress
     task = get_task(task_name)
     _check_settings(settings)
+    out = _check_search_folder(out)
     params = load_space(task_name, task.config_cls, space_file)
     params = _without_fixed(params, fixed or {}, log)
     task.check(base, inputs)  # the data too: bad input stops here, before the folder or the study exists
-    out = check_out_folder(out)
     existed = set(out.iterdir()) if out.exists() else None
     out.mkdir(parents=True, exist_ok=True)
     study = None
@@ -114,6 +114,18 @@ def _search(optuna, study, task: TuneTask, base: Any, inputs: Inputs, out: Path,
 
     outputs = write_outputs(study, task, base, params, out, settings, log)
     return SearchResult(study, out, _finished(optuna, study), interrupted, outputs)
+
+
+def _check_search_folder(out: str | Path) -> Path:
+    """`out` must be writable and no training run's folder: trials, study.db and best.toml mixed
+    into a run would clobber its files and confuse both. A previous search's folder is fine (the
+    search continues)."""
+    out = check_out_folder(out)
+    held = [name for name in ("best.pt", "last.pt", "select/last.pt") if (out / name).exists()]
+    if held:
+        raise RnnkitError(f"--out {out} holds a training run ({', '.join(held)}); give the search a folder "
+                          "of its own (a new one, or an earlier search's)")
+    return out
 
 
 def _nothing_to_keep(optuna, study) -> bool:
