@@ -27,7 +27,7 @@ class TaskSpec:
     resolve: Callable[[str | None, dict[str, Any], str | None], Any]
     # tuning: the validation metric to minimise, a fail-fast check, one trial's training
     monitor: Callable[[Any], str]
-    check: Callable[[Any, Any], None]  # (run config, tune.tasks.Inputs)
+    check: Callable[[Any, Any], None]  # (run config, tune.tasks.Inputs); reads the data too, before any file is made
     train_trial: Callable[[Any, Any, Path, OnEval, Log], dict[str, Any]]  # -> fit summary
     tune_choices: tuple[tuple[str, tuple[Any, ...]], ...]  # task-specific search dimensions (dotted key, choices)
     # runs: the model of a run folder (int8 runs load as int8), for quantize

@@ -118,3 +118,27 @@ def test_budget_is_required(tmp_path):
     cfg = tiny_text_config(corpus, max_steps=None)
     with pytest.raises(RnnkitError, match="no training budget"):
         train_text(cfg, tmp_path / "run")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "missing"])
+def test_resume_over_a_damaged_best_checkpoint_ends_with_a_valid_one(tmp_path, damage):
+    # The resumed run trains no further (its budget is spent), so validation cannot beat the
+    # recorded best: without forgetting it, the damaged best.pt would stay (or none be written).
+    corpus = write_corpus(tmp_path)
+    cfg = tiny_text_config(corpus, max_steps=8, eval_every=4)
+    run = tmp_path / "run"
+    train_text(cfg, run)
+    best = run / "best.pt"
+    if damage == "truncated":
+        best.write_bytes(best.read_bytes()[: best.stat().st_size // 2])
+    else:
+        best.unlink()
+    lines = []
+    result = train_text(cfg, run, resume=True, log=lines.append)
+    warnings = [line for line in lines if line.startswith("warning:")]
+    assert len(warnings) == 1 and f"best.pt is {'unreadable' if damage == 'truncated' else 'missing'}" in warnings[0]
+    assert "next evaluation writes a new best.pt" in warnings[0]
+    ckpt = load_checkpoint(best, kind="text")  # raises on a truncated file
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["best_step"] == ckpt["progress"]["step"] == 8
+    assert summary["best_val_loss"] == ckpt["progress"]["best"] == result.summary["best_val_loss"]

@@ -183,3 +183,53 @@ def test_a_first_trial_that_fails_on_a_sampled_value_does_not_stop_the_search():
     assert not _blames_a_sample(too_long, {**sampled, "forecast.lookback": 20})  # 40 was not this trial's
     assert not _blames_a_sample("no data: give --csv PATH", sampled)
     assert _blames_a_sample("--batch-size 64 is larger than the training windows", sampled)
+
+
+@pytest.mark.parametrize("text", ["", "0123456789"])
+def test_cli_unusable_corpus_is_refused_before_the_search_folder_exists(tmp_path, capsys, text):
+    corpus = write_corpus(tmp_path, text)
+    out = tmp_path / "search"
+    assert main(["tune", "text", "--corpus", str(corpus), "--out", str(out), "--trials", "1",
+                 "--max-steps", "5"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rnnkit: error:") and "\n" not in err
+    assert not out.exists()  # no study.db, no failed trial recorded
+
+
+@pytest.mark.parametrize("existed", [False, True])
+def test_a_search_whose_first_trial_fails_leaves_nothing(tmp_path, setup, monkeypatch, existed):
+    base, space = setup
+
+    def broken(cfg, inputs, run_dir, on_eval, log):
+        run_dir.mkdir(parents=True)
+        raise RnnkitError("the data cannot be trained on")  # what the check could not foresee
+
+    monkeypatch.setitem(tasks._specs, "text", replace(tasks.get("text"), train_trial=broken))
+    out = tmp_path / "out"
+    if existed:
+        out.mkdir()
+        (out / "notes.txt").write_text("mine")
+    with pytest.raises(RnnkitError, match="cannot be trained on"):
+        tune("text", base, out, SearchSettings(trials=1, budget={"max_steps": 4}), space_file=space, log=_quiet)
+    if existed:  # a folder the user made keeps what it held, and only that
+        assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+    else:
+        assert not out.exists()
+
+
+def test_tune_refuses_a_training_run_folder_but_continues_its_own(tmp_path, setup, capsys):
+    base, space = setup
+    run = tmp_path / "run"
+    train_text(tiny_text_config(write_corpus(tmp_path), max_steps=4), run)
+    before = sorted(p.name for p in run.iterdir())
+    capsys.readouterr()
+    argv = ["tune", "text", "--corpus", base.data.corpus, "--max-steps", "4", "--precision", "fp32",
+            "--space", str(space), "--trials"]
+    assert main(argv + ["1", "--out", str(run)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rnnkit: error:") and "holds a training run" in err and "\n" not in err
+    assert sorted(p.name for p in run.iterdir()) == before  # no study.db, trials/ or best.toml mixed in
+    search = tmp_path / "search"
+    assert main(argv + ["1", "--out", str(search)]) == 0
+    assert main(argv + ["2", "--out", str(search)]) == 0  # the same folder again: the search continues
+    assert "2 of 2 trials finished" in capsys.readouterr().out

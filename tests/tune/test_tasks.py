@@ -50,3 +50,18 @@ def test_tune_classify_minimises_the_monitored_error(tmp_path):
     summary = json.loads((out / "trials" / "0000" / "summary.json").read_text())
     assert float(rows[1].split(",")[1]) == pytest.approx(summary["best_val_error"])
     assert not (out / "trials" / "0000" / "report.json").exists()
+
+
+
+@pytest.mark.parametrize("task", ["forecast", "classify"])
+def test_unusable_data_is_refused_before_the_search_folder_exists(tmp_path, capsys, task):
+    if task == "forecast":
+        (tmp_path / "empty.csv").write_text("")
+        argv = ["forecast", "--csv", str(tmp_path / "empty.csv")]
+    else:
+        argv = ["classify", "--data", str(write_ucr(tmp_path / "one_TRAIN.tsv", n=20, labels=("1", "1")))]  # one class
+    out = tmp_path / "search"
+    assert main(["tune", *argv, "--out", str(out), "--trials", "1", "--max-epochs", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rnnkit: error:") and "\n" not in err, err
+    assert not out.exists()  # no study.db, no failed trial recorded

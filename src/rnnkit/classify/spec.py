@@ -41,6 +41,11 @@ def _check(cfg, inputs) -> None:
     for path in (inputs.data, inputs.test):
         if path and not Path(path).exists():
             raise RnnkitError(f"no such file: {path}")
+    import copy
+
+    from rnnkit.classify.estimator import prepare
+
+    prepare(copy.deepcopy(cfg), inputs.data, inputs.test, lambda _msg: None)  # unusable data fails here, not in a trial
 
 
 def _train_trial(cfg, inputs, run_dir: Path, on_eval, log) -> dict[str, Any]:

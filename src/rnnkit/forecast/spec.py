@@ -30,9 +30,12 @@ def _resolve(config_file: str | None, overrides: dict[str, Any], data: str | Non
 def _check(cfg, inputs) -> None:
     from rnnkit.forecast.config import check
 
+    from rnnkit.forecast.run import load_data
+
     check(cfg)
     if not cfg.data.csv:
         raise RnnkitError("no data: give --csv PATH (or a dataset name such as aapl)")
+    load_data(cfg)  # a missing, empty or unreadable CSV fails here, not in a trial
 
 
 def _train_trial(cfg, inputs, run_dir: Path, on_eval, log) -> dict[str, Any]:

@@ -26,11 +26,12 @@ def _resolve(config_file: str | None, overrides: dict[str, Any], data: str | Non
 
 
 def _check(cfg, inputs) -> None:
-    from rnnkit.text.corpus import resolve_corpus
-    from rnnkit.text.task import check_config
+    import copy
+
+    from rnnkit.text.task import check_config, prepare_text
 
     check_config(cfg)
-    resolve_corpus(cfg.data.corpus)
+    prepare_text(copy.deepcopy(cfg), 1, lambda _msg: None)  # an empty or too short corpus fails here, not in a trial
 
 
 def _train_trial(cfg, inputs, run_dir: Path, on_eval, log) -> dict[str, Any]:

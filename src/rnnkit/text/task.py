@@ -160,6 +160,24 @@ def mean_nats(model: nn.Module, streams: np.ndarray, device: torch.device, chunk
     return total / count
 
 
+def prepare_text(cfg: TextRunConfig, processes: int, log) -> tuple[Path, CharTokenizer, np.ndarray, np.ndarray,
+                                                                     np.ndarray, TextLMTask]:
+    """Read and encode the corpus, split it, fit the batch to it (cfg.data in place) and build the
+    task: (corpus path, tokenizer, ids, training ids, validation ids, task). Raises RnnkitError
+    when the corpus cannot be trained on (missing, empty, too short)."""
+    path = resolve_corpus(cfg.data.corpus)
+    text = read_text(path, cfg.data.encoding, cfg.data.errors)
+    tokenizer = CharTokenizer.from_text(text)
+    ids = tokenizer.encode(text)
+    del text
+    train_ids, val_ids = split_ids(ids, cfg.data.val_fraction)
+    note = fit_to_corpus(cfg.data, len(train_ids), processes)
+    if note:
+        log(note)
+    task = TextLMTask(train_ids, val_ids, cfg.data, cfg.train.seed)
+    return path, tokenizer, ids, train_ids, val_ids, task
+
+
 def train_text(cfg: TextRunConfig, out: str | Path, resume: bool = False, on_step=None, on_eval=None,
                log=None) -> FitResult:
     """Train a character language model as `cfg` says, into run folder `out`."""
@@ -167,16 +185,7 @@ def train_text(cfg: TextRunConfig, out: str | Path, resume: bool = False, on_ste
 
     check_config(cfg, world_size())
     apply_threads(cfg.train.threads)
-    path = resolve_corpus(cfg.data.corpus)
-    text = read_text(path, cfg.data.encoding, cfg.data.errors)
-    tokenizer = CharTokenizer.from_text(text)
-    ids = tokenizer.encode(text)
-    del text
-    train_ids, val_ids = split_ids(ids, cfg.data.val_fraction)
-    note = fit_to_corpus(cfg.data, len(train_ids), world_size())
-    if note:
-        (log or progress)(note)
-    task = TextLMTask(train_ids, val_ids, cfg.data, cfg.train.seed)
+    path, tokenizer, ids, train_ids, val_ids, task = prepare_text(cfg, world_size(), log or progress)
     torch.manual_seed(cfg.train.seed)
     model = build_model(cfg.model, tokenizer.vocab_size)
     extra = {"tokenizer": tokenizer.to_dict(), "corpus": str(path), "train_chars": int(len(train_ids)),

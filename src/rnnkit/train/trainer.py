@@ -9,7 +9,8 @@ interrupted run that is resumed ends with the same weights as an uninterrupted o
 Read `fit()` top to bottom: it names the phases, and `_Run` holds what they share.
 
     _Run(...)             set up: check the budget and the run folder, seed, build the optimizer
-    .resume()             --resume: weights, optimizer, schedule, position, carry, RNG from last.pt
+    .resume()             --resume: weights, optimizer, schedule, position, carry, RNG from last.pt;
+                          a best.pt that is missing or unreadable: its record is forgotten
     .open_folder()        wrap for DDP, write config.json, open metrics.jsonl
     .train()              the epoch loop: budget -> epoch boundary -> .step() -> .evaluate_and_checkpoint()
     .finish(stopped)      final evaluation or interrupted save, summary.json, raise or return
@@ -156,6 +157,29 @@ class _Run:
         set_rng_state(own["rng"])
         p = self.prog
         self.log(f"resumed {self.run_dir} at step {p.step} (epoch {p.epoch}, batch {p.index})")
+        self._forget_best_without_file()
+
+    def _forget_best_without_file(self) -> None:
+        """A recorded best whose best.pt is missing or unreadable is forgotten, so that the next
+        evaluation (at the latest the final one, see finish()) writes a new best.pt and summary.json
+        describes the file that is there: otherwise a resume that never beats the old best ends
+        with no usable best.pt while reporting success."""
+        p = self.prog
+        if not math.isfinite(p.best):  # nothing recorded yet: no best.pt is expected
+            return
+        best = self.run_dir / "best.pt"
+        if not best.is_file():
+            why = "is missing"
+        else:
+            try:
+                load_checkpoint(best, kind=self.kind)
+                return
+            except RnnkitError as e:
+                why = f"is unreadable ({e})"
+        self.log(f"warning: {best} {why}; forgetting the recorded best (step {p.best_step}, "
+                 f"{self.task.monitor} {p.best:.4f}): the next evaluation writes a new best.pt")
+        p.best, p.best_step, p.best_metrics, p.bad_evals = math.inf, 0, {}, 0
+        p.last_eval_step = -1  # evaluate at the end even when no step is left to train
 
     def open_folder(self) -> None:
         self.model = distributed.wrap(self.model, self.device)

@@ -9,6 +9,7 @@ and several processes can work on one study at once. `--trials N` is the study's
 from __future__ import annotations
 
 import math
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,12 +74,24 @@ def tune(task_name: str, base: Any, out: str | Path, settings: SearchSettings, i
     log = log or progress
     task = get_task(task_name)
     _check_settings(settings)
+    out = _check_search_folder(out)
     params = load_space(task_name, task.config_cls, space_file)
     params = _without_fixed(params, fixed or {}, log)
-    task.check(base, inputs)
-    out = check_out_folder(out)
+    task.check(base, inputs)  # the data too: bad input stops here, before the folder or the study exists
+    existed = set(out.iterdir()) if out.exists() else None
     out.mkdir(parents=True, exist_ok=True)
-    study = open_study(optuna, task, base, out, settings)
+    study = None
+    try:
+        study = open_study(optuna, task, base, out, settings)
+        return _search(optuna, study, task, base, inputs, out, params, settings, log)
+    except Exception:
+        if _nothing_to_keep(optuna, study):  # a search that never got going leaves nothing behind
+            _remove_new(out, existed)
+        raise
+
+
+def _search(optuna, study, task: TuneTask, base: Any, inputs: Inputs, out: Path, params: list[Param],
+            settings: SearchSettings, log: Log) -> SearchResult:
     finished = _finished(optuna, study)
     monitor = task.monitor(base)
     log(f"study {study.study_name!r} in {settings.storage or _default_storage(out)}: {finished} of "
@@ -101,6 +114,42 @@ def tune(task_name: str, base: Any, out: str | Path, settings: SearchSettings, i
 
     outputs = write_outputs(study, task, base, params, out, settings, log)
     return SearchResult(study, out, _finished(optuna, study), interrupted, outputs)
+
+
+def _check_search_folder(out: str | Path) -> Path:
+    """`out` must be writable and no training run's folder: trials, study.db and best.toml mixed
+    into a run would clobber its files and confuse both. A previous search's folder is fine (the
+    search continues)."""
+    out = check_out_folder(out)
+    held = [name for name in ("best.pt", "last.pt", "select/last.pt") if (out / name).exists()]
+    if held:
+        raise RnnkitError(f"--out {out} holds a training run ({', '.join(held)}); give the search a folder "
+                          "of its own (a new one, or an earlier search's)")
+    return out
+
+
+def _nothing_to_keep(optuna, study) -> bool:
+    """True when the study (None: not opened) has no trial that finished or still runs (maybe in
+    another worker): then the folder holds nothing of value."""
+    if study is None:
+        return True
+    try:
+        trials = study.get_trials(deepcopy=False)
+    except Exception:  # noqa: BLE001 - storage gone: nothing we can tell is worth keeping
+        return True
+    return all(t.state == optuna.trial.TrialState.FAIL for t in trials)
+
+
+def _remove_new(out: Path, existed: set[Path] | None) -> None:
+    """Remove the folder `out` (None: this search created it), else what it holds beyond `existed`."""
+    if existed is None:
+        shutil.rmtree(out, ignore_errors=True)
+        return
+    for path in set(out.iterdir()) - existed:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _without_fixed(params: list[Param], fixed: dict[str, Any], log: Log) -> list[Param]:
