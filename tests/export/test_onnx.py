@@ -266,6 +266,14 @@ def test_cli_bad_input(export_root, text_lstm, tmp_path, capsys):
                     capsys.readouterr().err, "is a folder")
     _one_line_error(main(["export", "run", "--onnx", str(tmp_path / "missing.onnx")]),
                     capsys.readouterr().err, "no such ONNX file")
+    before = (text_lstm / "best.pt").read_bytes()  # --out onto the run's own checkpoint, or a user's file
+    for out in (text_lstm / "best.pt", tmp_path / "notes.txt"):
+        _one_line_error(main(["export", "--run", str(text_lstm), "--out", str(out)]),
+                        capsys.readouterr().err, "--out must name a .onnx file")
+    assert (text_lstm / "best.pt").read_bytes() == before and not (tmp_path / "notes.txt").exists()
+    for tolerance in ("-1", "nan"):
+        _one_line_error(main(["export", "--run", str(text_lstm), "--out", str(tmp_path / "m.onnx"),
+                              "--tolerance", tolerance]), capsys.readouterr().err, "--tolerance must be")
 
 
 def test_parity_failure_writes_nothing(text_onnx, text_lstm, tmp_path, monkeypatch):

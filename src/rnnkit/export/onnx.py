@@ -13,6 +13,7 @@ import contextlib
 import io
 import json
 import logging
+import math
 import warnings
 from pathlib import Path
 from typing import Any
@@ -117,9 +118,13 @@ def _relax(proto, graph: Graph) -> None:
 
 def export_run(run: str | Path, out: str | Path, tolerance: float = TOLERANCE, seed: int = 0) -> dict[str, Any]:
     """Export, check against PyTorch with onnxruntime, and write `out`. Returns the metadata."""
-    onnx, _ = require_export_extra()
     out = Path(out)
     check_writable(out)
+    if out.suffix.lower() != ".onnx":  # an existing best.pt or a user's file would be replaced by the graph
+        raise RnnkitError(f"--out must name a .onnx file, got {str(out)!r}")
+    if not (math.isfinite(tolerance) and tolerance > 0):
+        raise RnnkitError(f"--tolerance must be a finite number > 0, got {tolerance}")
+    onnx, _ = require_export_extra()
     model, meta, is_tokens, n_inputs, whole_steps, time_dynamic = load_for_export(run)
     proto = export_model(model, meta, is_tokens, n_inputs, whole_steps, time_dynamic, tolerance, seed)
     entry = proto.metadata_props.add()
