@@ -102,6 +102,7 @@ BAD_GENERATE = [
     ({"top_p": 1.5}, 422), ({"length": -1}, 422), ({"length": 301}, 400), ({"seed": -3}, 422),
     ({"temperature": "hot"}, 422), ({"lenght": 5}, 422), ({"prompt": "\u4e2d"}, 400),
     ({"prompt": "x" * 10_001}, 422), ({"model": "nope"}, 404), ([1, 2], 422), ("text", 422),
+    ({"length": True}, 422), ({"length": "20"}, 422), ({"seed": "7"}, 422),  # no silent coercion
 ]
 
 
@@ -180,9 +181,23 @@ def test_cli_serve_bad_input(tmp_path, trained, capsys):
     busy.listen()
     try:
         assert main(["serve", "--run", str(trained["text"]), "--port", str(busy.getsockname()[1])]) == 2
-        assert "cannot listen" in capsys.readouterr().err
+        assert "choose another --port" in capsys.readouterr().err
     finally:
         busy.close()
+    assert main(["serve", "--run", str(trained["text"]), "--host", "999.1.1.1", "--port", "0"]) == 2
+    assert "choose another --host" in capsys.readouterr().err
+
+
+def test_a_request_without_length_gets_the_default_within_the_server_limit(trained):
+    app, _ = build([trained["text"]], max_length=10, max_body=4096)
+    url, stop = start_in_thread(app)
+    try:
+        with httpx.Client(base_url=url, timeout=60) as small:
+            r = small.post("/v1/generate", json={"prompt": "All:", "seed": 1})
+            assert r.status_code == 200 and len(r.text) == 10  # the default 200, capped by --max-length 10
+            assert small.post("/v1/generate", json={"length": 11}).status_code == 400  # asked for: refused
+    finally:
+        stop()
 
 
 def test_runs_can_be_named_and_int8_runs_served(trained):

@@ -12,6 +12,7 @@ from rnnkit.config import GENERATE_TEMPERATURE
 
 MAX_PROMPT = 10_000  # characters
 MAX_POINTS = 100_000  # posted series length
+DEFAULT_LENGTH = 200  # generated characters when a request gives no length
 MAX_FEATURES = 64
 MAX_TEXT = 100_000  # characters to classify
 NAME = Field(default=None, max_length=200, description="a loaded model's name (GET /v1/models); "
@@ -19,13 +20,15 @@ NAME = Field(default=None, max_length=200, description="a loaded model's name (G
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not silently ignored
+    # a misspelt field is an error, not silently ignored; "20" or true for a number is a 422, not 20 or 1
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class GenerateRequest(Strict):
     model: str | None = NAME
     prompt: str = Field(default="", max_length=MAX_PROMPT, description="text to continue")
-    length: int = Field(default=200, ge=0, description="characters to generate (at most the server's --max-length)")
+    length: int | None = Field(default=None, ge=0, description=f"characters to generate (at most the server's "
+                               f"--max-length; default {DEFAULT_LENGTH}, or --max-length when that is lower)")
     temperature: float = Field(default=GENERATE_TEMPERATURE, gt=0, le=100, allow_inf_nan=False)
     top_k: int | None = Field(default=None, ge=1, le=1_000_000)
     top_p: float | None = Field(default=None, gt=0, le=1, allow_inf_nan=False)

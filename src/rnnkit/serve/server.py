@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 import threading
 import time
@@ -61,7 +62,8 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as e:
         sock.close()
-        raise RnnkitError(f"cannot listen on {host}:{port} ({e.strerror or e}); choose another --port") from None
+        flag = "--host" if isinstance(e, socket.gaierror) or e.errno == errno.EADDRNOTAVAIL else "--port"
+        raise RnnkitError(f"cannot listen on {host}:{port} ({e.strerror or e}); choose another {flag}") from None
     return sock
 
 

@@ -83,20 +83,20 @@ def _serve_routes(app, api) -> None:
     from fastapi.responses import StreamingResponse
 
     from rnnkit.errors import RnnkitError
-    from rnnkit.serve.schemas import GenerateRequest
+    from rnnkit.serve.schemas import DEFAULT_LENGTH, GenerateRequest
 
     @app.post("/v1/generate", summary="stream generated text (text/plain: first characters at once, then every 50 ms)")
     def generate(req: GenerateRequest):
         """The continuation of `prompt` (not the prompt itself) as text/plain, sent while it is
         sampled. Same seed, same text. 400 for characters the model never saw or a length over
         the server's --max-length."""
-        if req.length > api.max_length:
-            raise RnnkitError(f"length must be <= {api.max_length} (the server's --max-length), got {req.length}")
+        length = min(DEFAULT_LENGTH, api.max_length) if req.length is None else req.length
+        if length > api.max_length:
+            raise RnnkitError(f"length must be <= {api.max_length} (the server's --max-length), got {length}")
         entry = api.pick(req.model, "text")
         # stepped in one batch with the model's other requests (serve/batcher.py); argument
         # errors are raised here, before the first character
-        chars = entry.objects["batcher"].submit(req.prompt, req.length, req.temperature, req.top_k, req.top_p,
-                                                req.seed)
+        chars = entry.objects["batcher"].submit(req.prompt, length, req.temperature, req.top_k, req.top_p, req.seed)
         return StreamingResponse(chars, media_type="text/plain; charset=utf-8",
                                  headers={"X-Rnnkit-Model": entry.name})
 
