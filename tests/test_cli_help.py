@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from rnnkit.cli import build_parser
+from rnnkit.cli import build_parser, main
 from rnnkit.cli.common import config_defaults, default_text
 
 
@@ -69,3 +69,15 @@ def test_normalize_says_what_it_means_in_each_task():
     assert "window" in forecast.help and "forecast" not in classify.help
     assert "classify" not in forecast.help.lower()
     assert "per window" in forecast.help and "scaler" in classify.help
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["serve", "--run", "x", "--port", "abc"], "argument --port: invalid int value: 'abc' (see `rnnkit serve --help`)"),
+    (["forecast", "predict", "--run", "x"], "required: --csv (see `rnnkit forecast predict --help`)"),
+    (["fly"], "invalid choice: 'fly'"),
+])
+def test_a_flag_argparse_cannot_read_is_one_line(argv, fragment, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and err.count("\n") == 1 and err.startswith("rnnkit: error: ") and fragment in err

@@ -47,3 +47,12 @@ def test_chunked_encoding_matches_whole(monkeypatch):
     assert np.array_equal(chunked.encode(text), whole.encode(text))
     with pytest.raises(RnnkitError, match="'X'"):
         chunked.encode("ab" * 10 + "X")
+
+
+def test_windows_line_ends_in_text_for_a_model_that_saw_only_newlines_are_named():
+    tok = CharTokenizer.from_text("ab\ncd\n")
+    with pytest.raises(RnnkitError, match=r"never saw: '\\r'; '\\r' comes from Windows line ends .*dos2unix"):
+        tok.encode("ab\r\ncd\r\n")
+    with pytest.raises(RnnkitError) as e:
+        tok.encode("abz")
+    assert "Windows" not in str(e.value)  # other unseen characters get no such hint

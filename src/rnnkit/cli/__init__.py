@@ -18,8 +18,16 @@ from rnnkit.errors import RnnkitError
 COMMANDS_FOR_ALL_TASKS = ("tune", "export", "serve")
 
 
+class Parser(argparse.ArgumentParser):
+    """A flag argparse cannot read is one line, as every other error is, naming the help to read
+    (argparse prints its whole usage block first). Subcommands get this class too."""
+
+    def error(self, message: str):
+        self.exit(2, f"rnnkit: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="rnnkit",
         description="Recurrent neural networks (RNN, GRU, LSTM, BiLSTM, attention) for text generation, "
         "forecasting and sequence classification.",

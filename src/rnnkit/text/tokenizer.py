@@ -49,8 +49,11 @@ class CharTokenizer:
             cps = _codepoints(text[a : a + CHUNK])
             idx = np.searchsorted(self._codepoints, cps).clip(0, max(self.vocab_size - 1, 0))
             if self.vocab_size == 0 or not np.array_equal(self._codepoints[idx], cps):
-                shown = ", ".join(repr(c) for c in self.unknown(text)[:10])
-                raise RnnkitError(f"text has characters the model never saw: {shown}")
+                unknown = self.unknown(text)
+                shown = ", ".join(repr(c) for c in unknown[:10])
+                crlf = "; '\\r' comes from Windows line ends (\\r\\n): convert the file to \\n line ends " \
+                    "(e.g. dos2unix)" if "\r" in unknown and "\n" in self.chars else ""
+                raise RnnkitError(f"text has characters the model never saw: {shown}{crlf}")
             out[a : a + len(cps)] = idx
         return out
 
