@@ -79,6 +79,14 @@ def remove_stale_temps(folder: str | Path, name: str) -> list[Path]:
     return removed
 
 
+RUN_FILES = ("best.pt", "last.pt", "select/last.pt")  # what marks a folder as a training run's
+
+
+def run_files(folder: str | Path, names: tuple[str, ...] = RUN_FILES) -> list[str]:
+    """Which of a run's files (`names`, relative to `folder`) are there: empty for no run."""
+    return [name for name in names if (Path(folder) / name).exists()]
+
+
 def check_out_folder(path: str | Path, flag: str = "--out") -> Path:
     """Fail before any work when folder `path` cannot be created or written (creates nothing)."""
     path = Path(path)

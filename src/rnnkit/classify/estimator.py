@@ -27,7 +27,7 @@ from rnnkit.config import to_dict
 from rnnkit.console import progress
 from rnnkit.errors import RnnkitError
 from rnnkit.classify.report import write_report
-from rnnkit.files import write_text
+from rnnkit.files import run_files, write_text
 from rnnkit.classify.blend import BLENDS, choose_blend
 from rnnkit.classify.linear_heads import fit_linear_heads
 from rnnkit.models.classifier import BAG_WEIGHTINGS, LINEAR_HEADS, SUMMARIES, EnsembleClassifier, SequenceClassifier
@@ -220,8 +220,7 @@ def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path |
     if cfg.data.ensemble > 1 and is_distributed():
         raise RnnkitError("--ensemble trains its members one after another; run it without DDP (--nproc)")
     refit = cfg.data.refit and score_test
-    select_dir = out / "select" if refit else out
-    if not resume and ((out / "last.pt").exists() or (select_dir / "last.pt").exists()):
+    if not resume and run_files(out, ("last.pt", "select/last.pt") if refit else ("last.pt",)):
         raise RnnkitError(f"run folder {out} already holds a run; pass --resume to continue it, "
                           "or choose another --out")  # before the (possibly slow) data preparation
     torch.manual_seed(cfg.train.seed)

@@ -25,7 +25,7 @@ from torch import nn
 from torch.ao.nn.quantized import dynamic as qdyn
 
 from rnnkit.errors import RnnkitError
-from rnnkit.files import atomic_write, check_out_folder
+from rnnkit.files import atomic_write, check_out_folder, run_files
 from rnnkit.train.int8 import is_quantized, is_quantized_model, load_weights, quantize_module
 
 __all__ = ["int8_state", "is_quantized", "is_quantized_model", "load_weights", "quantize_module", "quantize_run"]
@@ -86,7 +86,7 @@ def quantize_run(run: str | Path, out: str | Path) -> dict[str, Any]:
     out = Path(out)
     if out.resolve() == Path(run).resolve() or out.resolve() == src.parent.resolve():
         raise RnnkitError("--out must be a new folder, not the run folder itself")
-    if (out / "best.pt").exists() or (out / "last.pt").exists():
+    if run_files(out, ("best.pt", "last.pt")):
         raise RnnkitError(f"{out} already holds a run (best.pt or last.pt); choose a new folder for --out")
     check_out_folder(out)
     model = _float_model(src, ckpt["kind"])

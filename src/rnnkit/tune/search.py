@@ -18,7 +18,7 @@ from typing import Any, Callable
 from rnnkit.config import from_dict, to_dict
 from rnnkit.console import progress
 from rnnkit.errors import RnnkitError
-from rnnkit.files import check_out_folder
+from rnnkit.files import check_out_folder, run_files
 from rnnkit.tune.space import Param, apply, load_space
 from rnnkit.tune.tasks import Inputs, TuneTask, get_task
 
@@ -121,7 +121,7 @@ def _check_search_folder(out: str | Path) -> Path:
     into a run would clobber its files and confuse both. A previous search's folder is fine (the
     search continues)."""
     out = check_out_folder(out)
-    held = [name for name in ("best.pt", "last.pt", "select/last.pt") if (out / name).exists()]
+    held = run_files(out)
     if held:
         raise RnnkitError(f"--out {out} holds a training run ({', '.join(held)}); give the search a folder "
                           "of its own (a new one, or an earlier search's)")
