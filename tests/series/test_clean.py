@@ -60,7 +60,35 @@ def test_business_day_gaps_counted_weekends_not():
              "2021-01-11", "2021-01-13"]  # Mon, then Wed: one missing business day
     data, report = from_dataframe(frame([1, 2, 3, 4, 5, 6, 7], dates), "Date", "Close", [])
     assert report.gaps == 1 and report.largest_gap == 1
+    assert report.largest_gap_at == "2021-01-12"  # the first day missing, not the day after it
     assert data.freq == "B"
+
+
+def _local_hours(zone: str, start: str, end: str, offsets: bool = False) -> pd.DataFrame:
+    times = pd.date_range(start, end, freq="h", tz=zone)
+    text = times.strftime("%Y-%m-%d %H:%M%z") if offsets else times.tz_localize(None).strftime("%Y-%m-%d %H:%M")
+    return pd.DataFrame({"Date": text, "Close": [str(10.0 + (i % 24)) for i in range(len(times))]})
+
+
+def test_daylight_saving_changes_in_local_clock_times_are_named():
+    df = _local_hours("Europe/Berlin", "2026-03-20", "2026-11-01")  # 29 March: 02:00 missing; 25 Oct: 02:00 twice
+    data, report = from_dataframe(df, "Date", "Close", [])
+    assert report.clock_changes == ["2026-03-29 an hour missing", "2026-10-25 an hour repeated"]
+    assert report.inserted == 1 and report.duplicates == 1
+    assert report.largest_gap_at == "2026-03-29 02:00:00"
+    assert any(line.startswith("daylight-saving changes, it seems: 2026-03-29") for line in report.summary_lines())
+    us = _local_hours("America/New_York", "2026-03-01", "2026-03-20")  # 8 March, 02:00 missing
+    assert from_dataframe(us, "Date", "Close", [])[1].clock_changes == ["2026-03-08 an hour missing"]
+
+
+def test_no_clock_change_is_claimed_for_offsets_daily_data_or_a_weekday_gap():
+    with_offsets = _local_hours("Europe/Berlin", "2026-03-20", "2026-04-05", offsets=True)
+    assert from_dataframe(with_offsets, "Date", "Close", [])[1].clock_changes == []
+    hours = _local_hours("UTC", "2026-03-02", "2026-03-20").drop(index=[30])  # a Tuesday's missing hour
+    assert from_dataframe(hours, "Date", "Close", [])[1].clock_changes == []
+    days = pd.DataFrame({"Date": [d.strftime("%Y-%m-%d") for d in pd.date_range("2026-03-01", periods=40)],
+                         "Close": [str(float(i % 7)) for i in range(40)]}).drop(index=[7])  # a Sunday missing
+    assert from_dataframe(days, "Date", "Close", [])[1].clock_changes == []
 
 
 def test_non_numeric_cell_names_row_and_column():

@@ -13,7 +13,7 @@ def test_stock_files_read_clean_with_the_9_11_gap(shared_data):
         s = data.series[0]
         assert len(s) == 5244 and data.freq == "B"
         assert report.duplicates == 0 and report.unsorted == 0 and sum(report.missing.values()) == 0
-        assert report.largest_gap == 4 and report.largest_gap_at == "2001-09-17"  # NYSE closed 9/11-9/14
+        assert report.largest_gap == 4 and report.largest_gap_at == "2001-09-11"  # NYSE closed 9/11-9/14
         assert str(s.index[0].date()) == "1997-01-02" and (s.y > 0).all()
 
 

@@ -74,7 +74,7 @@ def update_command(run: str, csv: str, epochs: int, lr: float, refit_scaler: boo
             f"{old} (rows on the same dates: {csv}'s)")
     if cleaning.inserted:  # e.g. a gap between the training data and the new rows
         log(f"note: {cleaning.inserted} missing time stamps were inserted and filled ({cleaning.missing_policy}) "
-            f"before fine-tuning; largest gap {cleaning.largest_gap} steps at {cleaning.largest_gap_at}")
+            f"before fine-tuning; largest gap {cleaning.largest_gap} steps from {cleaning.largest_gap_at}")
     cfg = _finetune_cfg(est, epochs, lr, seed, threads)
     cfg.device = device or cfg.device
     result = update_run(Path(run), data, csv, cfg, refit_scaler, log)

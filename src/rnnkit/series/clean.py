@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.errors import RnnkitError
-from rnnkit.series.calendar import grid
+from rnnkit.series.calendar import grid, to_offset
 from rnnkit.series.dates import parse_dates  # noqa: F401  (re-exported)
 from rnnkit.series.split import split_bounds
 
@@ -93,7 +93,8 @@ class CleaningReport:
     gaps: int = 0  # calendar steps missing between consecutive rows (inserted, or closed days of a trading calendar)
     closed: int = 0  # of those, closed periods not inserted (holidays of business-day or business-hour data)
     largest_gap: int = 0  # in steps of the series' frequency
-    largest_gap_at: str = ""
+    largest_gap_at: str = ""  # the first time stamp missing in it
+    clock_changes: list[str] = field(default_factory=list)  # local clock-change days seen, e.g. "2026-03-29 an hour missing"
     rounded: int = 0  # time stamps moved to the --freq grid they jitter around (calendar.round_to_grid)
     largest_rounding: str = ""  # the largest such move, e.g. "4 s"
     trailing: int = 0  # rows after a series' last target value (e.g. future covariates), left out
@@ -130,8 +131,13 @@ class CleaningReport:
             f"outliers in one-step (log) changes: {self.outliers} ({self.outlier_action})"
             + (f", e.g. {', '.join(self.outlier_examples[:3])}" if self.outlier_examples else ""),
             f"calendar gaps: {self.gaps} missing steps"
-            + (f", largest {self.largest_gap} at {self.largest_gap_at}" if self.largest_gap else ""),
+            + (f", largest {self.largest_gap} from {self.largest_gap_at}" if self.largest_gap else ""),
         ]
+        if self.clock_changes:
+            shown = ", ".join(self.clock_changes[:4]) + (", ..." if len(self.clock_changes) > 4 else "")
+            lines.append(f"daylight-saving changes, it seems: {shown} (local clock times without UTC offsets; a missing "
+                         "hour is inserted and filled, a repeated one keeps its later rows; times with offsets keep "
+                         "every hour)")
         if self.trailing:
             lines.append(f"rows after the last target value: {self.trailing} left out (future covariate values "
                          "are not read; the forecast starts after the last target value)")
@@ -210,6 +216,8 @@ def clean_one(df: pd.DataFrame, time_col: str, value_cols: list[str], policy: Cl
         report.unsorted += 1
         df = df.sort_values(time_col, kind="stable")
     dup = df[time_col].duplicated(keep="last")
+    if freq is not None and not report.zones:
+        _clock_changes(df[time_col], dup, freq, report)
     if dup.any():
         if policy.duplicates == "error":
             first = df.loc[dup, time_col].iloc[0]
@@ -373,4 +381,30 @@ def _count_gaps(t: pd.Series, freq: str | None, report: CleaningReport) -> None:
     if missing.size and missing.max() > report.largest_gap:
         i = int(missing.argmax())
         report.largest_gap = int(missing[i])
-        report.largest_gap_at = when(t.iloc[i + 1])
+        if pd.api.types.is_integer_dtype(t):
+            first = int(t.iloc[i]) + 1
+        elif freq == "B":
+            first = t.iloc[i] + pd.offsets.BDay(1)
+        else:
+            first = full[pos[i] + 1]
+        report.largest_gap_at = when(first)
+
+
+def _clock_changes(t: pd.Series, dup: pd.Series, freq: str, report: CleaningReport) -> None:
+    """Days of sub-daily data without UTC offsets where one hour is missing or repeated early on a
+    Sunday morning (00:00-04:00), the mark of a daylight-saving change read as local clock time."""
+    offset = to_offset(freq.split("@")[0])
+    if pd.api.types.is_integer_dtype(t) or not isinstance(offset, pd.offsets.Tick) \
+            or pd.Timedelta(offset) > pd.Timedelta(hours=1):
+        return
+    index, step = pd.DatetimeIndex(t), pd.Timedelta(offset)
+    early_sunday = (index.dayofweek == 6) & (index.hour < 4)
+    found = {}
+    for day in index[dup.to_numpy() & early_sunday].normalize().unique():
+        found[day] = "an hour repeated"
+    order = np.argsort(index.asi8, kind="stable")
+    ordered, sunday = index[order], early_sunday[order]
+    jump = np.diff(ordered.asi8) == (pd.Timedelta(hours=1) + step).value
+    for i in np.flatnonzero(jump & sunday[1:]):
+        found[ordered[i + 1].normalize()] = "an hour missing"
+    report.clock_changes.extend(f"{day.date()} {what}" for day, what in sorted(found.items()))
