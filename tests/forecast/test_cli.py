@@ -125,6 +125,7 @@ def _dates(df):
     ("ensemble 0", ["--csv", "{csv}", "--ensemble", "0"], "model.ensemble (--ensemble) must be >= 1"),
     ("negative val", ["--csv", "{csv}", "--val", "-0.1"], "--val takes a share below 1 or a whole number"),
     ("fractional steps", ["--csv", "{csv}", "--test", "2.5"], "--test takes a share below 1 or a whole number"),
+    ("unknown stat model", ["--csv", "{csv}", "--stat-models", "ets,prophet"], "--stat-models takes ets, arima"),
 ])
 def test_bad_train_input(case, args, message, tmp_path, capsys):
     paths = {"tmp": tmp_path, "csv": bad_csv(tmp_path, None)}
@@ -311,3 +312,20 @@ def test_a_run_without_best_pt_says_it_uses_last_pt(trained, capsys, tmp_path):
     (copy / "best.pt").unlink()
     code, _, err = run(["predict", "--run", str(copy), "--csv", str(csv)], capsys)
     assert code == 0 and f"warning: {copy} has no best.pt" in err and "using last.pt" in err
+
+
+@pytest.mark.parametrize("given,shown,absent", [
+    ("theta", ["auto_theta"], ["auto_ets", "auto_arima"]),
+    ("none", [], ["auto_ets", "auto_arima", "auto_theta"]),
+])
+def test_stat_models_chooses_the_statistical_references_and_the_report_says_so(given, shown, absent, tmp_path,
+                                                                               capsys):
+    pytest.importorskip("statsforecast")
+    csv = write_stock(tmp_path / "prices.csv", 200)
+    out = tmp_path / "run"
+    code, _, err = run(["train", "--csv", str(csv), "--out", str(out), "--stat-models", given, *TINY], capsys)
+    assert code == 0, err
+    models = list(json.loads((out / "report.json").read_text())["models"])
+    assert all(m in models for m in shown) and not any(m in models for m in absent)
+    report = (out / "report.md").read_text()
+    assert ("--stat-models none" in report) == (given == "none")

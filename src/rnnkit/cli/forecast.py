@@ -124,6 +124,10 @@ def _model_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--combine-per-series", action=argparse.BooleanOptionalAction, default=None,
                    help="a panel: each series gets the network share its own validation windows support (series "
                         "the run never saw: the panel's)")
+    g.add_argument("--stat-models", metavar="LIST",
+                   help="statistical references in the report, comma-separated from ets, arima, theta, or none "
+                        "(default: all three; each is one fit per series, so on thousands of series theta alone is "
+                        "the quick choice)")
     g.add_argument("--refit", action=argparse.BooleanOptionalAction, default=None,
                    help="after early stopping on the validation part, train a fresh network on training + validation "
                         "for the epochs it chose (the selection run stays in the run folder's select/)")
@@ -142,6 +146,13 @@ def _floats(text: str | None, flag: str) -> list[float] | None:
         return [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
         raise RnnkitError(f"{flag} takes comma-separated numbers, got {text!r}") from None
+
+
+def _stat_models(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    kinds = [k.strip().lower() for k in text.split(",") if k.strip()]
+    return [] if kinds == ["none"] else kinds
 
 
 def overrides(a: argparse.Namespace) -> dict:
@@ -163,7 +174,7 @@ def overrides(a: argparse.Namespace) -> dict:
                      "residual": a.residual, "loss": a.loss, "quantiles": _floats(a.quantiles, "--quantiles"),
                      "batch_size": a.batch_size, "combine": a.combine,
                      "combine_intervals": a.combine_intervals, "combine_per_series": a.combine_per_series,
-                     "refit": a.refit},
+                     "refit": a.refit, "stat_models": _stat_models(a.stat_models)},
     }
 
 

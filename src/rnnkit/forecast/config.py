@@ -122,7 +122,8 @@ def check(cfg: ForecastRunConfig) -> None:
         raise RnnkitError(f"--quantiles must lie strictly between 0 and 1, got {f.quantiles}")
     unknown = [k for k in f.stat_models if k not in ("ets", "arima", "theta")]
     if unknown:
-        raise RnnkitError(f"forecast.stat_models takes ets, arima, theta; got {', '.join(map(repr, unknown))}")
+        raise RnnkitError(f"--stat-models takes ets, arima, theta (comma-separated) or none; got "
+                          f"{', '.join(map(repr, unknown))}")
     for name in ("val", "test"):
         value = getattr(d, name)
         if value < 0 or (value >= 1 and value != int(value)):

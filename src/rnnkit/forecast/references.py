@@ -22,7 +22,9 @@ def reference_notes(refs: list, stat_kinds: list[str]) -> list[str]:
     from rnnkit.forecast.stats import MAX_NATIVE_SEASON, StatModel, available, missing_note
 
     stats = [m for m in refs if isinstance(m, StatModel)]
-    if stat_kinds and not available():
+    if not stat_kinds:
+        return ["statistical references not shown: forecast.stat_models is empty (--stat-models none)"]
+    if not available():
         return [missing_note()]
     notes = []
     if stats:

@@ -20,6 +20,7 @@ from rnnkit.forecast.fallback import forecast as fallback_forecast
 from rnnkit.forecast.evaluate import Evaluation, evaluate
 from rnnkit.forecast.references import reference_notes, references
 from rnnkit.forecast.report import table, write_reports
+from rnnkit.forecast.stats import NAMES, available
 from rnnkit.series.clean import CleaningReport
 from rnnkit.series.frame import Series, SeriesSet, future_index
 from rnnkit.series.io import from_dataframe, read_csv
@@ -91,6 +92,10 @@ def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log 
             return {}
         data, splits = with_holdout(data, splits, cfg.data.holdout, cfg.forecast.horizon)
         log(f"scoring the held-out file {cfg.data.holdout}: the next {cfg.forecast.horizon} values of each series")
+    stats = [NAMES[k] for k in cfg.forecast.stat_models]
+    log(f"scoring the test part beside the baselines"
+        + (f" and {', '.join(stats)} (one fit per series, {len(data.series)} series; --stat-models chooses them)"
+           if stats and available() else ""))
     ev = evaluate_test(est, data, splits)
     m, d, f = cfg.model, cfg.data, cfg.forecast
     settings = (f"{m.cell} {m.layers}x{m.hidden}, lookback {f.lookback}, target transform {d.target_transform}, "
