@@ -171,3 +171,17 @@ def test_a_forecast_refit_interrupted_mid_refit_resumes_to_the_same_weights(tmp_
     assert main(argv + ["--resume"]) == 0, capsys.readouterr().err
     want, got = load_checkpoint(whole / "best.pt")["model"], load_checkpoint(out / "best.pt")["model"]
     assert want.keys() == got.keys() and all(torch.equal(want[k], got[k]) for k in want)
+
+
+@pytest.mark.parametrize("task", ["text", "forecast", "classify"])
+def test_a_new_run_into_a_folder_of_other_files_is_refused_and_nothing_is_overwritten(task, tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "report.md").write_text("my notes\n")
+    (out / ".DS_Store").write_text("")
+    code = main(train_argv(task, tmp_path / "in", out))
+    one_line_error(code, capsys.readouterr().err, "already holds other files (report.md)")
+    assert sorted(p.name for p in out.iterdir()) == [".DS_Store", "report.md"]
+    assert (out / "report.md").read_text() == "my notes\n"
+    (out / "report.md").unlink()  # hidden files alone do not make a folder occupied
+    assert main(train_argv(task, tmp_path / "in", out)) == 0

@@ -87,6 +87,22 @@ def run_files(folder: str | Path, names: tuple[str, ...] = RUN_FILES) -> list[st
     return [name for name in names if (Path(folder) / name).exists()]
 
 
+def check_new_run_folder(path: str | Path, flag: str = "--out") -> None:
+    """A new training run goes into a new or empty folder, so nothing of the user's is overwritten
+    (hidden files such as .DS_Store do not count)."""
+    path = Path(path)
+    if not path.is_dir():
+        return
+    if run_files(path):
+        raise RnnkitError(f"run folder {path} already holds a run; pass --resume to continue it, "
+                          f"or choose another {flag}")
+    others = sorted(p.name for p in path.iterdir() if not p.name.startswith("."))
+    if others:
+        shown = ", ".join(others[:3]) + (f", ... ({len(others)} in all)" if len(others) > 3 else "")
+        raise RnnkitError(f"{flag} {path} already holds other files ({shown}); a new run needs a new or empty "
+                          "folder, so that nothing there is overwritten")
+
+
 def check_out_folder(path: str | Path, flag: str = "--out") -> Path:
     """Fail before any work when folder `path` cannot be created or written (creates nothing)."""
     path = Path(path)

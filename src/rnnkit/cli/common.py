@@ -83,8 +83,11 @@ def train_entry(handler: Callable[[argparse.Namespace], int] | None = None, *,
 
     @functools.wraps(handler)
     def run(args: argparse.Namespace) -> int:
+        from rnnkit.files import check_new_run_folder
         from rnnkit.train import distributed
 
+        if not args.resume and not distributed.launched_by_torchrun():  # ranks: the launcher checked
+            check_new_run_folder(args.out)
         if args.nproc is not None and (args.nproc != 1 or distributed.launched_by_torchrun()):
             if before_launch is not None and not distributed.launched_by_torchrun():
                 before_launch(args, args.nproc)
