@@ -329,3 +329,14 @@ def test_stat_models_chooses_the_statistical_references_and_the_report_says_so(g
     assert all(m in models for m in shown) and not any(m in models for m in absent)
     report = (out / "report.md").read_text()
     assert ("--stat-models none" in report) == (given == "none")
+
+
+@pytest.mark.parametrize("rows", [6, 10])
+def test_a_backtest_with_no_test_origin_is_refused_and_writes_nothing(trained, capsys, tmp_path, rows):
+    root, csv, out = trained
+    short = tmp_path / "short.csv"
+    pd.read_csv(csv).tail(rows).to_csv(short, index=False)
+    dest = tmp_path / "bt"
+    code, _, err = run(["backtest", "--run", str(out), "--csv", str(short), "--out", str(dest)], capsys)
+    assert code == 2 and "Traceback" not in err and err.count("rnnkit: error:") == 1, err
+    assert not dest.exists()

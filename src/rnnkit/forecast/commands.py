@@ -35,6 +35,12 @@ def backtest_command(run: str, csv: str | None, refit_every: int | None, refit_e
                           + "); a backtest needs a run trained with a test part (--test above 0)")
     refit_cfg = _finetune_cfg(est, refit_epochs, est.cfg.train.lr / 3, None, None)
     results = backtest(est, data, splits, refit_every, refit_cfg)
+    if not any(ev.points for ev in results.values()):
+        need = est.cfg.forecast.lookback + est.first
+        longest = max(len(s) for s in data.series)
+        raise RnnkitError(f"{csv or est.cfg.data.csv} leaves no test origin to score: a forecast reads the {need} rows "
+                          f"before its origin and the test part follows the training and validation parts, but the "
+                          f"longest series holds {longest} rows; give a CSV with the run's history and more rows")
     target = Path(out or run)
     target.mkdir(parents=True, exist_ok=True)
     doc = {kind: to_json(ev, est.name, data.target, {"refit_every": refit_every}) for kind, ev in results.items()}
