@@ -41,6 +41,23 @@ def test_cross_validation_says_the_largest_window_count_that_fits(tiny_cfg):
     est = Forecaster(tiny_cfg).fit(df)
     with pytest.raises(RnnkitError, match="largest n_windows that fits is 18"):
         est.cross_validation(df, h=6, n_windows=40)
+    with pytest.raises(RnnkitError, match="too short for 1 windows of 3 .* the largest n_windows that fits is 0"):
+        est.evaluate(df.iloc[:12], h=3, n_windows=1)  # was an empty table
+
+
+def test_data_on_another_calendar_is_refused_by_predict_cross_validation_and_evaluate(tiny_cfg):
+    from rnnkit.errors import RnnkitError
+
+    monthly = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2000-01-01", periods=120, freq="MS"),
+                            "y": 10 + np.sin(np.arange(120) * 2 * np.pi / 12)})
+    tiny_cfg.forecast.horizon = 3
+    est = Forecaster(tiny_cfg).fit(monthly)
+    daily = monthly.assign(ds=pd.date_range("2000-03-01", periods=120, freq="D"))
+    for call in (lambda: est.predict(3, daily), lambda: est.cross_validation(daily, h=3),
+                 lambda: est.evaluate(daily, h=3)):
+        with pytest.raises(RnnkitError, match="holds frequency D, but the model was trained on frequency MS"):
+            call()
+    assert list(est.predict(3, monthly)["ds"]) == list(pd.date_range("2010-01-01", periods=3, freq="MS"))
 
 
 @pytest.mark.slow

@@ -473,7 +473,9 @@ class Forecaster:
             if getattr(self, "_data", None) is None:
                 raise RnnkitError("no data to forecast from: pass df (the series' history), or fit() first")
             return self._data
-        return df if isinstance(df, SeriesSet) else to_series(df, self.cfg)
+        data = df if isinstance(df, SeriesSet) else to_series(df, self.cfg)
+        check_calendar(data, self.pipeline.freq, "the DataFrame")
+        return data
 
     def predict(self, h: int | None = None, df: "pd.DataFrame | SeriesSet | None" = None) -> pd.DataFrame:
         """h steps past the end of each series (of `df`, else of the fitted data): `unique_id, ds,
@@ -518,3 +520,13 @@ def _seasonal_view(y: np.ndarray) -> np.ndarray:
 def stamp(s: Series, i: int) -> str | int:
     return when(s.index[i]) if s.index is not None else int(s.t0 + i)
 
+
+def check_calendar(data: SeriesSet, trained: str | None, source: str, run: str | Path | None = None) -> None:
+    """`data` must be on the calendar (`trained`: the frequency, None for positions) the model was
+    trained on, when its dates tell one."""
+    inferred = data.freq or not any(s.index is not None for s in data.series)  # not: dates too few to tell
+    if inferred and data.freq != trained:
+        said = {f: f"frequency {f}" if f else "integer positions" for f in (data.freq, trained)}
+        where = f"the model in {run}" if run else "the model"
+        raise RnnkitError(f"{source} holds {said[data.freq]}, but {where} was trained on {said[trained]}; "
+                          "give data on the training's calendar, or train a model on this one")

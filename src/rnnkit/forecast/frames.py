@@ -68,11 +68,11 @@ def predict_frame(est, data: SeriesSet, h: int) -> pd.DataFrame:
     return out
 
 
-def cross_validation(est, data: SeriesSet, h: int, n_windows: int) -> pd.DataFrame:
-    from rnnkit.forecast.references import references
-
+def cutoffs(est, data: SeriesSet, h: int, n_windows: int, what: str) -> list[int]:
+    """Each series' first scored position: n_windows windows of h at its end, after the history a
+    window reads; too short a series is an error that names the largest n_windows that fits."""
     if n_windows < 1 or h < 1:
-        raise RnnkitError(f"cross_validation needs h >= 1 and n_windows >= 1, got h={h}, n_windows={n_windows}")
+        raise RnnkitError(f"{what} needs h >= 1 and n_windows >= 1, got h={h}, n_windows={n_windows}")
     need = est.cfg.forecast.lookback + est.first
     cut = [len(s) - n_windows * h for s in data.series]
     short = [s.id for s, c in zip(data.series, cut) if c < need]
@@ -80,6 +80,13 @@ def cross_validation(est, data: SeriesSet, h: int, n_windows: int) -> pd.DataFra
         largest = max(0, (min(len(s) for s in data.series) - need) // h)
         raise RnnkitError(f"{len(short)} series ({', '.join(short[:3])}) are too short for {n_windows} windows of "
                           f"{h} after {need} rows of history; the largest n_windows that fits is {largest}")
+    return cut
+
+
+def cross_validation(est, data: SeriesSet, h: int, n_windows: int) -> pd.DataFrame:
+    from rnnkit.forecast.references import references
+
+    cut = cutoffs(est, data, h, n_windows, "cross_validation")
     refs = references(est.pipeline.season, est.cfg.forecast.stat_models, data, cut)
     point, lo, hi = names(est)
     id_col, date_col = est.cfg.data.id_col or ID, est.cfg.data.date_col if est.cfg.data.id_col else DS
@@ -105,7 +112,7 @@ def evaluate_frame(est, data: SeriesSet, h: int, n_windows: int) -> pd.DataFrame
     from rnnkit.forecast.references import reference_notes, references
     from rnnkit.forecast.verdict import decide
 
-    cut = [len(s) - n_windows * h for s in data.series]
+    cut = cutoffs(est, data, h, n_windows, "evaluate")
     refs = references(est.pipeline.season, est.cfg.forecast.stat_models, data, cut)
     ev = evaluate([est] + refs, data, cut, cut, h, h, est.cfg.forecast.lookback + est.first, est.pipeline.season,
                   est.quantiles)

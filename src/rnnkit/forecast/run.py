@@ -14,7 +14,7 @@ from rnnkit.errors import RnnkitError
 from rnnkit.files import run_files, write_text
 from rnnkit.forecast import combine
 from rnnkit.forecast.config import ForecastRunConfig, clean_policy
-from rnnkit.forecast.estimator import Forecaster, Split, stamp
+from rnnkit.forecast.estimator import Forecaster, Split, check_calendar, stamp
 from rnnkit.forecast.fallback import choose as choose_fallback
 from rnnkit.forecast.fallback import forecast as fallback_forecast
 from rnnkit.forecast.evaluate import Evaluation, evaluate
@@ -49,11 +49,8 @@ def load_data(cfg: ForecastRunConfig, csv: str | None = None, need: list[str] | 
         raw = pd.concat([read_csv(history, d.sep, d.encoding, d.errors), raw], ignore_index=True)
     data, report = from_dataframe(raw, d.date_col, d.target, d.features, d.id_col,
                                   clean_policy(d, cfg.forecast.horizon), source=str(csv))
-    inferred = data.freq or not any(s.index is not None for s in data.series)  # not: dates too few to tell
-    if run and inferred and data.freq != freq:
-        said = {f: f"frequency {f}" if f else "integer positions" for f in (data.freq, freq)}
-        raise RnnkitError(f"{csv} holds {said[data.freq]}, but the model in {run} was trained on {said[freq]}; "
-                          "give a file on the training's calendar, or train a model on this one")
+    if run:
+        check_calendar(data, freq, str(csv), run)
     return data, report
 
 
