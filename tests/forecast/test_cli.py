@@ -3,6 +3,7 @@
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -340,3 +341,20 @@ def test_a_backtest_with_no_test_origin_is_refused_and_writes_nothing(trained, c
     code, _, err = run(["backtest", "--run", str(out), "--csv", str(short), "--out", str(dest)], capsys)
     assert code == 2 and "Traceback" not in err and err.count("rnnkit: error:") == 1, err
     assert not dest.exists()
+
+
+def test_update_says_when_old_rows_hold_other_values_than_the_training_csv(tmp_path, capsys):
+    csv = write_stock(tmp_path / "prices.csv", 300)
+    out = tmp_path / "run"
+    assert main(["forecast", "train", "--csv", str(csv), "--out", str(out), *TINY]) == 0
+    newer = stock_frame(330)
+    newer.to_csv(tmp_path / "same.csv", index=False)
+    newer.loc[100:109, "Close"] *= 2  # a correction of ten old rows
+    newer.to_csv(tmp_path / "changed.csv", index=False)
+    shutil.copytree(out, tmp_path / "copy")
+    capsys.readouterr()
+    code, stdout, _ = run(["update", "--run", str(out), "--csv", str(tmp_path / "changed.csv")], capsys)
+    assert code == 0 and "note: 10 rows of" in stdout and "hold other values than the training CSV" in stdout
+    assert f"e.g. series {newer.loc[100, 'Date']}" in stdout
+    code, stdout, _ = run(["update", "--run", str(tmp_path / "copy"), "--csv", str(tmp_path / "same.csv")], capsys)
+    assert code == 0 and "hold other values" not in stdout

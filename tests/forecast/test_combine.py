@@ -3,6 +3,8 @@ validation, applied to every quantile alike, carried by the checkpoint and refit
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -174,3 +176,37 @@ def test_best_keeps_the_partner_validation_prefers_and_ties_keep_the_first(tiny_
     shares.choose_combination(est, est.data, est.splits)
     assert est.combination.kind == "ets" and "of " not in est.design[-1]
     assert combine.kinds("best") == combine.PARTNERS and combine.kinds("none") == ()
+
+
+def test_predict_names_what_forecasts_each_series(tiny_cfg, tmp_path):
+    from rnnkit.forecast.run import predict_table
+
+    tiny_cfg.forecast.horizon, tiny_cfg.data.season, tiny_cfg.forecast.lookback = 6, 12, 24
+    tiny_cfg.forecast.combine = "theta"
+    est = Forecaster(tiny_cfg).fit(long_frame(series=2, n=200, season=12))
+    est.combination.weight, est.combination.weights = 0.5, {"S1": 0.0}
+    table = predict_table(est, est.data, 6)
+    assert set(table.loc[table.unique_id == "S0", "model"]) == {"lstm+auto_theta"}
+    assert set(table.loc[table.unique_id == "S1", "model"]) == {"auto_theta"}  # it said "lstm"
+    assert est.uses_network("S0") and not est.uses_network("S1")
+    est.combination.weight, est.combination.weights = 1.0, {}
+    assert "model" not in predict_table(est, est.data, 6).columns  # the network alone: no column needed
+
+
+def test_update_says_when_no_series_is_forecast_by_the_network(tiny_cfg, tmp_path, capsys, monkeypatch):
+    from rnnkit.cli import main
+
+    df = long_frame(series=2, n=230, season=12)
+    df.groupby("unique_id").head(200).to_csv(tmp_path / "old.csv", index=False)
+    df.to_csv(tmp_path / "new.csv", index=False)
+    args = ["--hidden", "8", "--layers", "1", "--max-epochs", "1", "--threads", "1", "--lookback", "24",
+            "--horizon", "6", "--season", "12", "--combine", "theta"]
+    assert main(["forecast", "train", "--csv", str(tmp_path / "old.csv"), "--out", str(tmp_path / "run"), *args]) == 0
+    shutil.copytree(tmp_path / "run", tmp_path / "copy")
+    for run, network in (("run", True), ("copy", False)):  # False: as if validation gave every series share 0
+        monkeypatch.setattr(Forecaster, "uses_network", lambda self, series_id: network)
+        capsys.readouterr()
+        assert main(["forecast", "update", "--run", str(tmp_path / run), "--csv", str(tmp_path / "new.csv"),
+                     "--max-epochs", "1", "--threads", "1"]) == 0
+        said = capsys.readouterr().out
+        assert ("fine-tuning it cannot change these forecasts" in said) == (not network)

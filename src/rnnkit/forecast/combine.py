@@ -64,6 +64,11 @@ class Combination:
     def weight_of(self, series_id: str) -> float:
         return self.weights.get(series_id, self.weight)
 
+    def made_by(self, series_id: str, network: str) -> str:
+        """What forecasts the series: the network, the statistical model (share 0), or both."""
+        w = self.weight_of(series_id)
+        return network if w >= 1.0 else self.name if w <= 0.0 else f"{network}+{self.name}"
+
     def uses_stat(self) -> bool:
         return needs_stat(self.state())
 

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from rnnkit.errors import RnnkitError
 from rnnkit.files import write_text
 from rnnkit.forecast.estimator import Forecaster, Split, make_splits
@@ -78,6 +80,8 @@ def update_command(run: str, csv: str, epochs: int, lr: float, refit_scaler: boo
                               f"could not be read for it ({e}); give a CSV with both") from None
         log(f"{csv} holds fewer than {need} rows before its new ones: the history comes from the training CSV "
             f"{old} (rows on the same dates: {csv}'s)")
+    else:
+        _note_changed_history(est, data, csv, run, log)
     if cleaning.inserted:  # e.g. a gap between the training data and the new rows
         log(f"note: {cleaning.inserted} missing time stamps were inserted and filled ({cleaning.missing_policy}) "
             f"before fine-tuning; largest gap {cleaning.largest_gap} steps from {cleaning.largest_gap_at}")
@@ -93,6 +97,35 @@ def update_command(run: str, csv: str, epochs: int, lr: float, refit_scaler: boo
             cov = "-" if s["coverage"] is None else f"{s['coverage']:.3f}"
             log(f"| {name} | {when} | {s['mae']:.4g} | {s['rmse']:.4g} | {s['mape']:.4g} | {cov} |")
     return result
+
+
+def _note_changed_history(est: Forecaster, data, csv: str, run: str, log: Log) -> None:
+    """Say when rows of `csv` on the training data's dates hold other values than the training CSV
+    (a correction the model never learnt from; the new rows' windows read `csv`'s values)."""
+    old = est.cfg.data.csv
+    if not old or old == csv or not Path(old).is_file():
+        return
+    try:
+        trained, _ = load_data(est.cfg, old, need=est.meta["features"], run=run, freq=est.pipeline.freq)
+    except RnnkitError:
+        return
+    before = {s.id: s for s in trained.series}
+    changed, example = 0, ""
+    for s in data.series:
+        o = before.get(s.id)
+        if o is None or s.index is None or o.index is None:
+            continue
+        shared = s.index.intersection(o.index)
+        i, j = s.index.get_indexer(shared), o.index.get_indexer(shared)
+        differ = ~np.isclose(s.y[i], o.y[j], rtol=1e-9, atol=0.0)
+        if differ.any() and not example:
+            k = int(np.flatnonzero(differ)[0])
+            example = f"e.g. {s.id} {shared[k]}: {o.y[j[k]]:g} in training, {s.y[i[k]]:g} here"
+        changed += int(differ.sum())
+    if changed:
+        log(f"note: {changed} rows of {csv} on the training data's dates hold other values than the training CSV "
+            f"{old} ({example}); the model learnt the training values; fine-tuning learns from the new rows only (their windows read this "
+            "file's values)")
 
 
 def _finetune_cfg(est: Forecaster, epochs: int, lr: float, seed: int | None, threads: int | None):

@@ -79,6 +79,15 @@ class Forecaster:
     def name(self) -> str:
         return f"{self.cfg.model.cell}"
 
+    def made_by(self, series_id: str) -> str:
+        """The name of what forecasts the series (a panel's short series: see fallback)."""
+        return self.combination.made_by(series_id, self.name) if self.combination else self.name
+
+    def uses_network(self, series_id: str) -> bool:
+        """Whether the network's forecast counts for the series (not a fallback, not share 0)."""
+        return series_id not in self.fallback and (self.combination is None
+                                                   or self.combination.weight_of(series_id) > 0.0)
+
     @property
     def point_index(self) -> int:
         return self.quantiles.index(0.5) if self.quantiles else 0

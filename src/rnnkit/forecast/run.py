@@ -239,13 +239,13 @@ def predict_table(est: Forecaster, data: SeriesSet, horizon: int | None = None) 
             levels = forecasts[s.id]
         frame = pd.DataFrame({data.id_col: s.id, data.date_col: data.future(s, est.pipeline.freq, horizon),
                               "yhat": levels[:, est.point_index]})
-        frame["model"] = {**est.fallback, **short}.get(s.id, est.name)
+        frame["model"] = {**est.fallback, **short}.get(s.id) or est.made_by(s.id)
         for j, q in enumerate(est.quantiles):
             if q != 0.5:
                 frame[f"q{q * 100:g}"] = levels[:, j]
         rows.append(frame)
     out = pd.concat(rows, ignore_index=True)
-    out = out if est.fallback or short else out.drop(columns="model")  # which model made each row
+    out = out if (out["model"] != est.name).any() else out.drop(columns="model")  # which model made each row
     out = out if len(data.series) > 1 else out.drop(columns=data.id_col)
     out.attrs["rolled"] = est.rolled(horizon)
     return out

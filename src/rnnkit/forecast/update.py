@@ -94,6 +94,10 @@ def update_run(run: Path, data: SeriesSet, csv: str, train_cfg: TrainConfig, ref
                           f"(at least --lookback {est.cfg.forecast.lookback}) so windows have their history")
     if skipped:
         log(f"skipped {skipped} rows up to {last_seen} (already in the training span); {n_new} new rows")
+    if not any(est.uses_network(s.id) for s in data.series):
+        log(f"note: no series is forecast by the network (validation gave it share 0"
+            + ("; short series get a baseline" if est.fallback else "") + "), so fine-tuning it cannot change "
+            "these forecasts; train a new run on the longer data to choose again")
     h = est.cfg.forecast.horizon
     # the newest part (last 20% of the new rows, at least one horizon) scores before and after
     holdout = [max(h, int(round(0.2 * (len(s) - f)))) for s, f in zip(data.series, first_new)]
