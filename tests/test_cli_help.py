@@ -81,7 +81,8 @@ def test_the_numeric_defaults_in_help_are_the_run_configs(command):
         else:
             assert stated, f"`rnnkit {command}` {a.option_strings[0]}: {shown!r} states no number"
         if stated:
-            assert float(stated[0].rstrip(".")) == value, f"`rnnkit {command}` {a.option_strings[0]}: {shown!r} != {value}"
+            flag = a.option_strings[0]
+            assert float(stated[0].rstrip(".")) == value, f"`rnnkit {command}` {flag}: {shown!r} != {value}"
         checked.append(a.dest)
     assert {"lr", "hidden", "layers", "dropout", "batch_size", "seed"} <= set(checked)
 

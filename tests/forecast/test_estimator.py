@@ -124,7 +124,8 @@ def test_refitting_backtest_fine_tunes(tiny_cfg, tmp_path, monkeypatch):
     y = data.series[0].y
     for seen in refits:
         first = min(seen["at"])  # the origin chunk this refit forecasts, from its first origin on
-        assert seen["rows"] <= first and max(seen["ends"]) <= first, (seen["rows"], seen["ends"], first)  # nothing at or after the origin
+        # nothing at or after the origin: neither the rows given nor the targets trained on
+        assert seen["rows"] <= first and max(seen["ends"]) <= first, (seen["rows"], seen["ends"], first)
         np.testing.assert_array_equal(seen["y"], y[:seen["rows"]])  # the true history, not a shifted one
     monkeypatch.setattr(update, "finetune", real)
     base = backtest(est, data, splits)["one_step"].scores["lstm"]["mae"]
