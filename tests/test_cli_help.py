@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 import pytest
 
@@ -38,6 +39,52 @@ def test_every_option_has_a_help_text_with_its_default(command):
             continue
         shown = formatter._get_help_string(a)
         assert "default" in shown.lower(), f"`rnnkit {command}` {a.option_strings[0]}: {shown!r} shows no default"
+
+
+def _run_config(command):
+    """The dataclass defaults a `<task> train` command starts from, and the texts' own (classify)."""
+    from rnnkit.config import to_dict
+
+    if command == "forecast train":
+        from rnnkit.forecast.config import ForecastRunConfig
+
+        return to_dict(ForecastRunConfig()), {}
+    if command == "classify train":
+        from rnnkit.classify.config import TEXT_DEFAULTS, ClassifyRunConfig
+
+        return to_dict(ClassifyRunConfig()), TEXT_DEFAULTS
+    from rnnkit.text.task import TextRunConfig
+
+    return to_dict(TextRunConfig()), {}
+
+
+@pytest.mark.parametrize("command", ["forecast train", "classify train", "text train"])
+def test_the_numeric_defaults_in_help_are_the_run_configs(command):
+    """A flag that sets a config key shows the dataclass's value, including defaults written into
+    the help text by hand ("(default 0.4)"), and leaves the config alone unless given (default None)."""
+    data, texts = _run_config(command)
+    parser = COMMANDS[command]
+    formatter = parser._get_formatter()
+    checked = []
+    for a in _options(parser):
+        section = next((s for s in ("train", "model", "forecast", "data") if a.dest in data.get(s, {})), None)
+        if section is None:
+            continue
+        assert a.default is None, f"`rnnkit {command}` {a.option_strings[0]} overrides the config with {a.default!r}"
+        value = data[section][a.dest]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        shown = formatter._get_help_string(a)
+        stated = re.findall(r"default:? (-?\d[\d.e-]*)", shown)
+        if a.dest in texts.get(section, {}):
+            assert re.search(rf"texts:? {texts[section][a.dest]}\b", shown), (a.option_strings[0], shown)
+        else:
+            assert stated, f"`rnnkit {command}` {a.option_strings[0]}: {shown!r} states no number"
+        if stated:
+            flag = a.option_strings[0]
+            assert float(stated[0].rstrip(".")) == value, f"`rnnkit {command}` {flag}: {shown!r} != {value}"
+        checked.append(a.dest)
+    assert {"lr", "hidden", "layers", "dropout", "batch_size", "seed"} <= set(checked)
 
 
 @pytest.mark.parametrize("command", sorted(c for c, p in COMMANDS.items()

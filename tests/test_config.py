@@ -27,7 +27,7 @@ def test_unknown_keys_are_errors(tmp_path):
 def test_types_are_checked():
     with pytest.raises(RnnkitError, match="hidden must be int"):
         from_dict(ModelConfig, {"hidden": "big"})
-    with pytest.raises(RnnkitError):
+    with pytest.raises(RnnkitError, match="max_steps must be int, got True"):  # a bool is no int here
         from_dict(TrainConfig, {"max_steps": True})
     assert from_dict(TrainConfig, {"lr": 1}).lr == 1.0  # ints are fine for floats
 

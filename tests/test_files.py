@@ -46,3 +46,30 @@ def test_workbooks_archives_of_many_files_and_damaged_files_are_one_line_errors(
     cut.write_bytes(gzip.compress(TEXT.encode())[:20])
     with pytest.raises(RnnkitError, match="damaged gzip file"):
         read_text(cut)
+
+
+@pytest.mark.parametrize("task", ["forecast", "classify", "text"])
+def test_a_command_fed_gzip_files_trains_as_on_the_plain_ones(task, tmp_path, capsys):
+    """End to end (README: every command reads gzip): `<task> train` on prices.csv.gz, a .tsv.gz
+    pair, a corpus.txt.gz gives the run the plain files give, figure for figure."""
+    import json
+
+    from rnnkit.cli import main
+    from tests.robust_inputs import train_argv
+
+    plain = train_argv(task, tmp_path / "in", tmp_path / "plain")
+    packed = list(plain)
+    for i, arg in enumerate(plain):
+        if arg.startswith(str(tmp_path / "in")):
+            source = tmp_path / "in" / arg.rsplit("/", 1)[1]
+            target = source.with_name(source.name + ".gz")
+            target.write_bytes(gzip.compress(source.read_bytes()))
+            packed[i] = str(target)
+    packed[packed.index("--out") + 1] = str(tmp_path / "gz")
+    assert sum(a.endswith(".gz") for a in packed) == (2 if task == "classify" else 1)
+    assert main(plain) == 0
+    assert main(packed) == 0, capsys.readouterr().err
+    name = "summary.json" if task == "text" else "report.json"
+    a, b = (json.loads((tmp_path / run / name).read_text()) for run in ("plain", "gz"))
+    figures = {"text": "best_val_loss", "forecast": "models", "classify": "test"}[task]
+    assert a[figures] == b[figures] and a[figures]

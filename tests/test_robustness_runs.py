@@ -68,12 +68,21 @@ def test_sigterm_exits_130_writes_no_report_and_resumes(task, tmp_path, capsys, 
 
 @pytest.mark.parametrize("task", ["text", "forecast", "classify"])
 def test_a_nan_loss_is_an_error_without_a_report(task, tmp_path, capsys, monkeypatch):
+    import torch
+
     out = tmp_path / "run"
     _patch_train_loss(monkeypatch, task, 3, lambda loss: loss * float("nan"))
-    code = main(train_argv(task, tmp_path / "in", out))
-    one_line_error(code, capsys.readouterr().err, "the training loss became NaN/Inf at step 3")
+    code = main(train_argv(task, tmp_path / "in", out) + ["--eval-every", "2"])  # a checkpoint at step 2
+    line = one_line_error(code, capsys.readouterr().err, "the training loss became NaN/Inf at step 3")
+    assert "(last.pt, step 2)" in line
     assert not any((out / name).exists() for name in REPORTS)
-    assert not (out / "best.pt").exists() or task == "text"  # classify: no refit copy of a diverged model
+    assert not (out / "best.pt").exists() or task != "classify"  # classify: no refit copy of a diverged model
+    # README: the last good last.pt is kept, a plain bundle of finite weights from the step before
+    folder = out / "select" if task == "classify" else out  # classify: the selection run
+    ckpt = torch.load(folder / "last.pt", map_location="cpu", weights_only=True)
+    assert ckpt["progress"]["step"] == 2
+    weights = {k: v for k, v in ckpt["model"].items() if torch.is_floating_point(v)}
+    assert weights and not [k for k, v in weights.items() if not torch.isfinite(v).all()]
 
 
 @pytest.mark.parametrize("task", ["text", "forecast", "classify"])

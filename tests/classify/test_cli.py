@@ -141,9 +141,24 @@ def test_bad_input_is_one_line_exit_2(tmp_path, capsys, case):
     _assert_one_line_error(code, err, fragment)
 
 
-def test_bad_run_folder_and_missing_budget(tmp_path, capsys, ucr_pair):
+def test_bad_run_folder_and_missing_budget(tmp_path, capsys, ucr_pair, monkeypatch):
     code, _, err = _run(capsys, "predict", "--run", tmp_path / "nothing", "--data", ucr_pair[1])
     _assert_one_line_error(code, err, "no such run folder")
+    # no flag or TOML key can clear the default budget (150 epochs), so a config without one is made here
+    from rnnkit.classify import estimator
+
+    real = estimator.resolve_run
+
+    def no_budget(*args, **kwargs):
+        cfg = real(*args, **kwargs)
+        cfg.train.max_epochs = cfg.train.max_steps = cfg.train.max_minutes = None
+        return cfg
+
+    monkeypatch.setattr(estimator, "resolve_run", no_budget)
+    code, _, err = _run(capsys, "train", "--data", ucr_pair[0], "--out", tmp_path / "run", "--hidden", "8",
+                        "--threads", "1")
+    _assert_one_line_error(code, err, "no training budget: set --max-steps, --max-epochs or --max-minutes")
+    assert err.splitlines()[-1].startswith("rnnkit: error: no training budget") and not (tmp_path / "run").exists()
 
 
 def test_real_process_exit_code_and_no_traceback(tmp_path):

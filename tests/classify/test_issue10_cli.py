@@ -27,7 +27,7 @@ def test_invalid_utf8_is_one_line_naming_the_offset_and_encoding_flags_read_it(t
     path = write_texts(tmp_path / "t.tsv", sep="\t")
     raw = path.read_bytes()
     offset = raw.index(b"lunch")
-    path.write_bytes(raw[:offset] + b"\xe9" + raw[offset:])  # a latin-1 e-acute inside a UTF-8 file
+    path.write_bytes(raw.replace(b"lunch", b"\xe9lunch"))  # a latin-1 e-acute inside a UTF-8 file, 4 times
     code, _, err = _run(capsys, "train", "--data", path, "--out", tmp_path / "run", *TINY)
     lines = [line for line in err.splitlines() if line.startswith("rnnkit: error:")]
     assert code == 2 and len(lines) == 1 and "Traceback" not in err
@@ -36,9 +36,13 @@ def test_invalid_utf8_is_one_line_naming_the_offset_and_encoding_flags_read_it(t
     code, _, err = _run(capsys, "train", "--data", path, "--out", tmp_path / "latin", "--encoding", "latin-1",
                         "--test-fraction", "0.25", *TINY)
     assert code == 0, err
+    vocab = load_run(tmp_path / "latin")[1].vocab
+    assert "\u00e9lunch" in vocab and "\ufffd" not in vocab  # the byte read as latin-1's e-acute
     code, _, err = _run(capsys, "train", "--data", path, "--out", tmp_path / "repl", "--errors", "replace",
                         "--test-fraction", "0.25", *TINY)
     assert code == 0, err
+    vocab = load_run(tmp_path / "repl")[1].vocab
+    assert "\ufffd" in vocab and "lunch" in vocab and "\u00e9lunch" not in vocab  # U+FFFD, a token of its own
 
 
 def _sms_like(path, labelled: bool | None):

@@ -26,7 +26,7 @@ def test_stratified_split_keeps_every_class_on_both_sides():
 def test_ordered_split_takes_the_last_rows():
     first, last = ordered_split(10, 0.7)
     assert first.tolist() == [0, 1, 2] and last.tolist() == list(range(3, 10))
-    with pytest.raises(RnnkitError):
+    with pytest.raises(RnnkitError, match="split fraction must be between 0 and 1, got 1.0"):
         ordered_split(10, 1.0)
 
 

@@ -66,6 +66,33 @@ def test_backtest_and_predict(trained, capsys):
     assert code == 0 and len(frame) == 2 and (frame["date"].dt.day_of_week < 5).all()
 
 
+def test_backtest_refit_every_fine_tunes_through_the_cli(trained, capsys, tmp_path, monkeypatch):
+    from rnnkit.forecast import update
+
+    _, _, out = trained
+    real, refits = update.finetune, []
+
+    def spy(est, part, starts, ends, train_cfg, run_dir, log=None):
+        refits.append((len(part.series[0].y), train_cfg.max_epochs))
+        return real(est, part, starts, ends, train_cfg, run_dir, log)
+
+    monkeypatch.setattr(update, "finetune", spy)
+    code, stdout, err = run(["backtest", "--run", str(out), "--refit-every", "20", "--out", str(tmp_path / "refit")],
+                            capsys)
+    assert code == 0, err
+    # 60 one-step origins refit at the 21st and 41st, 30 two-step origins at the 21st
+    assert refits == [(260, 1), (280, 1), (280, 1)], refits
+    doc = json.loads((tmp_path / "refit" / "backtest.json").read_text())
+    assert doc["one_step"]["refit_every"] == doc["multi_step"]["refit_every"] == 20
+    monkeypatch.setattr(update, "finetune", real)
+    assert run(["backtest", "--run", str(out), "--out", str(tmp_path / "plain")], capsys)[0] == 0
+    plain = json.loads((tmp_path / "plain" / "backtest.json").read_text())
+    assert plain["one_step"]["refit_every"] is None
+    refit, fixed = doc["one_step"]["models"], plain["one_step"]["models"]
+    assert refit["attention"]["mae"] != fixed["attention"]["mae"]  # the refitted blocks forecast differently
+    assert refit["naive"] == fixed["naive"]  # the references are not refitted
+
+
 def test_update_keeps_the_previous_version(trained, capsys, tmp_path):
     root, csv, out = trained
     newer = write_stock(tmp_path / "newer.csv", 330)  # the same prices plus 30 new business days

@@ -8,6 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
+from rnnkit.errors import RnnkitError
 from rnnkit.forecast.combine import WEIGHTS, Combination
 from rnnkit.forecast.estimator import Forecaster
 from rnnkit.series.frame import Series
@@ -58,7 +59,7 @@ def test_per_series_each_series_gets_the_share_its_own_validation_supports(monke
     assert combine.from_meta(meta, 12).weights == c.weights
     meta["combine"]["weight"] = 1.0  # a per-series share below 1 still needs statsforecast
     monkeypatch.setattr(combine, "available", lambda: False)
-    with pytest.raises(Exception, match="rnnkit\\[stats\\]"):
+    with pytest.raises(RnnkitError, match=r"combines its network with a statistical forecast .*rnnkit\[stats\]"):
         combine.from_meta(meta, 12)
 
 
@@ -103,7 +104,6 @@ def test_none_and_a_missing_statsforecast_leave_the_network_alone(tiny_cfg, monk
 
 
 def test_a_run_that_needs_its_statistical_model_refuses_to_load_without_it(monkeypatch):
-    from rnnkit.errors import RnnkitError
     from rnnkit.forecast import combine
 
     meta = {"combine": {"kind": "theta", "weight": 0.5}, "series": ["s"], "splits": [[100, 120, 150]]}

@@ -96,13 +96,38 @@ def test_backtest_origins_and_horizons(tiny_cfg, tmp_path):
     assert naive["mae"] == pytest.approx(np.mean(np.abs(y[240:] - y[239:-1])))
 
 
-def test_refitting_backtest_fine_tunes(tiny_cfg, tmp_path):
+def test_refitting_backtest_fine_tunes(tiny_cfg, tmp_path, monkeypatch):
+    from rnnkit.forecast import update
+
     data = stock()
     est = Forecaster(tiny_cfg)
     _, splits = est.fit_run(data, tmp_path / "run", log=lambda _m: None)
-    cfg = tiny_cfg.train
-    res = backtest(est, data, splits, refit_every=30, refit_cfg=cfg)
+    real = update.finetune
+    refits = []  # per fine-tune: the rows it was given, its target range, and the origins its model forecast
+
+    def spy(est_, part, starts, ends, train_cfg, run_dir, log=None):
+        new = real(est_, part, starts, ends, train_cfg, run_dir, log)
+        seen = {"rows": len(part.series[0].y), "y": part.series[0].y.copy(), "ends": list(ends), "at": []}
+        refits.append(seen)
+        forecast = new.forecast
+
+        def record(series, at, horizon):
+            seen["at"].extend(int(a) for a in at)
+            return forecast(series, at, horizon)
+        new.forecast = record
+        return new
+
+    monkeypatch.setattr(update, "finetune", spy)
+    res = backtest(est, data, splits, refit_every=30, refit_cfg=tiny_cfg.train)
     assert res["one_step"].points == 60
+    assert len(refits) >= 1  # 60 origins, a refit every 30
+    y = data.series[0].y
+    for seen in refits:
+        first = min(seen["at"])  # the origin chunk this refit forecasts, from its first origin on
+        # nothing at or after the origin: neither the rows given nor the targets trained on
+        assert seen["rows"] <= first and max(seen["ends"]) <= first, (seen["rows"], seen["ends"], first)
+        np.testing.assert_array_equal(seen["y"], y[:seen["rows"]])  # the true history, not a shifted one
+    monkeypatch.setattr(update, "finetune", real)
     base = backtest(est, data, splits)["one_step"].scores["lstm"]["mae"]
     assert res["one_step"].scores["lstm"]["mae"] != base  # the second block used a fine-tuned model
 

@@ -81,11 +81,9 @@ def test_the_best_reference_is_the_lowest_rmse_and_series_weigh_alike():
     assert np.allclose(np.abs(ev.errors["naive"][0]).mean(), np.abs(ev.errors["naive"][1]).mean(), rtol=1e-6)
 
 
-stats = pytest.importorskip("statsforecast")
-
-
 @pytest.mark.parametrize("season", [12, 48])
 def test_stat_models_share_the_baseline_interface(season):
+    pytest.importorskip("statsforecast")
     from rnnkit.forecast.stats import stat_models
 
     rng = np.random.default_rng(5)
@@ -106,6 +104,12 @@ def test_stat_models_share_the_baseline_interface(season):
         # rolled forward from each origin's own history, not refitted: a later origin sees later data
         later = m.forecast(data.series[0], at[-1:], season)
         assert np.allclose(later, f[-1:])
+        # each origin reads its own history: a jump just before at[1] moves at[1]'s forecast, not at[0]'s
+        jumped = y.copy()
+        jumped[at[1] - 1] += 20
+        g = m.forecast(Series("s", jumped, np.zeros((n, 0)), None), at[:2], season)
+        np.testing.assert_array_equal(g[0], f[0])
+        assert np.abs(g[1] - f[1]).max() > 0.1, m.name
 
 
 def test_a_panel_report_spans_every_series_test_part_not_the_first_one_only():

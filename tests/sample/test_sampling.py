@@ -77,6 +77,12 @@ def test_top_k_1_is_greedy():
     a = "".join(generate(model, tok, "ab", 20, top_k=1, seed=1))
     b = "".join(generate(model, tok, "ab", 20, top_k=1, seed=2))
     assert a == b
+    ids = [int(i) for i in tok.encode("ab")]
+    with torch.no_grad():  # the argmax of the model's own logits, the whole text re-read at each step
+        for _ in range(20):
+            logits, _ = model.eval()(torch.tensor([ids]))
+            ids.append(int(logits[0, -1].argmax()))
+    assert a == "".join(tok.chars[i] for i in ids[2:])
     assert "".join(generate(model, tok, "ab", 20, temperature=1e-6, seed=3)) == a  # the lowest temperature too
 
 
