@@ -66,9 +66,12 @@ class SequenceEncoder:
     length: int = 0  # longest training series (sizes the random features' dilations)
     shortest: int = 0  # shortest training series (0 in runs from before it was kept): equal to length when the
     # training series are of one length, which lets predict tell a label column from a first value
+    features: list[str] = field(default_factory=list)  # long format: the value columns' names, in the model's
+    # order (empty in runs from before they were kept, and for formats whose features have no names)
 
     @classmethod
-    def fit(cls, inputs: list, labels: list[str], is_text: bool, cfg: DataConfig) -> "SequenceEncoder":
+    def fit(cls, inputs: list, labels: list[str], is_text: bool, cfg: DataConfig,
+            features: list[str] | None = None) -> "SequenceEncoder":
         classes = sorted(set(labels), key=_class_key)
         if len(classes) < 2:
             raise RnnkitError(f"the training labels hold a single class ({classes[0]!r}); "
@@ -81,7 +84,8 @@ class SequenceEncoder:
         widths = {x.shape[1] for x in inputs}
         if len(widths) != 1:
             raise RnnkitError(f"sequences have different numbers of features: {sorted(widths)}")
-        enc = cls(classes, False, n_features=widths.pop(), normalize=cfg.normalize, context=cfg.context)
+        enc = cls(classes, False, n_features=widths.pop(), normalize=cfg.normalize, context=cfg.context,
+                  features=list(features or []))
         if cfg.normalize == "train":
             steps = np.concatenate(inputs, axis=0)  # (sum T, F)
             enc.mean = steps.mean(axis=0).tolist()

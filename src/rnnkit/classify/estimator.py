@@ -114,7 +114,7 @@ def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path
         raise RnnkitError(f"{data_path}: the label column holds a single class ({data.labels[0]!r}); "
                           "a classifier needs two or more")
     if test_path is not None:
-        test = _load(test_path, cfg)
+        test = _load(test_path, cfg, data.features)
         if test.is_text != data.is_text:
             raise RnnkitError(f"{test_path} holds {'texts' if test.is_text else 'numeric sequences'}, "
                               f"{data_path} does not")
@@ -129,7 +129,7 @@ def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path
     if len(carve) == 0 or len(keep) == 0:
         raise RnnkitError(f"{data_path}: too few rows ({len(fit_rows)}) to carve a validation part; add data")
     train, val = _subset(data, fit_rows[keep]), _subset(data, fit_rows[carve])
-    encoder = SequenceEncoder.fit(train.inputs, train.labels, data.is_text, cfg.data)
+    encoder = SequenceEncoder.fit(train.inputs, train.labels, data.is_text, cfg.data, data.features)
     parts, truncated = [], 0
     for part in (train, val, test):
         x, lengths, cut = encoder.encode(part.inputs)
@@ -149,9 +149,10 @@ def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path
                     {"train": _name(data_path), "test": _name(test_path) if test_path is not None else "carved from train"})
 
 
-def _load(source: str | Path | Labelled, cfg: ClassifyRunConfig) -> Labelled:
-    """A file, or labelled sequences already in memory (cross-validation folds in bench/)."""
-    return source if isinstance(source, Labelled) else load(source, cfg.data)
+def _load(source: str | Path | Labelled, cfg: ClassifyRunConfig, features: list[str] | None = None) -> Labelled:
+    """A file, or labelled sequences already in memory (cross-validation folds in bench/).
+    `features`: a long table's value columns by name (a --test file is read with the training file's)."""
+    return source if isinstance(source, Labelled) else load(source, cfg.data, features=features)
 
 
 def _name(source: str | Path | Labelled) -> str:

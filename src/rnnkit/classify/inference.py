@@ -78,7 +78,7 @@ def predict(run: str | Path, data_path: str | Path, out: str | Path | None, data
     labels, also returns (and logs) the accuracy on them."""
     model, encoder, cfg = load_run(run)
     data_cfg = data_cfg or cfg.data
-    data = load(data_path, data_cfg, need_labels=False)
+    data = load(data_path, data_cfg, need_labels=False, features=encoder.features)
     if data.is_text != encoder.is_text:
         raise RnnkitError(f"{data_path} holds {'texts' if data.is_text else 'numeric sequences'}, but the model "
                           f"in {run} was trained on {'texts' if encoder.is_text else 'numeric sequences'}")

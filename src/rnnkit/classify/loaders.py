@@ -31,10 +31,12 @@ class Labelled:
     source: str
     label_column: int | None = None  # the label's field index where only its place marks it (UCR, a headerless
     # wide table): predict may find that the file has no label and that field is the series' first value
+    features: list[str] | None = None  # long format: the value columns' names, in the order of each step's features
 
 
-def load(path: str | Path, cfg: DataConfig, need_labels: bool = True) -> Labelled:
-    """Read `path` in `cfg.format` (auto: `.ts` -> ts; numeric headerless `.tsv` -> ucr; else table)."""
+def load(path: str | Path, cfg: DataConfig, need_labels: bool = True, features: list[str] | None = None) -> Labelled:
+    """Read `path` in `cfg.format` (auto: `.ts` -> ts; numeric headerless `.tsv` -> ucr; else table).
+    `features`: a long table's value columns by name (the training run's), in the model's order."""
     path = Path(path)
     if path.is_dir():
         raise RnnkitError(f"{path} is a folder, not a data file; give the file itself (e.g. {path}/NAME_TRAIN.tsv)")
@@ -56,7 +58,7 @@ def load(path: str | Path, cfg: DataConfig, need_labels: bool = True) -> Labelle
         data = load_ts(path, text)
     else:
         sep = cfg.sep or ("\t" if fmt == "tsv" else ",")
-        data = load_table(path, cfg, sep=sep, need_labels=need_labels, content=text)
+        data = load_table(path, cfg, sep=sep, need_labels=need_labels, content=text, features=features)
     if not data.inputs:
         raise RnnkitError(f"{path} holds no sequences")
     if need_labels and data.labels is None:
@@ -240,7 +242,7 @@ def _column(spec: str | None, names: list[str], default: tuple[str, ...], what: 
 
 
 def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True,
-               content: str | None = None) -> Labelled:
+               content: str | None = None, features: list[str] | None = None) -> Labelled:
     rows = _read_rows(read_text(path, cfg.encoding, cfg.errors) if content is None else content, sep)
     if not rows:
         raise RnnkitError(f"{path} is empty")
@@ -272,7 +274,7 @@ def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True,
     ident = _column(cfg.id_col, names, ("sequence_id",), "id", path)
     if ident is not None:
         return _long_table(path, rows, names, label, ident, _column(cfg.time_col, names, ("t", "time"), "time", path),
-                           cfg.decimal)
+                           cfg.decimal, features)
     return _wide_table(path, rows, names, label, cfg.header, cfg.decimal)
 
 
@@ -316,8 +318,16 @@ def _wide_table(path: Path, rows: list[list[str]], names: list[str], label: int 
 
 
 def _long_table(path: Path, rows: list[list[str]], names: list[str], label: int | None, ident: int,
-                time: int | None, decimal: str = ".") -> Labelled:
-    features = [i for i in range(len(names)) if i not in (label, ident, time)]
+                time: int | None, decimal: str = ".", wanted: list[str] | None = None) -> Labelled:
+    """`wanted`: the value columns by name (predict: the training run's), else every other column."""
+    if wanted:  # by name, never by place: a file with its columns in another order is read right
+        missing = [w for w in wanted if w not in names]
+        if missing:
+            raise RnnkitError(f"{path}: no value column {missing[0]!r}, which the model was trained on "
+                              f"(it reads {', '.join(wanted)}); columns are {', '.join(names)}")
+        features = [names.index(w) for w in wanted]
+    else:
+        features = [i for i in range(len(names)) if i not in (label, ident, time)]
     if not features:
         raise RnnkitError(f"{path}: long format needs at least one feature column besides id, time and label")
     steps: dict[str, list[tuple[float, list[float]]]] = {}
@@ -338,4 +348,4 @@ def _long_table(path: Path, rows: list[list[str]], names: list[str], label: int 
     if any(np.isnan(x).any() for x in inputs):
         raise RnnkitError(f"{path}: missing values (NaN) in a feature column")
     labels = [seq_labels[k] for k in steps] if label is not None else None
-    return Labelled(inputs, labels, False, str(path))
+    return Labelled(inputs, labels, False, str(path), features=[names[i] for i in features])
