@@ -57,3 +57,12 @@ def test_predict_refuses_a_file_without_a_trained_value_column(long_run, capsys)
     code, _, err = _predict(capsys, run, path)
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 2 and len(lines) == 1 and "no value column 'bp'" in lines[0], err
+
+
+def test_predictions_carry_the_sequence_id_under_the_files_id_column_name(long_run, capsys):
+    run, root = long_run
+    code, rows, err = _predict(capsys, run, write_long(root / "ids.csv", seed=2))
+    assert code == 0, err
+    assert list(rows[0])[:3] == ["row", "patient", "predicted"]
+    assert [r["patient"] for r in rows] == [f"p{i}" for i in range(20)]
+    assert all(r["label"] == f"c{i % 2}" for i, r in enumerate(rows))

@@ -74,7 +74,8 @@ def _encode(encoder: SequenceEncoder, inputs: list, log: Log) -> Encoded:
 
 def predict(run: str | Path, data_path: str | Path, out: str | Path | None, data_cfg: DataConfig | None = None,
             log: Log = progress) -> dict:
-    """Write `row,predicted,p_<class>...[,label]` as CSV to `out` (or stdout). When the file has
+    """Write `row,predicted,p_<class>...[,label]` as CSV to `out` (or stdout); a long-format file's
+    sequence id follows `row`, in a column named as the file's id column. When the file has
     labels, also returns (and logs) the accuracy on them."""
     model, encoder, cfg = load_run(run)
     data_cfg = data_cfg or cfg.data
@@ -89,9 +90,12 @@ def predict(run: str | Path, data_path: str | Path, out: str | Path | None, data
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     has_labels = any(lab != "" for lab in data.labels or [])
-    writer.writerow(["row", "predicted", *(f"p_{c}" for c in encoder.classes), *(["label"] if has_labels else [])])
+    ident = [data.id_column] if data.ids is not None else []  # so that predictions join back to the file
+    writer.writerow(["row", *ident, "predicted", *(f"p_{c}" for c in encoder.classes),
+                     *(["label"] if has_labels else [])])
     for i, row in enumerate(probs):
-        writer.writerow([i, predicted[i], *(f"{p:.6f}" for p in row), *([data.labels[i]] if has_labels else [])])
+        writer.writerow([i, *([data.ids[i]] if ident else []), predicted[i], *(f"{p:.6f}" for p in row),
+                         *([data.labels[i]] if has_labels else [])])
     if out is None:
         sys.stdout.write(buffer.getvalue())
     else:

@@ -32,6 +32,8 @@ class Labelled:
     label_column: int | None = None  # the label's field index where only its place marks it (UCR, a headerless
     # wide table): predict may find that the file has no label and that field is the series' first value
     features: list[str] | None = None  # long format: the value columns' names, in the order of each step's features
+    ids: list[str] | None = None  # long format: each sequence's id, as written in its id column
+    id_column: str | None = None  # long format: that column's name
 
 
 def load(path: str | Path, cfg: DataConfig, need_labels: bool = True, features: list[str] | None = None) -> Labelled:
@@ -348,4 +350,5 @@ def _long_table(path: Path, rows: list[list[str]], names: list[str], label: int 
     if any(np.isnan(x).any() for x in inputs):
         raise RnnkitError(f"{path}: missing values (NaN) in a feature column")
     labels = [seq_labels[k] for k in steps] if label is not None else None
-    return Labelled(inputs, labels, False, str(path), features=[names[i] for i in features])
+    return Labelled(inputs, labels, False, str(path), features=[names[i] for i in features], ids=list(steps),
+                    id_column=names[ident])

@@ -84,8 +84,8 @@ def register(subparsers) -> None:
     t.set_defaults(handler=_train)
 
     pr = sub.add_parser("predict", help="labels and class probabilities for a file (CSV)",
-                        description="Write row, predicted, p_<class>... (and label) as CSV; with labels, print the "
-                        "accuracy. A label column marked only by its place (UCR .tsv, a headerless CSV) is "
+                        description="Write row, predicted, p_<class>... (and label) as CSV, a long-format file's "
+                        "sequence id after row (named as its id column); with labels, print the accuracy. A label column marked only by its place (UCR .tsv, a headerless CSV) is "
                         "absent when every row holds exactly the training series' length of values (training "
                         "series all of one length), or when no value in it is a training class and some have a "
                         "fraction (-0.64): the rows are then read whole, as unlabelled. Labels never seen in "
