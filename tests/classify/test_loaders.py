@@ -211,3 +211,24 @@ def test_labels_stay_as_written_except_float_spellings_of_integers(tmp_path):
     assert data.labels == ["01", "1", "001", "12345678901234567890", "1_000", "1", "-1", "2.5", "1e999999"]
     (tmp_path / "t.csv").write_text("label,text\n01,a b\n1,c d\n1.0,e f\n")
     assert load(tmp_path / "t.csv", DataConfig(text_col="text")).labels == ["01", "1", "1"]
+
+
+def test_a_first_line_of_numbers_is_data_not_a_header(tmp_path):
+    path = tmp_path / "nohdr.csv"
+    path.write_text("1,0.5,0.25,1.0\n2,1,2,3\n1,0.1,0.2,0.3\n")
+    said = []
+    for need_labels in (True, False):  # train and predict alike
+        data = load(path, DataConfig(), need_labels=need_labels, log=said.append)
+        assert data.labels == ["1", "2", "1"] and data.label_column == 0  # the UCR layout: label in column 0
+        assert [x[:, 0].tolist() for x in data.inputs][0] == [0.5, 0.25, 1.0]
+    assert len(said) == 2 and "first line holds only numbers: read as data" in said[0]
+    data = load(path, DataConfig(label_col="3"), log=said.append)  # a label column given by place
+    assert data.labels == ["1", "3", "0.3"] and len(data.inputs) == 3
+
+
+def test_the_header_pandas_writes_for_unnamed_columns_stays_a_header(tmp_path):
+    path = tmp_path / "pandas.csv"
+    path.write_text("0,1,2,label\n0.5,0.25,1.0,a\n1,2,3,b\n")
+    said = []
+    data = load(path, DataConfig(), log=said.append)
+    assert data.labels == ["a", "b"] and not said

@@ -12,10 +12,12 @@ import io
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from rnnkit.classify.config import FORMATS, DataConfig
+from rnnkit.console import progress
 from rnnkit.errors import RnnkitError
 from rnnkit.files import one_column_error, read_text
 
@@ -36,9 +38,11 @@ class Labelled:
     id_column: str | None = None  # long format: that column's name
 
 
-def load(path: str | Path, cfg: DataConfig, need_labels: bool = True, features: list[str] | None = None) -> Labelled:
+def load(path: str | Path, cfg: DataConfig, need_labels: bool = True, features: list[str] | None = None,
+         log: Callable[[str], None] = progress) -> Labelled:
     """Read `path` in `cfg.format` (auto: `.ts` -> ts; numeric headerless `.tsv` -> ucr; else table).
-    `features`: a long table's value columns by name (the training run's), in the model's order."""
+    `features`: a long table's value columns by name (the training run's), in the model's order;
+    `log` hears how an unusual file was read (a first line of numbers taken as data)."""
     path = Path(path)
     if path.is_dir():
         raise RnnkitError(f"{path} is a folder, not a data file; give the file itself (e.g. {path}/NAME_TRAIN.tsv)")
@@ -60,7 +64,7 @@ def load(path: str | Path, cfg: DataConfig, need_labels: bool = True, features: 
         data = load_ts(path, text)
     else:
         sep = cfg.sep or ("\t" if fmt == "tsv" else ",")
-        data = load_table(path, cfg, sep=sep, need_labels=need_labels, content=text, features=features)
+        data = load_table(path, cfg, sep=sep, need_labels=need_labels, content=text, features=features, log=log)
     if not data.inputs:
         raise RnnkitError(f"{path} holds no sequences")
     if need_labels and data.labels is None:
@@ -243,13 +247,35 @@ def _column(spec: str | None, names: list[str], default: tuple[str, ...], what: 
     raise RnnkitError(f"{path}: no {what} column {spec!r}; columns are {', '.join(names)}")
 
 
+def _numbers_line(fields: list[str], decimal: str) -> bool:
+    """Every field a number, and not 0, 1, 2, ... (or 1, 2, 3, ...): the header pandas writes for
+    unnamed columns is a header, any other line of numbers is data."""
+    values = []
+    for field in fields:
+        try:
+            values.append(parse_number(field, "", decimal))
+        except RnnkitError:
+            return False
+    counting = [float(i) for i in range(len(values))]
+    return values != counting and values != [v + 1 for v in counting]
+
+
 def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True,
-               content: str | None = None, features: list[str] | None = None) -> Labelled:
+               content: str | None = None, features: list[str] | None = None,
+               log: Callable[[str], None] = progress) -> Labelled:
     rows = _read_rows(read_text(path, cfg.encoding, cfg.errors) if content is None else content, sep)
     if not rows:
         raise RnnkitError(f"{path} is empty")
     if cfg.text_col is None and len(rows[0]) == 1 and any(c != sep and c in rows[0][0] for c in ";,\t|"):
         raise one_column_error(path, sep, rows[0][0])  # e.g. a ";"-separated file read with commas
+    if cfg.header and cfg.text_col is None and cfg.id_col is None and _numbers_line(rows[0], cfg.decimal):
+        # a header names columns; a first line of numbers only is the first series, not their names
+        cfg = replace(cfg, header=False)
+        ucr = cfg.label_col is None or (not need_labels and not cfg.label_col.isdigit())
+        log(f"{path}: the first line holds only numbers: read as data, the file as having no header"
+            + (" and, as a UCR file, any label in column 0 (give --label-col N for another column)" if ucr else ""))
+        if ucr:  # the layout of a headerless numeric .tsv (UCR); predict decides whether column 0 is a label
+            cfg = replace(cfg, label_col="0")
     if cfg.header:
         names, rows = [c.strip() for c in rows[0]], rows[1:]
     else:
