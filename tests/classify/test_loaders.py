@@ -232,3 +232,33 @@ def test_the_header_pandas_writes_for_unnamed_columns_stays_a_header(tmp_path):
     said = []
     data = load(path, DataConfig(), log=said.append)
     assert data.labels == ["a", "b"] and not said
+
+
+def test_a_row_id_column_is_named_in_a_warning_and_drop_cols_leaves_it_out(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("id,label,v0,v1\n5000,a,0.5,1\n5001,b,1.5,3\n5002,a,0.1,2\n")
+    said = []
+    data = load(path, DataConfig(), log=said.append)
+    assert data.inputs[0][:, 0].tolist() == [5000, 0.5, 1]  # still read, but said
+    assert len(said) == 1 and "column 'id' counts 5000, 5001" in said[0] and "--drop-cols id" in said[0]
+    said.clear()
+    data = load(path, DataConfig(drop_cols=["id"]), log=said.append)
+    assert data.inputs[0][:, 0].tolist() == [0.5, 1] and data.labels == ["a", "b", "a"] and not said
+    with pytest.raises(RnnkitError, match="no column 'idx' to drop"):
+        load(path, DataConfig(drop_cols=["idx"]))
+    assert len(load(path, DataConfig(drop_cols=["idx"]), need_labels=False).inputs) == 3  # predict: no such column
+
+
+def test_drop_cols_by_place_keeps_the_other_columns_places(tmp_path):
+    path = tmp_path / "nohdr.csv"
+    path.write_text("7,0.5,1,a\n8,1.5,2,b\n")
+    data = load(path, DataConfig(header=False, drop_cols=["0"], label_col="3"))
+    assert data.labels == ["a", "b"] and data.inputs[1][:, 0].tolist() == [1.5, 2]
+
+
+def test_a_second_column_named_like_a_label_is_named_in_a_warning(tmp_path):
+    path = tmp_path / "two.csv"
+    path.write_text("target,label,v0,v1\n0,a,0.5,1\n1,b,1.5,2\n")
+    said = []
+    load(path, DataConfig(), log=said.append)
+    assert len(said) == 1 and "column 'target' is named like a label" in said[0] and "--drop-cols target" in said[0]

@@ -44,6 +44,8 @@ class DataConfig:
     id_col: str | None = None  # long-format csv/tsv: one row per step, grouped by this column
     time_col: str | None = None  # long format: order of the steps within a sequence
     header: bool = True  # csv/tsv: first line names the columns
+    drop_cols: list[str] = field(default_factory=list)  # csv/tsv: columns left out (a row id; names, or 0-based
+    # indices with header = false); predict leaves out the training run's where the file has them
     sep: str | None = None  # csv/tsv column separator (None: tab for .tsv, comma for .csv; ";" for spreadsheets)
     decimal: str = "."  # numbers' decimal mark ("," reads 1.234,5 as 1234.5)
     encoding: str = "utf-8"  # of the data files

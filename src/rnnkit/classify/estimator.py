@@ -56,7 +56,7 @@ class Prepared:
 def resolve_config(config_file: str | Path | None, overrides: dict, data_path: str | Path) -> ClassifyRunConfig:
     """The run config for `data_path`: text data gets TEXT_DEFAULTS under the file and the flags."""
     numeric = resolve_run(config_file, overrides, is_text=False)
-    if _load(data_path, numeric).is_text:
+    if _load(data_path, numeric, log=lambda _: None).is_text:  # quiet: prepare() reads it again, and says
         return resolve_run(config_file, overrides, is_text=True)
     return numeric
 
@@ -105,7 +105,7 @@ def check_config(cfg: ClassifyRunConfig) -> None:
 
 def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path | None, log: Log) -> Prepared:
     """Load, split, fit the encoder on the training part only, and encode every part."""
-    data = _load(data_path, cfg)
+    data = _load(data_path, cfg, log=log)
     labels = np.array(data.labels, dtype=object)
     if "" in data.labels:
         raise RnnkitError(f"{data_path}: row {data.labels.index('') + 1} has an empty label; "
@@ -114,7 +114,7 @@ def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path
         raise RnnkitError(f"{data_path}: the label column holds a single class ({data.labels[0]!r}); "
                           "a classifier needs two or more")
     if test_path is not None:
-        test = _load(test_path, cfg, data.features)
+        test = _load(test_path, cfg, data.features, log)
         if test.is_text != data.is_text:
             raise RnnkitError(f"{test_path} holds {'texts' if test.is_text else 'numeric sequences'}, "
                               f"{data_path} does not")
@@ -149,10 +149,11 @@ def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path
                     {"train": _name(data_path), "test": _name(test_path) if test_path is not None else "carved from train"})
 
 
-def _load(source: str | Path | Labelled, cfg: ClassifyRunConfig, features: list[str] | None = None) -> Labelled:
+def _load(source: str | Path | Labelled, cfg: ClassifyRunConfig, features: list[str] | None = None,
+          log: Log = progress) -> Labelled:
     """A file, or labelled sequences already in memory (cross-validation folds in bench/).
     `features`: a long table's value columns by name (a --test file is read with the training file's)."""
-    return source if isinstance(source, Labelled) else load(source, cfg.data, features=features)
+    return source if isinstance(source, Labelled) else load(source, cfg.data, features=features, log=log)
 
 
 def _name(source: str | Path | Labelled) -> str:

@@ -282,6 +282,8 @@ def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True,
         # a text's own tabs may add fields to a line: the first line fixes the width for texts
         width = len(rows[0]) if cfg.text_col is not None else max(len(r) for r in rows)
         names = [str(i) for i in range(width)]
+    if cfg.drop_cols:
+        names, rows = _drop(path, names, rows, cfg.drop_cols, need_labels)
     if not need_labels and cfg.label_col is not None and cfg.label_col not in names and not (
             cfg.label_col.isdigit() and int(cfg.label_col) < len(names)):
         cfg = replace(cfg, label_col=None)  # predict: a file without the training run's label column
@@ -301,9 +303,54 @@ def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True,
         return _text_table(path, rows, names, label, text, sep, 2 if cfg.header else 1)
     ident = _column(cfg.id_col, names, ("sequence_id",), "id", path)
     if ident is not None:
-        return _long_table(path, rows, names, label, ident, _column(cfg.time_col, names, ("t", "time"), "time", path),
-                           cfg.decimal, features)
+        time = _column(cfg.time_col, names, ("t", "time"), "time", path)
+        data = _long_table(path, rows, names, label, ident, time, cfg.decimal, features)
+        _warn_row_ids(path, rows, names, [names.index(f) for f in data.features], log)
+        return data
+    _warn_row_ids(path, rows, names, [i for i in range(len(names)) if i != label], log)
+    _warn_label_like(path, names, label, log)
     return _wide_table(path, rows, names, label, cfg.header, cfg.decimal)
+
+
+def _drop(path: Path, names: list[str], rows: list[list[str]], drop: list[str],
+          need_labels: bool) -> tuple[list[str], list[list[str]]]:
+    """`names` and `rows` without the `drop` columns. The others keep their names (with no header,
+    their 0-based places in the file), so --label-col 3 still means the file's fourth field."""
+    gone = set()
+    for spec in drop:
+        if spec in names:
+            gone.add(names.index(spec))
+        elif spec.isdigit() and int(spec) < len(names):
+            gone.add(int(spec))
+        elif need_labels:  # predict: a file may lack a column the training file had
+            raise RnnkitError(f"{path}: no column {spec!r} to drop (--drop-cols); columns are {', '.join(names)}")
+    return ([n for i, n in enumerate(names) if i not in gone],
+            [[c for i, c in enumerate(row) if i not in gone] for row in rows])
+
+
+def _warn_row_ids(path: Path, rows: list[list[str]], names: list[str], columns: list[int],
+                  log: Callable[[str], None]) -> None:
+    """One warning per value column that counts 5000, 5001, ... down the rows: a row id, which
+    would otherwise be read as a series value."""
+    if len(rows) < 3:
+        return
+    for i in columns:
+        cells = [row[i].strip() if i < len(row) else "" for row in rows]
+        if not all(c.lstrip("-").isdigit() for c in cells):
+            continue
+        steps = {int(b) - int(a) for a, b in zip(cells, cells[1:])}
+        if steps == {1} or steps == {-1}:
+            log(f"warning: {path}: column {names[i]!r} counts {cells[0]}, {cells[1]}, ... down the rows, like a row "
+                f"id, and is read as values of the series; leave it out with --drop-cols {names[i]}")
+
+
+def _warn_label_like(path: Path, names: list[str], label: int | None, log: Callable[[str], None]) -> None:
+    """A second column named like a label (target beside label) is read as a series value."""
+    for i, name in enumerate(names):
+        if i != label and name.strip().lower() in ("label", "class", "target", "y"):
+            chosen = f"{names[label]!r} is the label" if label is not None else "the file has no label column"
+            log(f"warning: {path}: column {name!r} is named like a label, but {chosen}; it is read as values of the "
+                f"series: leave it out with --drop-cols {name} (or make it the label with --label-col {name})")
 
 
 def _text_table(path: Path, rows: list[list[str]], names: list[str], label: int | None, text: int,

@@ -118,6 +118,9 @@ def _data_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--text-col", metavar="C", help="text column (text classification)")
     g.add_argument("--id-col", metavar="C", help="long format: the sequence id column")
     g.add_argument("--time-col", metavar="C", help="long format: the step order column")
+    g.add_argument("--drop-cols", type=_names, metavar="A,B",
+                   help="csv/tsv columns to leave out, e.g. a row id (names, or 0-based indices with --no-header; "
+                   "predict leaves out the training run's)")
     g.add_argument("--no-header", dest="header", action="store_const", const=False,
                    help="csv/tsv without a header line (columns are then 0, 1, ...)")
     g.add_argument("--sep", help="csv/tsv column separator (default: tab for .tsv, ',' for .csv; ';' for "
@@ -128,9 +131,14 @@ def _data_flags(p: argparse.ArgumentParser) -> None:
                    help="what to do with bytes invalid in --encoding (default strict: stop with an error)")
 
 
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
 def _data_overrides(args: argparse.Namespace) -> dict:
     return {"format": args.format, "label_col": args.label_col, "text_col": args.text_col,
-            "id_col": args.id_col, "time_col": args.time_col, "header": args.header, "sep": args.sep,
+            "id_col": args.id_col, "time_col": args.time_col, "header": args.header,
+            "drop_cols": args.drop_cols, "sep": args.sep,
             "decimal": args.decimal, "encoding": args.encoding, "errors": args.errors}
 
 
