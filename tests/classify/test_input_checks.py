@@ -115,6 +115,16 @@ def _same_predictions_unlabelled(capsys, run, labelled, bare) -> None:
     assert "label" not in out.splitlines()[0] and _probabilities(out) == expected  # every step read as the series
 
 
+def test_predict_reads_the_labels_of_series_one_step_shorter_when_each_is_a_training_class(
+        tmp_path, capsys, ucr_run):
+    short = write_ucr(tmp_path / "short_TEST.tsv", n=6, length=19, seed=3)  # label + 19 values: 20 fields
+    code, out, err = _run(capsys, "predict", "--run", ucr_run, "--data", short)
+    assert code == 0, err
+    assert "every first value is a training class: read as the label" in err and "accuracy" in err
+    rows = list(csv.DictReader(out.splitlines()))
+    assert [r["label"] for r in rows] == ["-1", "1"] * 3
+
+
 def test_predict_of_unlabelled_series_of_another_length_warns_and_reads_them_whole(tmp_path, capsys, ucr_run):
     bare = tmp_path / "long.tsv"
     bare.write_text("".join("\t".join(f"{v:.4f}" for v in row) + "\n"

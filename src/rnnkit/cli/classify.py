@@ -87,7 +87,7 @@ def register(subparsers) -> None:
                         description="Write row, predicted, p_<class>... (and label) as CSV, a long-format file's "
                         "sequence id after row (named as its id column); with labels, print the accuracy. A label column marked only by its place (UCR .tsv, a headerless CSV) is "
                         "absent when every row holds exactly the training series' length of values (training "
-                        "series all of one length), or when no value in it is a training class and some have a "
+                        "series all of one length) and not every first value is a training class, or when no value in it is a training class and some have a "
                         "fraction (-0.64): the rows are then read whole, as unlabelled. Labels never seen in "
                         "training and series of another length than training's get a warning.")
     pr.add_argument("--run", required=True, metavar="DIR", help="run folder (or checkpoint) from classify train")
