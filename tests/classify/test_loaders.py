@@ -262,3 +262,21 @@ def test_a_second_column_named_like_a_label_is_named_in_a_warning(tmp_path):
     said = []
     load(path, DataConfig(), log=said.append)
     assert len(said) == 1 and "column 'target' is named like a label" in said[0] and "--drop-cols target" in said[0]
+
+
+@pytest.mark.parametrize("body, cfg", [
+    ("label,v0,v1,v2\na,1,2,3\nb,1,NaN,NaN\n", DataConfig()),
+    ("a,1,2,3\nb,1,nan,\n", DataConfig(header=False, label_col="0")),
+])
+def test_trailing_nan_in_a_table_marks_a_shorter_series(tmp_path, body, cfg):
+    path = tmp_path / "pad.csv"
+    path.write_text(body)
+    data = load(path, cfg)
+    assert [len(x) for x in data.inputs] == [3, 1] and data.labels == ["a", "b"]
+
+
+def test_nan_inside_a_table_row_is_still_refused(tmp_path):
+    path = tmp_path / "gap.csv"
+    path.write_text("label,v0,v1,v2\na,1,NaN,3\nb,1,2,3\n")
+    with pytest.raises(RnnkitError, match="gap.csv:2: missing values inside the series"):
+        load(path, DataConfig())

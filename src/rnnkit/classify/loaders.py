@@ -383,8 +383,13 @@ def _wide_table(path: Path, rows: list[list[str]], names: list[str], label: int 
         if not cells:
             raise RnnkitError(f"{path}:{n}: a row without values")
         values = [parse_number(c, f"{path}:{n}, column {i + 1}", decimal) for i, c in enumerate(cells)]
+        while values and math.isnan(values[-1]):  # trailing NaN: padding of a shorter series, as in UCR files
+            values.pop()
+        if not values:
+            raise RnnkitError(f"{path}:{n}: a row without values")
         if any(math.isnan(v) for v in values):
-            raise RnnkitError(f"{path}:{n}: missing values inside the series")
+            raise RnnkitError(f"{path}:{n}: missing values inside the series (NaN is allowed only at the end, "
+                              "as padding of a shorter series)")
         inputs.append(np.array(values, dtype=np.float32)[:, None])
         if label is not None:
             labels.append(_label_text(row[label]))
