@@ -280,3 +280,10 @@ def test_nan_inside_a_table_row_is_still_refused(tmp_path):
     path.write_text("label,v0,v1,v2\na,1,NaN,3\nb,1,2,3\n")
     with pytest.raises(RnnkitError, match="gap.csv:2: missing values inside the series"):
         load(path, DataConfig())
+
+
+def test_a_short_row_with_the_label_last_names_its_field_count(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("v0,v1,v2,label\n1,2,3,a\n1,2,b\n")
+    with pytest.raises(RnnkitError, match="ragged.csv:3: 3 fields where the header has 4, so no label in field 4"):
+        load(path, DataConfig())

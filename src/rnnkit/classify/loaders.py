@@ -377,6 +377,10 @@ def _wide_table(path: Path, rows: list[list[str]], names: list[str], label: int 
     for n, row in enumerate(rows, first):
         if len(row) > len(names):
             raise RnnkitError(f"{path}:{n}: {len(row)} fields, the header has {len(names)}")
+        if label is not None and len(row) <= label:  # a shorter row whose label moved into the values' places
+            raise RnnkitError(f"{path}:{n}: {len(row)} fields where the {'header' if header else 'longest row'} has "
+                              f"{len(names)}, so no label in field {label + 1} ({names[label]}); pad a shorter "
+                              "series with empty cells before the label, or put the label first")
         cells = [c for i, c in enumerate(row) if i != label]
         while cells and not cells[-1].strip():  # trailing empty cells: a shorter series
             cells.pop()
