@@ -287,3 +287,17 @@ def test_a_short_row_with_the_label_last_names_its_field_count(tmp_path):
     path.write_text("v0,v1,v2,label\n1,2,3,a\n1,2,b\n")
     with pytest.raises(RnnkitError, match="ragged.csv:3: 3 fields where the header has 4, so no label in field 4"):
         load(path, DataConfig())
+
+
+@pytest.mark.parametrize("name, body, cfg, message", [
+    ("names.csv", "message,category\nHa ha ha good joke,ham\nwin a prize now,spam\n", DataConfig(label_col="category"),
+     "looks like text: pass --text-col message"),
+    ("t.jsonl", '{"text": "hi there", "label": "ham"}\n', DataConfig(), "JSON lines are not read; convert the file to CSV"),
+    ("q.tsv", 'text\tlabel\nplain\tham\n"line one\nline two"\tspam\n', DataConfig(text_col="text"),
+     "a .tsv is read without quoting"),
+])
+def test_text_files_read_the_wrong_way_say_how_to_read_them(tmp_path, name, body, cfg, message):
+    path = tmp_path / name
+    path.write_text(body)
+    with pytest.raises(RnnkitError, match=message):
+        load(path, cfg)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -56,6 +57,10 @@ def load(path: str | Path, cfg: DataConfig, need_labels: bool = True, features: 
     if fmt not in FORMATS:
         raise RnnkitError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     text = read_text(path, cfg.encoding, cfg.errors)
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json") or (first.startswith("{") and first.endswith("}")):
+        raise RnnkitError(f"{path}: JSON lines are not read; convert the file to CSV first (e.g. "
+                          f"pandas.read_json('{path}', lines=True).to_csv('data.csv', index=False))")
     if fmt == "auto":
         fmt = _guess_format(path, cfg, text)
     if fmt == "ucr":
@@ -361,7 +366,10 @@ def _text_table(path: Path, rows: list[list[str]], names: list[str], label: int 
         if sep == "\t" and len(row) > width and text == width - 1:
             row = row[: width - 1] + ["\t".join(row[width - 1:])]  # tabs inside the last (text) column
         if len(row) != width:
-            raise RnnkitError(f"{path}:{n}: {len(row)} fields, expected {width}")
+            quoted = sep == "\t" and '"' in "".join(row)
+            raise RnnkitError(f"{path}:{n}: {len(row)} fields, expected {width}" + (
+                "; a .tsv is read without quoting ('\"' is part of a text), so a quoted text cannot span lines: "
+                "put each text on one line, or save the file as .csv, whose quotes are read" if quoted else ""))
         if not row[text].strip():
             raise RnnkitError(f"{path}:{n}: empty text; remove the row or give it some text")
         inputs.append(row[text])
@@ -386,7 +394,8 @@ def _wide_table(path: Path, rows: list[list[str]], names: list[str], label: int 
             cells.pop()
         if not cells:
             raise RnnkitError(f"{path}:{n}: a row without values")
-        values = [parse_number(c, f"{path}:{n}, column {i + 1}", decimal) for i, c in enumerate(cells)]
+        values = [_value(c, f"{path}:{n}, column {i + 1}", decimal, names[j])
+                  for i, (c, j) in enumerate(zip(cells, [j for j in range(len(row)) if j != label]))]
         while values and math.isnan(values[-1]):  # trailing NaN: padding of a shorter series, as in UCR files
             values.pop()
         if not values:
@@ -399,6 +408,16 @@ def _wide_table(path: Path, rows: list[list[str]], names: list[str], label: int 
             labels.append(_label_text(row[label]))
     return Labelled(inputs, labels if label is not None else None, False, str(path),
                     label_column=label if label is not None and not header else None)
+
+
+def _value(cell: str, where: str, decimal: str, column: str) -> float:
+    """A wide table's value; a cell of words says which flag reads a text column."""
+    try:
+        return parse_number(cell, where, decimal)
+    except RnnkitError as e:
+        if re.search(r"[^\W\d_]{2,}\s+\S", cell):
+            raise RnnkitError(f"{e}; the column looks like text: pass --text-col {column}") from None
+        raise
 
 
 def _long_table(path: Path, rows: list[list[str]], names: list[str], label: int | None, ident: int,
