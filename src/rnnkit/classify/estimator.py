@@ -263,7 +263,10 @@ def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path |
 def epoch_rule(cfg: ClassifyRunConfig, n_val: int, log: Log) -> tuple[ClassifyRunConfig, str]:
     """(config, sentence for the report): early stopping only when the validation part is large
     enough for its figure to mean something; otherwise the fixed budget."""
-    budget = f"fixed budget of {cfg.train.max_epochs} epochs (a default chosen by cross-validation in bench/)"
+    default = ClassifyRunConfig().train.max_epochs
+    budget = f"fixed budget of {cfg.train.max_epochs} epochs " + (
+        "(a default chosen by cross-validation in bench/)" if cfg.train.max_epochs == default
+        else f"(the budget given, by --max-epochs or the config file; the default is {default})")
     if cfg.train.patience is None:
         return cfg, budget
     small = cfg.data.min_val_stopping
