@@ -119,5 +119,14 @@ def resolve_run(config_file: str | Path | None, overrides: dict[str, Any], is_te
     return from_dict(ClassifyRunConfig, merge(data, _given(overrides)))
 
 
+def with_text_defaults(cfg: ClassifyRunConfig) -> ClassifyRunConfig | None:
+    """`cfg` with TEXT_DEFAULTS when every key they set still holds its numeric default (a config
+    built as ClassifyRunConfig(), not by `resolve_run`), else None: resolved for texts, or set by hand."""
+    numeric, current = to_dict(ClassifyRunConfig()), to_dict(cfg)
+    if any(current[part][key] != numeric[part][key] for part, keys in TEXT_DEFAULTS.items() for key in keys):
+        return None
+    return from_dict(ClassifyRunConfig, merge(current, TEXT_DEFAULTS))
+
+
 def _given(d: dict[str, Any]) -> dict[str, Any]:
     return {k: _given(v) if isinstance(v, dict) else v for k, v in d.items() if v is not None}

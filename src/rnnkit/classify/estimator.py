@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from rnnkit.classify.config import ClassifyRunConfig, resolve_run
+from rnnkit.classify.config import TEXT_DEFAULTS, ClassifyRunConfig, resolve_run, with_text_defaults
 from rnnkit.classify.loaders import Labelled, load
 from rnnkit.classify.metrics import classification_report
 from rnnkit.classify.mismatch import warn_mismatch
@@ -226,7 +226,12 @@ def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path |
         raise RnnkitError(f"run folder {out} already holds a run; pass --resume to continue it, "
                           "or choose another --out")  # before the (possibly slow) data preparation
     torch.manual_seed(cfg.train.seed)
-    prep = prepare(cfg, data_path, test_path, log)
+    prep = prepare(cfg, data_path, test_path, log)  # (TEXT_DEFAULTS change nothing it reads)
+    if prep.encoder.is_text and (texts := with_text_defaults(cfg)) is not None:
+        log("texts: " + ", ".join(k for keys in TEXT_DEFAULTS.values() for k in keys) + " all hold the numeric "
+            "defaults (a config not built by resolve_config): training with the text defaults, as `classify train` "
+            "does")
+        cfg = texts
     cfg, rule = epoch_rule(cfg, len(prep.val), log)
     task = _task(cfg, prep.train, prep)
     if cfg.train.eval_every == 0:  # once per epoch; the resolved value goes into config.json

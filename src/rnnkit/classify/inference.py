@@ -75,8 +75,10 @@ def _encode(encoder: SequenceEncoder, inputs: list, log: Log) -> Encoded:
 def predict(run: str | Path, data_path: str | Path, out: str | Path | None, data_cfg: DataConfig | None = None,
             log: Log = progress) -> dict:
     """Write `row,predicted,p_<class>...[,label]` as CSV to `out` (or stdout); a long-format file's
-    sequence id follows `row`, in a column named as the file's id column. When the file has
-    labels, also returns (and logs) the accuracy on them."""
+    sequence id follows `row`, in a column named as the file's id column. Returns what it wrote:
+    {"n", "classes", "predicted" (N labels), "probabilities" ((N, C) array, columns in `classes`
+    order), "ids" (long format, else None)}, and when the file has labels, the accuracy, macro-F1
+    and number of labelled rows too (also logged)."""
     model, encoder, cfg = load_run(run)
     data_cfg = data_cfg or cfg.data
     data = load(data_path, data_cfg, need_labels=False, features=encoder.features)
@@ -101,7 +103,8 @@ def predict(run: str | Path, data_path: str | Path, out: str | Path | None, data
     else:
         write_text(out, buffer.getvalue())  # atomic: a full disk leaves no partial file
         log(f"wrote {len(predicted)} predictions to {out}")
-    result = {"n": len(predicted)}
+    result = {"n": len(predicted), "classes": list(encoder.classes), "predicted": predicted, "probabilities": probs,
+              "ids": data.ids}
     labelled = [i for i, lab in enumerate(data.labels or []) if lab != ""]  # an empty cell is no label
     if labelled:
         labels = [data.labels[i] for i in labelled]
