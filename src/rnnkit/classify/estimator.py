@@ -127,7 +127,10 @@ def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path
         test = _subset(data, test_rows)
     keep, carve = stratified_split(_codes(labels[fit_rows]), cfg.data.val_fraction, cfg.train.seed)
     if len(carve) == 0 or len(keep) == 0:
-        raise RnnkitError(f"{data_path}: too few rows ({len(fit_rows)}) to carve a validation part; add data")
+        most = max(np.unique(labels[fit_rows].astype(str), return_counts=True)[1])
+        raise RnnkitError(f"{data_path}: too few rows ({len(fit_rows)}) to carve a validation part: the stratified "
+                          f"split takes it from classes of 2 or more examples, and the largest class has {most}; "
+                          "add data")
     train, val = _subset(data, fit_rows[keep]), _subset(data, fit_rows[carve])
     encoder = SequenceEncoder.fit(train.inputs, train.labels, data.is_text, cfg.data, data.features)
     parts, truncated = [], 0

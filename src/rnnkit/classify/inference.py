@@ -192,6 +192,8 @@ def explain(run: str | Path, text: str | None = None, series: str | Path | None 
     if text is not None and not text.strip():
         raise RnnkitError("--text is empty; give a text to explain")
     item = text if text is not None else read_series(series, encoder.n_features)
+    if series is not None:
+        warn_mismatch([item], None, encoder, str(series), log)  # another length than training's: one line
     probs, weights = predict_proba(model, _encode(encoder, [item], log))
     p, w = probs[0], weights[0]
     predicted = encoder.classes[int(p.argmax())]
