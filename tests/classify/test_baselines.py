@@ -94,3 +94,11 @@ def test_the_verdict_needs_a_difference_beyond_noise():
     close[80:82] = True  # 2 more right: 82 against 80 is noise
     said = verdict(close, [base])
     assert said.startswith("ties the best baseline") and "82 against 80 correct" in said and "2 vs 0" in said
+
+
+def test_a_tie_on_a_tiny_test_part_says_it_cannot_tell_models_apart():
+    base = {"name": "1-NN Euclidean", "correct": 8, "accuracy": 1.0, "n": 8, "hits": np.ones(8, bool)}
+    said = verdict(np.r_[np.ones(4, bool), np.zeros(4, bool)], [base])
+    assert said.startswith("ties the best baseline") and "only 8 test rows" in said and "at least 6 rows" in said
+    base = {**base, "n": 100, "correct": 80, "hits": np.r_[np.ones(80, bool), np.zeros(20, bool)]}
+    assert "test rows that says little" not in verdict(base["hits"], [base])

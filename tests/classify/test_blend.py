@@ -113,3 +113,18 @@ def test_weights_a_user_sets_are_checked_in_one_line(tmp_path, ucr_pair, capsys)
                      "--max-epochs", "1"]) == 2
         err = capsys.readouterr().err
         assert fragment in err and "Traceback" not in err and not out.exists()
+
+
+def test_a_val_blend_that_falls_back_to_equal_weights_says_so_in_the_report(tmp_path, ucr_pair):
+    from rnnkit.classify.config import ClassifyRunConfig
+    from rnnkit.classify.estimator import train
+
+    cfg = ClassifyRunConfig()
+    cfg.model.cell, cfg.model.hidden = "gru", 8
+    cfg.train.max_epochs, cfg.train.threads = 1, 1
+    cfg.data.batch_size, cfg.data.kernels, cfg.data.refit, cfg.data.blend = 8, 20, False, "val"
+    report = train(cfg, *ucr_pair, tmp_path / "run", log=lambda _: None)  # 24 rows: validation < 30
+    md = (tmp_path / "run" / "report.md").read_text()
+    n = report["sizes"]["validation"]
+    assert f"weights equal, not chosen: the validation part holds {n} sequences, fewer than min_val_stopping = 30" in md
+    assert "chosen on the validation part" not in md

@@ -39,3 +39,35 @@ def test_example_configs_load_and_the_default_one_matches_the_dataclasses():
     assert to_dict(resolve_run(configs / "classify.toml", {}, is_text=False)) == to_dict(ClassifyRunConfig())
     sms = resolve_run(configs / "classify_sms.toml", {}, is_text=True)
     assert (sms.data.split, sms.data.test_fraction, sms.data.header) == ("ordered", 0.7, False)
+
+
+def test_train_gives_texts_the_text_defaults_when_the_config_was_not_resolved(tmp_path, text_file):
+    from rnnkit.classify.estimator import train
+
+    cfg = ClassifyRunConfig()
+    cfg.model.hidden, cfg.train.max_epochs, cfg.train.threads, cfg.data.batch_size = 8, 1, 1, 8
+    said = []
+    report = train(cfg, text_file, None, tmp_path / "run", log=said.append)
+    assert report["encoding"]["ngram_buckets"] == TEXT_DEFAULTS["data"]["ngrams"]
+    assert report["encoding"]["blend"] == "val" and any(m.startswith("texts: summary, patience") for m in said)
+    resolved = resolve_config(None, {"model": {"hidden": 8}, "train": {"max_epochs": 1, "threads": 1},
+                                     "data": {"batch_size": 8, "ngrams": 0}}, text_file)
+    said.clear()
+    report = train(resolved, text_file, None, tmp_path / "run2", log=said.append)
+    assert report["encoding"]["ngram_buckets"] == 0 and not any(m.startswith("texts:") for m in said)
+
+
+def test_predict_returns_the_labels_and_probabilities_it_writes(tmp_path, ucr_pair):
+    import numpy as np
+
+    from rnnkit.classify.estimator import train
+    from rnnkit.classify.inference import predict
+
+    cfg = ClassifyRunConfig()
+    cfg.model.hidden, cfg.train.max_epochs, cfg.train.threads, cfg.data.batch_size, cfg.data.kernels = 8, 1, 1, 8, 0
+    train(cfg, ucr_pair[0], None, tmp_path / "run", log=lambda _: None)
+    result = predict(tmp_path / "run", ucr_pair[1], tmp_path / "p.csv", log=lambda _: None)
+    assert result["classes"] == ["-1", "1"] and len(result["predicted"]) == result["n"] == 12
+    assert result["probabilities"].shape == (12, 2) and np.allclose(result["probabilities"].sum(1), 1, atol=1e-5)
+    rows = (tmp_path / "p.csv").read_text().splitlines()[1:]
+    assert [r.split(",")[1] for r in rows] == result["predicted"] and result["ids"] is None

@@ -115,6 +115,16 @@ def _same_predictions_unlabelled(capsys, run, labelled, bare) -> None:
     assert "label" not in out.splitlines()[0] and _probabilities(out) == expected  # every step read as the series
 
 
+def test_predict_reads_the_labels_of_series_one_step_shorter_when_each_is_a_training_class(
+        tmp_path, capsys, ucr_run):
+    short = write_ucr(tmp_path / "short_TEST.tsv", n=6, length=19, seed=3)  # label + 19 values: 20 fields
+    code, out, err = _run(capsys, "predict", "--run", ucr_run, "--data", short)
+    assert code == 0, err
+    assert "every first value is a training class: read as the label" in err and "accuracy" in err
+    rows = list(csv.DictReader(out.splitlines()))
+    assert [r["label"] for r in rows] == ["-1", "1"] * 3
+
+
 def test_predict_of_unlabelled_series_of_another_length_warns_and_reads_them_whole(tmp_path, capsys, ucr_run):
     bare = tmp_path / "long.tsv"
     bare.write_text("".join("\t".join(f"{v:.4f}" for v in row) + "\n"
@@ -191,3 +201,20 @@ def test_report_md_says_when_dtw_was_skipped_as_too_costly(tmp_path, capsys, ucr
     rows = json.loads((run / "report.json").read_text())["baselines"]
     assert rows[-1]["name"].startswith("1-NN DTW") and rows[-1]["skipped"].startswith("too costly")
     assert "| 1-NN DTW (band 10%) | skipped: too costly (" in (run / "report.md").read_text()
+
+
+def test_explain_warns_of_a_series_of_another_length(tmp_path, capsys, attention_runs):
+    runs, _ = attention_runs
+    series = tmp_path / "s25.txt"
+    series.write_text("\n".join(str(v) for v in range(25)) + "\n")
+    code, _, err = _run(capsys, "explain", "--run", runs["series"], "--series", series, "--out", tmp_path / "e.png")
+    assert code == 0, err
+    assert "warning: series length 25 of" in err and "differs from the training length 20" in err
+
+
+def test_a_class_of_one_example_each_says_why_no_validation_part_can_be_carved(tmp_path, capsys):
+    data = tmp_path / "one.csv"
+    data.write_text("label,v0,v1\n" + "".join(f"c{i},{i}.5,{i}.25\n" for i in range(6)))
+    code, _, err = _run(capsys, "train", "--data", data, "--test", data, "--out", tmp_path / "run", *TINY)
+    assert "classes of 2 or more examples, and the largest class has 1" in _one_error(code, err)
+    assert not (tmp_path / "run").exists()

@@ -211,3 +211,93 @@ def test_labels_stay_as_written_except_float_spellings_of_integers(tmp_path):
     assert data.labels == ["01", "1", "001", "12345678901234567890", "1_000", "1", "-1", "2.5", "1e999999"]
     (tmp_path / "t.csv").write_text("label,text\n01,a b\n1,c d\n1.0,e f\n")
     assert load(tmp_path / "t.csv", DataConfig(text_col="text")).labels == ["01", "1", "1"]
+
+
+def test_a_first_line_of_numbers_is_data_not_a_header(tmp_path):
+    path = tmp_path / "nohdr.csv"
+    path.write_text("1,0.5,0.25,1.0\n2,1,2,3\n1,0.1,0.2,0.3\n")
+    said = []
+    for need_labels in (True, False):  # train and predict alike
+        data = load(path, DataConfig(), need_labels=need_labels, log=said.append)
+        assert data.labels == ["1", "2", "1"] and data.label_column == 0  # the UCR layout: label in column 0
+        assert [x[:, 0].tolist() for x in data.inputs][0] == [0.5, 0.25, 1.0]
+    assert len(said) == 2 and "first line holds only numbers: read as data" in said[0]
+    data = load(path, DataConfig(label_col="3"), log=said.append)  # a label column given by place
+    assert data.labels == ["1", "3", "0.3"] and len(data.inputs) == 3
+
+
+def test_the_header_pandas_writes_for_unnamed_columns_stays_a_header(tmp_path):
+    path = tmp_path / "pandas.csv"
+    path.write_text("0,1,2,label\n0.5,0.25,1.0,a\n1,2,3,b\n")
+    said = []
+    data = load(path, DataConfig(), log=said.append)
+    assert data.labels == ["a", "b"] and not said
+
+
+def test_a_row_id_column_is_named_in_a_warning_and_drop_cols_leaves_it_out(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("id,label,v0,v1\n5000,a,0.5,1\n5001,b,1.5,3\n5002,a,0.1,2\n")
+    said = []
+    data = load(path, DataConfig(), log=said.append)
+    assert data.inputs[0][:, 0].tolist() == [5000, 0.5, 1]  # still read, but said
+    assert len(said) == 1 and "column 'id' counts 5000, 5001" in said[0] and "--drop-cols id" in said[0]
+    said.clear()
+    data = load(path, DataConfig(drop_cols=["id"]), log=said.append)
+    assert data.inputs[0][:, 0].tolist() == [0.5, 1] and data.labels == ["a", "b", "a"] and not said
+    with pytest.raises(RnnkitError, match="no column 'idx' to drop"):
+        load(path, DataConfig(drop_cols=["idx"]))
+    assert len(load(path, DataConfig(drop_cols=["idx"]), need_labels=False).inputs) == 3  # predict: no such column
+
+
+def test_drop_cols_by_place_keeps_the_other_columns_places(tmp_path):
+    path = tmp_path / "nohdr.csv"
+    path.write_text("7,0.5,1,a\n8,1.5,2,b\n")
+    data = load(path, DataConfig(header=False, drop_cols=["0"], label_col="3"))
+    assert data.labels == ["a", "b"] and data.inputs[1][:, 0].tolist() == [1.5, 2]
+
+
+def test_a_second_column_named_like_a_label_is_named_in_a_warning(tmp_path):
+    path = tmp_path / "two.csv"
+    path.write_text("target,label,v0,v1\n0,a,0.5,1\n1,b,1.5,2\n")
+    said = []
+    load(path, DataConfig(), log=said.append)
+    assert len(said) == 1 and "column 'target' is named like a label" in said[0] and "--drop-cols target" in said[0]
+
+
+@pytest.mark.parametrize("body, cfg", [
+    ("label,v0,v1,v2\na,1,2,3\nb,1,NaN,NaN\n", DataConfig()),
+    ("a,1,2,3\nb,1,nan,\n", DataConfig(header=False, label_col="0")),
+])
+def test_trailing_nan_in_a_table_marks_a_shorter_series(tmp_path, body, cfg):
+    path = tmp_path / "pad.csv"
+    path.write_text(body)
+    data = load(path, cfg)
+    assert [len(x) for x in data.inputs] == [3, 1] and data.labels == ["a", "b"]
+
+
+def test_nan_inside_a_table_row_is_still_refused(tmp_path):
+    path = tmp_path / "gap.csv"
+    path.write_text("label,v0,v1,v2\na,1,NaN,3\nb,1,2,3\n")
+    with pytest.raises(RnnkitError, match="gap.csv:2: missing values inside the series"):
+        load(path, DataConfig())
+
+
+def test_a_short_row_with_the_label_last_names_its_field_count(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("v0,v1,v2,label\n1,2,3,a\n1,2,b\n")
+    with pytest.raises(RnnkitError, match="ragged.csv:3: 3 fields where the header has 4, so no label in field 4"):
+        load(path, DataConfig())
+
+
+@pytest.mark.parametrize("name, body, cfg, message", [
+    ("names.csv", "message,category\nHa ha ha good joke,ham\nwin a prize now,spam\n", DataConfig(label_col="category"),
+     "looks like text: pass --text-col message"),
+    ("t.jsonl", '{"text": "hi there", "label": "ham"}\n', DataConfig(), "JSON lines are not read; convert the file to CSV"),
+    ("q.tsv", 'text\tlabel\nplain\tham\n"line one\nline two"\tspam\n', DataConfig(text_col="text"),
+     "a .tsv is read without quoting"),
+])
+def test_text_files_read_the_wrong_way_say_how_to_read_them(tmp_path, name, body, cfg, message):
+    path = tmp_path / name
+    path.write_text(body)
+    with pytest.raises(RnnkitError, match=message):
+        load(path, cfg)

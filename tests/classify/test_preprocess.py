@@ -125,3 +125,31 @@ def test_digits_map_to_zero_unless_kept():
     enc = SequenceEncoder.fit(["call 0800", "hi"], ["a", "b"], True, DataConfig())
     x, _, _ = enc.encode(["call 9999"])
     assert UNK not in x[0].tolist()  # an unseen number of a seen shape is not unknown
+
+
+@pytest.mark.parametrize("normalize", ["train", "series"])
+@pytest.mark.parametrize("magnitude", [1e25, 1e-12])
+def test_scaling_reads_huge_and_tiny_magnitudes_as_it_reads_order_one(normalize, magnitude):
+    rng = np.random.default_rng(0)
+    series = [rng.normal(0, 1, (20, 1)).astype(np.float32) for _ in range(6)]
+    labels = ["a", "b"] * 3
+    cfg = DataConfig(normalize=normalize, patch=1, context=0)
+    unit = SequenceEncoder.fit(series, labels, False, cfg).encode_arrays(series)[0]
+    scaled = [(s * magnitude).astype(np.float32) for s in series]
+    x = SequenceEncoder.fit(scaled, labels, False, cfg).encode_arrays(scaled)[0]
+    assert np.isfinite(x).all() and np.allclose(x, unit, atol=1e-4)
+
+
+def test_random_features_standardise_huge_series():
+    """(Checked with the scalers' fix, passing before it: torch's std does not overflow. With
+    --normalize none the features read the series as they are; tiny ones are left to the scalers
+    above: a kernel's bias, in [-1, 1], hides 1e-12 in float32.)"""
+    from rnnkit.models.classifier import RandomConvFeatures
+
+    rng = np.random.default_rng(0)
+    x = torch.from_numpy((rng.normal(0, 1, (16, 30, 1)) * 1e25).astype(np.float32))
+    features = RandomConvFeatures(1, 50, 30)
+    features.fit_scale(x, None)
+    f = features(x)  # (16, 100): [PPV; max] per kernel
+    assert torch.isfinite(f).all()
+    assert f[:, 50:].std(0, unbiased=False).mean() > 0.9  # the maxima vary as the series do, not flattened

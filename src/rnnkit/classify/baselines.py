@@ -177,6 +177,7 @@ def score_baselines(train_inputs: list, train_y: np.ndarray, test_inputs: list, 
 
 
 SIGNIFICANCE = 0.05
+SMALL_TEST = 30  # fewer test rows: a tie is said to mean little
 
 
 def mcnemar_p(model_only: int, baseline_only: int) -> float:
@@ -193,6 +194,15 @@ def verdict(model_hits: np.ndarray, baselines: list[dict]) -> str:
     """Plain words: does the model beat the best baseline? A difference in correct test predictions
     that McNemar's exact test (paired, on the same rows) cannot tell from chance is a tie."""
     model_hits = np.asarray(model_hits, dtype=bool)
+    said = _verdict(model_hits, baselines)
+    if said.startswith("ties") and len(model_hits) < SMALL_TEST:
+        need = next(k for k in range(1, 64) if mcnemar_p(k, 0) < SIGNIFICANCE)
+        said += (f"; with only {len(model_hits)} test rows that says little: models cannot be told apart unless "
+                 f"one gets at least {need} rows right that the other gets wrong and none the other way")
+    return said
+
+
+def _verdict(model_hits: np.ndarray, baselines: list[dict]) -> str:
     best = max(baselines, key=lambda b: b["correct"])
     ref = f"{best['name']}, {best['accuracy']:.4f}"
     only_model = int((model_hits & ~best["hits"]).sum())

@@ -44,6 +44,8 @@ class DataConfig:
     id_col: str | None = None  # long-format csv/tsv: one row per step, grouped by this column
     time_col: str | None = None  # long format: order of the steps within a sequence
     header: bool = True  # csv/tsv: first line names the columns
+    drop_cols: list[str] = field(default_factory=list)  # csv/tsv: columns left out (a row id; names, or 0-based
+    # indices with header = false); predict leaves out the training run's where the file has them
     sep: str | None = None  # csv/tsv column separator (None: tab for .tsv, comma for .csv; ";" for spreadsheets)
     decimal: str = "."  # numbers' decimal mark ("," reads 1.234,5 as 1234.5)
     encoding: str = "utf-8"  # of the data files
@@ -115,6 +117,15 @@ def resolve_run(config_file: str | Path | None, overrides: dict[str, Any], is_te
     if config_file is not None:
         data = merge(data, load_toml(config_file))
     return from_dict(ClassifyRunConfig, merge(data, _given(overrides)))
+
+
+def with_text_defaults(cfg: ClassifyRunConfig) -> ClassifyRunConfig | None:
+    """`cfg` with TEXT_DEFAULTS when every key they set still holds its numeric default (a config
+    built as ClassifyRunConfig(), not by `resolve_run`), else None: resolved for texts, or set by hand."""
+    numeric, current = to_dict(ClassifyRunConfig()), to_dict(cfg)
+    if any(current[part][key] != numeric[part][key] for part, keys in TEXT_DEFAULTS.items() for key in keys):
+        return None
+    return from_dict(ClassifyRunConfig, merge(current, TEXT_DEFAULTS))
 
 
 def _given(d: dict[str, Any]) -> dict[str, Any]:

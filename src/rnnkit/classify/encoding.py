@@ -66,9 +66,12 @@ class SequenceEncoder:
     length: int = 0  # longest training series (sizes the random features' dilations)
     shortest: int = 0  # shortest training series (0 in runs from before it was kept): equal to length when the
     # training series are of one length, which lets predict tell a label column from a first value
+    features: list[str] = field(default_factory=list)  # long format: the value columns' names, in the model's
+    # order (empty in runs from before they were kept, and for formats whose features have no names)
 
     @classmethod
-    def fit(cls, inputs: list, labels: list[str], is_text: bool, cfg: DataConfig) -> "SequenceEncoder":
+    def fit(cls, inputs: list, labels: list[str], is_text: bool, cfg: DataConfig,
+            features: list[str] | None = None) -> "SequenceEncoder":
         classes = sorted(set(labels), key=_class_key)
         if len(classes) < 2:
             raise RnnkitError(f"the training labels hold a single class ({classes[0]!r}); "
@@ -81,11 +84,11 @@ class SequenceEncoder:
         widths = {x.shape[1] for x in inputs}
         if len(widths) != 1:
             raise RnnkitError(f"sequences have different numbers of features: {sorted(widths)}")
-        enc = cls(classes, False, n_features=widths.pop(), normalize=cfg.normalize, context=cfg.context)
+        enc = cls(classes, False, n_features=widths.pop(), normalize=cfg.normalize, context=cfg.context,
+                  features=list(features or []))
         if cfg.normalize == "train":
-            steps = np.concatenate(inputs, axis=0)  # (sum T, F)
-            enc.mean = steps.mean(axis=0).tolist()
-            enc.std = np.maximum(steps.std(axis=0), 1e-8).tolist()
+            mean, std = spread(np.concatenate(inputs, axis=0))  # (sum T, F) -> (F,), (F,)
+            enc.mean, enc.std = mean.tolist(), std.tolist()
         longest = max(len(x) for x in inputs)
         enc.length, enc.shortest = longest, min(len(x) for x in inputs)
         enc.patch = cfg.patch if cfg.patch > 0 else max(1, math.ceil(longest / max(cfg.max_steps, 1)))
@@ -142,10 +145,12 @@ class SequenceEncoder:
         return x, np.array(steps, dtype=np.int64)
 
     def scale(self, s: np.ndarray) -> np.ndarray:
+        """(T, F) -> (T, F) float32, computed in float64 (1e25 or 1e-12 values scale to order 1)."""
         if self.normalize == "train":
-            return (s - np.asarray(self.mean, dtype=np.float32)) / np.asarray(self.std, dtype=np.float32)
+            return ((s.astype(np.float64) - np.asarray(self.mean)) / np.asarray(self.std)).astype(np.float32)
         if self.normalize == "series":
-            return (s - s.mean(axis=0)) / np.maximum(s.std(axis=0), 1e-8)
+            mean, std = spread(s)
+            return ((s.astype(np.float64) - mean) / std).astype(np.float32)
         return s
 
     def state(self) -> dict:
@@ -154,6 +159,15 @@ class SequenceEncoder:
     @classmethod
     def from_state(cls, state: dict) -> "SequenceEncoder":
         return cls(**state)
+
+
+def spread(steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N, F) -> per-feature mean and std (F,), float64: in float32 the squares of 1e25 values are
+    inf. The std is floored at 1e-6 of the feature's largest magnitude (a constant feature scales to
+    0), not at a fixed 1e-8, which would flatten every series of 1e-12 values; 1 for an all-zero one."""
+    steps = steps.astype(np.float64)
+    floor = 1e-6 * np.abs(steps).max(axis=0)
+    return steps.mean(axis=0), np.maximum(steps.std(axis=0), np.where(floor > 0, floor, 1.0))
 
 
 def with_context(x: np.ndarray, context: int) -> np.ndarray:

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from rnnkit.classify.config import ClassifyRunConfig, resolve_run
+from rnnkit.classify.config import TEXT_DEFAULTS, ClassifyRunConfig, resolve_run, with_text_defaults
 from rnnkit.classify.loaders import Labelled, load
 from rnnkit.classify.metrics import classification_report
 from rnnkit.classify.mismatch import warn_mismatch
@@ -56,7 +56,7 @@ class Prepared:
 def resolve_config(config_file: str | Path | None, overrides: dict, data_path: str | Path) -> ClassifyRunConfig:
     """The run config for `data_path`: text data gets TEXT_DEFAULTS under the file and the flags."""
     numeric = resolve_run(config_file, overrides, is_text=False)
-    if _load(data_path, numeric).is_text:
+    if _load(data_path, numeric, log=lambda _: None).is_text:  # quiet: prepare() reads it again, and says
         return resolve_run(config_file, overrides, is_text=True)
     return numeric
 
@@ -105,7 +105,7 @@ def check_config(cfg: ClassifyRunConfig) -> None:
 
 def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path | None, log: Log) -> Prepared:
     """Load, split, fit the encoder on the training part only, and encode every part."""
-    data = _load(data_path, cfg)
+    data = _load(data_path, cfg, log=log)
     labels = np.array(data.labels, dtype=object)
     if "" in data.labels:
         raise RnnkitError(f"{data_path}: row {data.labels.index('') + 1} has an empty label; "
@@ -114,7 +114,7 @@ def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path
         raise RnnkitError(f"{data_path}: the label column holds a single class ({data.labels[0]!r}); "
                           "a classifier needs two or more")
     if test_path is not None:
-        test = _load(test_path, cfg)
+        test = _load(test_path, cfg, data.features, log)
         if test.is_text != data.is_text:
             raise RnnkitError(f"{test_path} holds {'texts' if test.is_text else 'numeric sequences'}, "
                               f"{data_path} does not")
@@ -127,9 +127,12 @@ def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path
         test = _subset(data, test_rows)
     keep, carve = stratified_split(_codes(labels[fit_rows]), cfg.data.val_fraction, cfg.train.seed)
     if len(carve) == 0 or len(keep) == 0:
-        raise RnnkitError(f"{data_path}: too few rows ({len(fit_rows)}) to carve a validation part; add data")
+        most = max(np.unique(labels[fit_rows].astype(str), return_counts=True)[1])
+        raise RnnkitError(f"{data_path}: too few rows ({len(fit_rows)}) to carve a validation part: the stratified "
+                          f"split takes it from classes of 2 or more examples, and the largest class has {most}; "
+                          "add data")
     train, val = _subset(data, fit_rows[keep]), _subset(data, fit_rows[carve])
-    encoder = SequenceEncoder.fit(train.inputs, train.labels, data.is_text, cfg.data)
+    encoder = SequenceEncoder.fit(train.inputs, train.labels, data.is_text, cfg.data, data.features)
     parts, truncated = [], 0
     for part in (train, val, test):
         x, lengths, cut = encoder.encode(part.inputs)
@@ -149,9 +152,11 @@ def prepare(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path
                     {"train": _name(data_path), "test": _name(test_path) if test_path is not None else "carved from train"})
 
 
-def _load(source: str | Path | Labelled, cfg: ClassifyRunConfig) -> Labelled:
-    """A file, or labelled sequences already in memory (cross-validation folds in bench/)."""
-    return source if isinstance(source, Labelled) else load(source, cfg.data)
+def _load(source: str | Path | Labelled, cfg: ClassifyRunConfig, features: list[str] | None = None,
+          log: Log = progress) -> Labelled:
+    """A file, or labelled sequences already in memory (cross-validation folds in bench/).
+    `features`: a long table's value columns by name (a --test file is read with the training file's)."""
+    return source if isinstance(source, Labelled) else load(source, cfg.data, features=features, log=log)
 
 
 def _name(source: str | Path | Labelled) -> str:
@@ -224,7 +229,12 @@ def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path |
         raise RnnkitError(f"run folder {out} already holds a run; pass --resume to continue it, "
                           "or choose another --out")  # before the (possibly slow) data preparation
     torch.manual_seed(cfg.train.seed)
-    prep = prepare(cfg, data_path, test_path, log)
+    prep = prepare(cfg, data_path, test_path, log)  # (TEXT_DEFAULTS change nothing it reads)
+    if prep.encoder.is_text and (texts := with_text_defaults(cfg)) is not None:
+        log("texts: " + ", ".join(k for keys in TEXT_DEFAULTS.values() for k in keys) + " all hold the numeric "
+            "defaults (a config not built by resolve_config): training with the text defaults, as `classify train` "
+            "does")
+        cfg = texts
     cfg, rule = epoch_rule(cfg, len(prep.val), log)
     task = _task(cfg, prep.train, prep)
     if cfg.train.eval_every == 0:  # once per epoch; the resolved value goes into config.json
@@ -261,7 +271,10 @@ def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path |
 def epoch_rule(cfg: ClassifyRunConfig, n_val: int, log: Log) -> tuple[ClassifyRunConfig, str]:
     """(config, sentence for the report): early stopping only when the validation part is large
     enough for its figure to mean something; otherwise the fixed budget."""
-    budget = f"fixed budget of {cfg.train.max_epochs} epochs (a default chosen by cross-validation in bench/)"
+    default = ClassifyRunConfig().train.max_epochs
+    budget = f"fixed budget of {cfg.train.max_epochs} epochs " + (
+        "(a default chosen by cross-validation in bench/)" if cfg.train.max_epochs == default
+        else f"(the budget given, by --max-epochs or the config file; the default is {default})")
     if cfg.train.patience is None:
         return cfg, budget
     small = cfg.data.min_val_stopping

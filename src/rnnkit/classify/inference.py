@@ -74,11 +74,14 @@ def _encode(encoder: SequenceEncoder, inputs: list, log: Log) -> Encoded:
 
 def predict(run: str | Path, data_path: str | Path, out: str | Path | None, data_cfg: DataConfig | None = None,
             log: Log = progress) -> dict:
-    """Write `row,predicted,p_<class>...[,label]` as CSV to `out` (or stdout). When the file has
-    labels, also returns (and logs) the accuracy on them."""
+    """Write `row,predicted,p_<class>...[,label]` as CSV to `out` (or stdout); a long-format file's
+    sequence id follows `row`, in a column named as the file's id column. Returns what it wrote:
+    {"n", "classes", "predicted" (N labels), "probabilities" ((N, C) array, columns in `classes`
+    order), "ids" (long format, else None)}, and when the file has labels, the accuracy, macro-F1
+    and number of labelled rows too (also logged)."""
     model, encoder, cfg = load_run(run)
     data_cfg = data_cfg or cfg.data
-    data = load(data_path, data_cfg, need_labels=False)
+    data = load(data_path, data_cfg, need_labels=False, features=encoder.features)
     if data.is_text != encoder.is_text:
         raise RnnkitError(f"{data_path} holds {'texts' if data.is_text else 'numeric sequences'}, but the model "
                           f"in {run} was trained on {'texts' if encoder.is_text else 'numeric sequences'}")
@@ -89,15 +92,19 @@ def predict(run: str | Path, data_path: str | Path, out: str | Path | None, data
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     has_labels = any(lab != "" for lab in data.labels or [])
-    writer.writerow(["row", "predicted", *(f"p_{c}" for c in encoder.classes), *(["label"] if has_labels else [])])
+    ident = [data.id_column] if data.ids is not None else []  # so that predictions join back to the file
+    writer.writerow(["row", *ident, "predicted", *(f"p_{c}" for c in encoder.classes),
+                     *(["label"] if has_labels else [])])
     for i, row in enumerate(probs):
-        writer.writerow([i, predicted[i], *(f"{p:.6f}" for p in row), *([data.labels[i]] if has_labels else [])])
+        writer.writerow([i, *([data.ids[i]] if ident else []), predicted[i], *(f"{p:.6f}" for p in row),
+                         *([data.labels[i]] if has_labels else [])])
     if out is None:
         sys.stdout.write(buffer.getvalue())
     else:
         write_text(out, buffer.getvalue())  # atomic: a full disk leaves no partial file
         log(f"wrote {len(predicted)} predictions to {out}")
-    result = {"n": len(predicted)}
+    result = {"n": len(predicted), "classes": list(encoder.classes), "predicted": predicted, "probabilities": probs,
+              "ids": data.ids}
     labelled = [i for i, lab in enumerate(data.labels or []) if lab != ""]  # an empty cell is no label
     if labelled:
         labels = [data.labels[i] for i in labelled]
@@ -185,6 +192,8 @@ def explain(run: str | Path, text: str | None = None, series: str | Path | None 
     if text is not None and not text.strip():
         raise RnnkitError("--text is empty; give a text to explain")
     item = text if text is not None else read_series(series, encoder.n_features)
+    if series is not None:
+        warn_mismatch([item], None, encoder, str(series), log)  # another length than training's: one line
     probs, weights = predict_proba(model, _encode(encoder, [item], log))
     p, w = probs[0], weights[0]
     predicted = encoder.classes[int(p.argmax())]

@@ -10,12 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from rnnkit.classify.config import FORMATS, DataConfig
+from rnnkit.console import progress
 from rnnkit.errors import RnnkitError
 from rnnkit.files import one_column_error, read_text
 
@@ -31,10 +34,16 @@ class Labelled:
     source: str
     label_column: int | None = None  # the label's field index where only its place marks it (UCR, a headerless
     # wide table): predict may find that the file has no label and that field is the series' first value
+    features: list[str] | None = None  # long format: the value columns' names, in the order of each step's features
+    ids: list[str] | None = None  # long format: each sequence's id, as written in its id column
+    id_column: str | None = None  # long format: that column's name
 
 
-def load(path: str | Path, cfg: DataConfig, need_labels: bool = True) -> Labelled:
-    """Read `path` in `cfg.format` (auto: `.ts` -> ts; numeric headerless `.tsv` -> ucr; else table)."""
+def load(path: str | Path, cfg: DataConfig, need_labels: bool = True, features: list[str] | None = None,
+         log: Callable[[str], None] = progress) -> Labelled:
+    """Read `path` in `cfg.format` (auto: `.ts` -> ts; numeric headerless `.tsv` -> ucr; else table).
+    `features`: a long table's value columns by name (the training run's), in the model's order;
+    `log` hears how an unusual file was read (a first line of numbers taken as data)."""
     path = Path(path)
     if path.is_dir():
         raise RnnkitError(f"{path} is a folder, not a data file; give the file itself (e.g. {path}/NAME_TRAIN.tsv)")
@@ -48,6 +57,10 @@ def load(path: str | Path, cfg: DataConfig, need_labels: bool = True) -> Labelle
     if fmt not in FORMATS:
         raise RnnkitError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     text = read_text(path, cfg.encoding, cfg.errors)
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json") or (first.startswith("{") and first.endswith("}")):
+        raise RnnkitError(f"{path}: JSON lines are not read; convert the file to CSV first (e.g. "
+                          f"pandas.read_json('{path}', lines=True).to_csv('data.csv', index=False))")
     if fmt == "auto":
         fmt = _guess_format(path, cfg, text)
     if fmt == "ucr":
@@ -56,7 +69,7 @@ def load(path: str | Path, cfg: DataConfig, need_labels: bool = True) -> Labelle
         data = load_ts(path, text)
     else:
         sep = cfg.sep or ("\t" if fmt == "tsv" else ",")
-        data = load_table(path, cfg, sep=sep, need_labels=need_labels, content=text)
+        data = load_table(path, cfg, sep=sep, need_labels=need_labels, content=text, features=features, log=log)
     if not data.inputs:
         raise RnnkitError(f"{path} holds no sequences")
     if need_labels and data.labels is None:
@@ -239,19 +252,43 @@ def _column(spec: str | None, names: list[str], default: tuple[str, ...], what: 
     raise RnnkitError(f"{path}: no {what} column {spec!r}; columns are {', '.join(names)}")
 
 
+def _numbers_line(fields: list[str], decimal: str) -> bool:
+    """Every field a number, and not 0, 1, 2, ... (or 1, 2, 3, ...): the header pandas writes for
+    unnamed columns is a header, any other line of numbers is data."""
+    values = []
+    for field in fields:
+        try:
+            values.append(parse_number(field, "", decimal))
+        except RnnkitError:
+            return False
+    counting = [float(i) for i in range(len(values))]
+    return values != counting and values != [v + 1 for v in counting]
+
+
 def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True,
-               content: str | None = None) -> Labelled:
+               content: str | None = None, features: list[str] | None = None,
+               log: Callable[[str], None] = progress) -> Labelled:
     rows = _read_rows(read_text(path, cfg.encoding, cfg.errors) if content is None else content, sep)
     if not rows:
         raise RnnkitError(f"{path} is empty")
     if cfg.text_col is None and len(rows[0]) == 1 and any(c != sep and c in rows[0][0] for c in ";,\t|"):
         raise one_column_error(path, sep, rows[0][0])  # e.g. a ";"-separated file read with commas
+    if cfg.header and cfg.text_col is None and cfg.id_col is None and _numbers_line(rows[0], cfg.decimal):
+        # a header names columns; a first line of numbers only is the first series, not their names
+        cfg = replace(cfg, header=False)
+        ucr = cfg.label_col is None or (not need_labels and not cfg.label_col.isdigit())
+        log(f"{path}: the first line holds only numbers: read as data, the file as having no header"
+            + (" and, as a UCR file, any label in column 0 (give --label-col N for another column)" if ucr else ""))
+        if ucr:  # the layout of a headerless numeric .tsv (UCR); predict decides whether column 0 is a label
+            cfg = replace(cfg, label_col="0")
     if cfg.header:
         names, rows = [c.strip() for c in rows[0]], rows[1:]
     else:
         # a text's own tabs may add fields to a line: the first line fixes the width for texts
         width = len(rows[0]) if cfg.text_col is not None else max(len(r) for r in rows)
         names = [str(i) for i in range(width)]
+    if cfg.drop_cols:
+        names, rows = _drop(path, names, rows, cfg.drop_cols, need_labels)
     if not need_labels and cfg.label_col is not None and cfg.label_col not in names and not (
             cfg.label_col.isdigit() and int(cfg.label_col) < len(names)):
         cfg = replace(cfg, label_col=None)  # predict: a file without the training run's label column
@@ -271,9 +308,54 @@ def load_table(path: Path, cfg: DataConfig, sep: str, need_labels: bool = True,
         return _text_table(path, rows, names, label, text, sep, 2 if cfg.header else 1)
     ident = _column(cfg.id_col, names, ("sequence_id",), "id", path)
     if ident is not None:
-        return _long_table(path, rows, names, label, ident, _column(cfg.time_col, names, ("t", "time"), "time", path),
-                           cfg.decimal)
+        time = _column(cfg.time_col, names, ("t", "time"), "time", path)
+        data = _long_table(path, rows, names, label, ident, time, cfg.decimal, features)
+        _warn_row_ids(path, rows, names, [names.index(f) for f in data.features], log)
+        return data
+    _warn_row_ids(path, rows, names, [i for i in range(len(names)) if i != label], log)
+    _warn_label_like(path, names, label, log)
     return _wide_table(path, rows, names, label, cfg.header, cfg.decimal)
+
+
+def _drop(path: Path, names: list[str], rows: list[list[str]], drop: list[str],
+          need_labels: bool) -> tuple[list[str], list[list[str]]]:
+    """`names` and `rows` without the `drop` columns. The others keep their names (with no header,
+    their 0-based places in the file), so --label-col 3 still means the file's fourth field."""
+    gone = set()
+    for spec in drop:
+        if spec in names:
+            gone.add(names.index(spec))
+        elif spec.isdigit() and int(spec) < len(names):
+            gone.add(int(spec))
+        elif need_labels:  # predict: a file may lack a column the training file had
+            raise RnnkitError(f"{path}: no column {spec!r} to drop (--drop-cols); columns are {', '.join(names)}")
+    return ([n for i, n in enumerate(names) if i not in gone],
+            [[c for i, c in enumerate(row) if i not in gone] for row in rows])
+
+
+def _warn_row_ids(path: Path, rows: list[list[str]], names: list[str], columns: list[int],
+                  log: Callable[[str], None]) -> None:
+    """One warning per value column that counts 5000, 5001, ... down the rows: a row id, which
+    would otherwise be read as a series value."""
+    if len(rows) < 3:
+        return
+    for i in columns:
+        cells = [row[i].strip() if i < len(row) else "" for row in rows]
+        if not all(c.lstrip("-").isdigit() for c in cells):
+            continue
+        steps = {int(b) - int(a) for a, b in zip(cells, cells[1:])}
+        if steps == {1} or steps == {-1}:
+            log(f"warning: {path}: column {names[i]!r} counts {cells[0]}, {cells[1]}, ... down the rows, like a row "
+                f"id, and is read as values of the series; leave it out with --drop-cols {names[i]}")
+
+
+def _warn_label_like(path: Path, names: list[str], label: int | None, log: Callable[[str], None]) -> None:
+    """A second column named like a label (target beside label) is read as a series value."""
+    for i, name in enumerate(names):
+        if i != label and name.strip().lower() in ("label", "class", "target", "y"):
+            chosen = f"{names[label]!r} is the label" if label is not None else "the file has no label column"
+            log(f"warning: {path}: column {name!r} is named like a label, but {chosen}; it is read as values of the "
+                f"series: leave it out with --drop-cols {name} (or make it the label with --label-col {name})")
 
 
 def _text_table(path: Path, rows: list[list[str]], names: list[str], label: int | None, text: int,
@@ -284,7 +366,10 @@ def _text_table(path: Path, rows: list[list[str]], names: list[str], label: int 
         if sep == "\t" and len(row) > width and text == width - 1:
             row = row[: width - 1] + ["\t".join(row[width - 1:])]  # tabs inside the last (text) column
         if len(row) != width:
-            raise RnnkitError(f"{path}:{n}: {len(row)} fields, expected {width}")
+            quoted = sep == "\t" and '"' in "".join(row)
+            raise RnnkitError(f"{path}:{n}: {len(row)} fields, expected {width}" + (
+                "; a .tsv is read without quoting ('\"' is part of a text), so a quoted text cannot span lines: "
+                "put each text on one line, or save the file as .csv, whose quotes are read" if quoted else ""))
         if not row[text].strip():
             raise RnnkitError(f"{path}:{n}: empty text; remove the row or give it some text")
         inputs.append(row[text])
@@ -300,14 +385,24 @@ def _wide_table(path: Path, rows: list[list[str]], names: list[str], label: int 
     for n, row in enumerate(rows, first):
         if len(row) > len(names):
             raise RnnkitError(f"{path}:{n}: {len(row)} fields, the header has {len(names)}")
+        if label is not None and len(row) <= label:  # a shorter row whose label moved into the values' places
+            raise RnnkitError(f"{path}:{n}: {len(row)} fields where the {'header' if header else 'longest row'} has "
+                              f"{len(names)}, so no label in field {label + 1} ({names[label]}); pad a shorter "
+                              "series with empty cells before the label, or put the label first")
         cells = [c for i, c in enumerate(row) if i != label]
         while cells and not cells[-1].strip():  # trailing empty cells: a shorter series
             cells.pop()
         if not cells:
             raise RnnkitError(f"{path}:{n}: a row without values")
-        values = [parse_number(c, f"{path}:{n}, column {i + 1}", decimal) for i, c in enumerate(cells)]
+        values = [_value(c, f"{path}:{n}, column {i + 1}", decimal, names[j])
+                  for i, (c, j) in enumerate(zip(cells, [j for j in range(len(row)) if j != label]))]
+        while values and math.isnan(values[-1]):  # trailing NaN: padding of a shorter series, as in UCR files
+            values.pop()
+        if not values:
+            raise RnnkitError(f"{path}:{n}: a row without values")
         if any(math.isnan(v) for v in values):
-            raise RnnkitError(f"{path}:{n}: missing values inside the series")
+            raise RnnkitError(f"{path}:{n}: missing values inside the series (NaN is allowed only at the end, "
+                              "as padding of a shorter series)")
         inputs.append(np.array(values, dtype=np.float32)[:, None])
         if label is not None:
             labels.append(_label_text(row[label]))
@@ -315,9 +410,27 @@ def _wide_table(path: Path, rows: list[list[str]], names: list[str], label: int 
                     label_column=label if label is not None and not header else None)
 
 
+def _value(cell: str, where: str, decimal: str, column: str) -> float:
+    """A wide table's value; a cell of words says which flag reads a text column."""
+    try:
+        return parse_number(cell, where, decimal)
+    except RnnkitError as e:
+        if re.search(r"[^\W\d_]{2,}\s+\S", cell):
+            raise RnnkitError(f"{e}; the column looks like text: pass --text-col {column}") from None
+        raise
+
+
 def _long_table(path: Path, rows: list[list[str]], names: list[str], label: int | None, ident: int,
-                time: int | None, decimal: str = ".") -> Labelled:
-    features = [i for i in range(len(names)) if i not in (label, ident, time)]
+                time: int | None, decimal: str = ".", wanted: list[str] | None = None) -> Labelled:
+    """`wanted`: the value columns by name (predict: the training run's), else every other column."""
+    if wanted:  # by name, never by place: a file with its columns in another order is read right
+        missing = [w for w in wanted if w not in names]
+        if missing:
+            raise RnnkitError(f"{path}: no value column {missing[0]!r}, which the model was trained on "
+                              f"(it reads {', '.join(wanted)}); columns are {', '.join(names)}")
+        features = [names.index(w) for w in wanted]
+    else:
+        features = [i for i in range(len(names)) if i not in (label, ident, time)]
     if not features:
         raise RnnkitError(f"{path}: long format needs at least one feature column besides id, time and label")
     steps: dict[str, list[tuple[float, list[float]]]] = {}
@@ -338,4 +451,5 @@ def _long_table(path: Path, rows: list[list[str]], names: list[str], label: int 
     if any(np.isnan(x).any() for x in inputs):
         raise RnnkitError(f"{path}: missing values (NaN) in a feature column")
     labels = [seq_labels[k] for k in steps] if label is not None else None
-    return Labelled(inputs, labels, False, str(path))
+    return Labelled(inputs, labels, False, str(path), features=[names[i] for i in features], ids=list(steps),
+                    id_column=names[ident])

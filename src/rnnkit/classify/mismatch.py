@@ -4,7 +4,9 @@ really the series' first value, labels training never saw, series of another len
 The label-column rule, for files where only its place marks the label (UCR `.tsv`, a headerless
 wide CSV) and a univariate model:
 1. training series all of one length L, and every row holds exactly L values (not L + 1): the file
-   has no label column; every value is the series;
+   has no label column, every value is the series; unless every first value is a training class
+   (1, 2, -1: a series value with a fraction never is), then they are labels of series one step
+   shorter (both decisions are said in one line);
 2. otherwise, when no 'label' is a training class and some are numbers with a fraction (-0.64; a
    class is written 1, 2 or a name), they are the series' first values: read as unlabelled, with
    a warning;
@@ -33,11 +35,15 @@ def without_false_labels(data: Labelled, encoder: SequenceEncoder, decimal: str,
     if any(v is None for v in values):
         return data  # a label that is no number cannot be a series value
     length = encoder.length
+    seen = set(encoder.classes)
     if encoder.shortest == length and all(len(x) + 1 == length for x in data.inputs):
+        if all(lab in seen for lab in data.labels):
+            log(f"{data.source}: each row holds {length} values, the training series' length, but every first "
+                f"value is a training class: read as the label, then series of {length - 1} values")
+            return data
         log(f"{data.source}: each row holds {length} values, the training series' length, and no label: "
             "read as unlabelled")
         return _unlabelled(data, values)
-    seen = set(encoder.classes)
     if not any(lab in seen for lab in data.labels) and any(not float(v).is_integer() for v in values):
         example = next(lab for lab, v in zip(data.labels, values) if not float(v).is_integer())
         log(f"warning: {data.source}: no value of the label column is a training class and some have a fraction "

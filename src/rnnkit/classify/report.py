@@ -43,7 +43,11 @@ def write_report(model: nn.Module, prep, cfg, out: Path, summary: dict, selected
     names = enc.classes + list(prep.unseen)
     index = {name: i for i, name in enumerate(names)}  # unseen labels get rows after the known classes
     y_test = np.array([index[label] for label in prep.test_labels], dtype=np.int64)
-    blend = {"blend": cfg.data.blend, "head_weights": head_weights(model)}
+    blend = {"blend": cfg.data.blend, "head_weights": head_weights(model),
+             # `val` falls back to equal weights when the validation part is too small (blend.choose_blend)
+             **({"blend_fallback": f"equal, not chosen: the validation part holds {len(prep.val)} sequences, fewer "
+                                   f"than min_val_stopping = {cfg.data.min_val_stopping}"}
+                if cfg.data.blend == "val" and not cfg.data.blend_weights else {})}
     report = {
         "model": cfg.model.cell,
         "ensemble": members,
@@ -173,8 +177,8 @@ def _heads_line(encoding: dict) -> list[str]:
     weights = weights[0] if isinstance(weights, list) else weights
     if len(weights) < 2:
         return []
-    how = ("chosen on the validation part (lowest log-loss; equal when it holds too few sequences)"
-           if encoding.get("blend") == "val"
+    how = (encoding["blend_fallback"] if encoding.get("blend_fallback")
+           else "chosen on the validation part (lowest log-loss)" if encoding.get("blend") == "val"
            else "equal" if len(set(weights.values())) == 1 else "as configured")
     shown = ", ".join(f"{name} {w:.2f}" for name, w in weights.items())
     return [f"Heads averaged (probabilities): {shown}; weights {how}."]

@@ -84,10 +84,10 @@ def register(subparsers) -> None:
     t.set_defaults(handler=_train)
 
     pr = sub.add_parser("predict", help="labels and class probabilities for a file (CSV)",
-                        description="Write row, predicted, p_<class>... (and label) as CSV; with labels, print the "
-                        "accuracy. A label column marked only by its place (UCR .tsv, a headerless CSV) is "
+                        description="Write row, predicted, p_<class>... (and label) as CSV, a long-format file's "
+                        "sequence id after row (named as its id column); with labels, print the accuracy. A label column marked only by its place (UCR .tsv, a headerless CSV) is "
                         "absent when every row holds exactly the training series' length of values (training "
-                        "series all of one length), or when no value in it is a training class and some have a "
+                        "series all of one length) and not every first value is a training class, or when no value in it is a training class and some have a "
                         "fraction (-0.64): the rows are then read whole, as unlabelled. Labels never seen in "
                         "training and series of another length than training's get a warning.")
     pr.add_argument("--run", required=True, metavar="DIR", help="run folder (or checkpoint) from classify train")
@@ -118,6 +118,9 @@ def _data_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--text-col", metavar="C", help="text column (text classification)")
     g.add_argument("--id-col", metavar="C", help="long format: the sequence id column")
     g.add_argument("--time-col", metavar="C", help="long format: the step order column")
+    g.add_argument("--drop-cols", type=_names, metavar="A,B",
+                   help="csv/tsv columns to leave out, e.g. a row id (names, or 0-based indices with --no-header; "
+                   "predict leaves out the training run's)")
     g.add_argument("--no-header", dest="header", action="store_const", const=False,
                    help="csv/tsv without a header line (columns are then 0, 1, ...)")
     g.add_argument("--sep", help="csv/tsv column separator (default: tab for .tsv, ',' for .csv; ';' for "
@@ -128,9 +131,14 @@ def _data_flags(p: argparse.ArgumentParser) -> None:
                    help="what to do with bytes invalid in --encoding (default strict: stop with an error)")
 
 
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
 def _data_overrides(args: argparse.Namespace) -> dict:
     return {"format": args.format, "label_col": args.label_col, "text_col": args.text_col,
-            "id_col": args.id_col, "time_col": args.time_col, "header": args.header, "sep": args.sep,
+            "id_col": args.id_col, "time_col": args.time_col, "header": args.header,
+            "drop_cols": args.drop_cols, "sep": args.sep,
             "decimal": args.decimal, "encoding": args.encoding, "errors": args.errors}
 
 
