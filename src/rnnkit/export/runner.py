@@ -157,11 +157,13 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
             levels = combination.apply(s, g, levels, point, quantiles)
         levels = levels[0]
         frame = pd.DataFrame({data.id_col: s.id, data.date_col: data.future(s, p.freq, horizon), "yhat": levels[:, point]})
+        frame["model"] = combination.made_by(s.id, m["model"]) if combination is not None else m["model"]
         for j, q in enumerate(quantiles):
             if q != 0.5:
                 frame[f"q{q * 100:g}"] = levels[:, j]
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
+    out = out if (out["model"] != m["model"]).any() else out.drop(columns="model")  # as predict: which model made it
     return out if len(data.series) > 1 else out.drop(columns=data.id_col)
 
 
