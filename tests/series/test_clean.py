@@ -191,3 +191,42 @@ def test_rows_after_the_last_target_value_are_not_history():
     data, report = from_dataframe(df, "Date", "Close", [])
     assert report.trailing == 2 and list(data.series[0].y) == [1, 2, 3, 4]
     assert "rows after the last target value: 2 left out" in " ".join(report.summary_lines())
+
+
+def _hourly_split(days=5):
+    times = pd.date_range("2021-01-04", periods=24 * days, freq="h")
+    return pd.DataFrame({"Date": times.strftime("%Y-%m-%d"), "Time": times.strftime("%H:%M"),
+                         "Close": [str(10.0 + i % 24 + i / 100) for i in range(len(times))]})
+
+
+def _panel(id_name="series", n=60):
+    parts = [pd.DataFrame({id_name: f"store {k}", "ds": pd.date_range("2021-01-01", periods=n).strftime("%Y-%m-%d"),
+                           "y": [str(10.0 * k + i % 7 + i / 10) for i in range(n)]}) for k in range(1, 4)]
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_a_time_of_day_in_its_own_column_is_named_not_collapsed_to_days():
+    with pytest.raises(RnnkitError, match=r"of 120 rows repeat a date .*time of day seems to be in column 'Time'"):
+        from_dataframe(_hourly_split().drop(columns=[]), "Date", "Close", [])
+
+
+@pytest.mark.parametrize("id_name,date_col,target", [("series", "ds", "y"), ("Store", "Day", "Sales")])
+def test_a_panel_without_its_id_column_is_refused_naming_the_column(id_name, date_col, target):
+    df = _panel(id_name).rename(columns={"ds": date_col, "y": target})
+    with pytest.raises(RnnkitError, match=rf"120 of 180 rows repeat a date.*looks like a panel: pass --id-col {id_name} "
+                                          r"\(3 series\)"):
+        from_dataframe(df, date_col, target, [])
+    data, report = from_dataframe(df, date_col, target, [], id_col=id_name)
+    assert len(data) == 3 and report.duplicates == 0
+
+
+def test_a_few_repeated_dates_and_a_file_appended_to_itself_keep_the_last_rows():
+    df = frame([float(i) for i in range(1, 41)])
+    few = pd.concat([df, df.iloc[[3]].assign(Close="9.5")], ignore_index=True)  # 1 of 41 rows repeats
+    data, report = from_dataframe(few, "Date", "Close", [])
+    assert report.duplicates == 1 and data.series[0].y[3] == 9.5
+    data, report = from_dataframe(pd.concat([df, df], ignore_index=True), "Date", "Close", [])
+    assert report.duplicates == 40 and len(data.series[0]) == 40
+    other = pd.concat([df, df.assign(Close=[str(v + 0.5) for v in range(40)])], ignore_index=True)
+    with pytest.raises(RnnkitError, match="40 of 80 rows repeat a date.* with other values; if the file holds"):
+        from_dataframe(other, "Date", "Close", [])

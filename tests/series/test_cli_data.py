@@ -142,6 +142,15 @@ def _inf(df):
     return df
 
 
+def _no_id(df):
+    return pd.concat([df.assign(Store="a"), df.assign(Store="b", Close=df["Close"] + 1)])
+
+
+def _split_time(df):
+    times = pd.date_range("2021-01-01", periods=len(df), freq="h")
+    return df.assign(Date=times.strftime("%Y-%m-%d"), Time=times.strftime("%H:%M"))
+
+
 def test_the_largest_horizon_an_error_names_does_fit(tmp_path, capsys):
     """Validation and test parts given as fractions grow to one horizon, so the horizon that fits
     is searched under that rule: the one named trains, one more does not."""
@@ -159,6 +168,8 @@ def test_the_largest_horizon_an_error_names_does_fit(tmp_path, capsys):
     (None, ["--horizon", "100"], "the largest --horizon that fits is 96"),
     (None, ["--lookback", "250", "--target-transform", "logret"], "the largest --lookback that fits is 208"),
     (_inf, [], "non-finite or out-of-range value 'inf' at row 41"),
+    (_no_id, [], "looks like a panel: pass --id-col Store"),
+    (_split_time, [], "the time of day seems to be in column 'Time'"),
 ])
 def test_bad_data_input(edit, args, message, tmp_path, capsys):
     df = daily(300)

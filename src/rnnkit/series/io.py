@@ -15,6 +15,7 @@ from rnnkit.series.calendar import check_freq, infer_freq, jitter_hint, ordinals
 from rnnkit.series.clean import CleaningReport, CleanPolicy, NothingToForecast, clean_one, parse_numeric
 from rnnkit.series.dates import TO_UTC, parse_dates, zone_note
 from rnnkit.series.frame import Series, SeriesSet
+from rnnkit.series.repeats import check_repeats
 
 LONG_COLUMNS = ("unique_id", "ds", "y")
 
@@ -86,9 +87,12 @@ def from_dataframe(
     if len(df) == 0:
         raise RnnkitError(f"{source}: the table has no rows")
     values = [target, *features]
-    table = parse_numeric(df[needed].reset_index(drop=True), values, line_offset, source, policy.decimal)
+    table = df[needed].reset_index(drop=True)
     zones = zone_note(table[date_col]) if not pd.api.types.is_numeric_dtype(table[date_col]) else ""
-    table[date_col] = parse_dates(table[date_col], line_offset, source, date_col, policy.date_format, policy.dayfirst)
+    dates = parse_dates(table[date_col], line_offset, source, date_col, policy.date_format, policy.dayfirst)
+    check_repeats(df, dates, date_col, target, id_col, source)  # before a panel's ids are read as numbers
+    table = parse_numeric(table, values, line_offset, source, policy.decimal)
+    table[date_col] = dates
     report = CleaningReport(rows_in=len(table), missing_policy=policy.missing, outlier_action="not checked",
                             zones=zones)
     if policy.freq and not pd.api.types.is_integer_dtype(table[date_col]):
