@@ -288,6 +288,11 @@ def _regularise(df: pd.DataFrame, time_col: str, freq: str | None, report: Clean
     t = df[time_col]
     if pd.api.types.is_integer_dtype(t):
         full = _positions(t.to_numpy(), time_col, label)
+        if len(full) - len(t) > len(t):  # more made up than observed: not consecutive steps
+            raise RnnkitError(f"{label}: the integer column {time_col!r} ({t.iloc[0]} to {t.iloc[-1]}) read as "
+                              f"positions would get {len(full) - len(t)} missing steps for {len(t)} rows, more "
+                              "invented than read; if its values are dates give their form with --date-format "
+                              "(e.g. %Y%m), else number the steps 0, 1, 2, ...")
     else:
         index = pd.DatetimeIndex(t)
         full = grid(index, freq)

@@ -3,7 +3,8 @@
 Supported forms: ISO dates and times (`2021-03-04`, `2021-03-04 13:30`, `2021-03-04T13:30:00+01:00`),
 day/month/year with `/`, `-` or `.` (`04/03/2021`, `04.03.2021`), month/day/year (`03/04/2021`), ISO
 week strings (`2021-W09`, `2021 W09`: the Monday of that week), quarters (`2021Q1`, `2021 Q1`: the
-quarter's first day), YYYYMMDD integers (`20210304`, when every value is a valid date), other integers
+quarter's first day), YYYYMMDD integers (`20210304`, when every value is a valid date), YYYYMM integers
+(`202103`: month starts, when every value's month is 01-12), other integers
 (read as positions, not dates), and any `--date-format`.
 
 Day/month order is decided by the data, never guessed: a value with a first part above 12 proves
@@ -37,8 +38,8 @@ _MIDNIGHT = re.compile(r"[T ]00:00(?::00(?:\.0+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})\s*$
 def parse_dates(values: pd.Series, line_offset: int, where: str, column: str,
                 date_format: str | None = None, dayfirst: bool | None = None) -> pd.Series:
     """Datetimes (naive), or int64 positions when the column is integer (e.g. M4's hour numbers)."""
-    if pd.api.types.is_integer_dtype(values):
-        compact = _compact_dates(values.astype(str)) if date_format is None else None
+    if pd.api.types.is_integer_dtype(values) and date_format is None:
+        compact = _compact_dates(values.astype(str))
         return compact if compact is not None else values.astype("int64")
     if pd.api.types.is_datetime64_any_dtype(values):
         tz = getattr(values.dt, "tz", None)
@@ -84,11 +85,13 @@ def parse_dates(values: pd.Series, line_offset: int, where: str, column: str,
 
 def _compact_dates(text: pd.Series) -> pd.Series | None:
     """Dates written as YYYYMMDD integers (20210304), when every value is a valid date of the years
-    1800-2199; None otherwise (the integers are positions)."""
-    if not text.str.fullmatch(r"(18|19|20|21)\d{6}").all():
-        return None
-    parsed = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
-    return None if parsed.isna().any() else parsed
+    1800-2199, or as YYYYMM integers (202103: the month's first day), when every value is a month
+    01-12 of those years; None otherwise (the integers are positions)."""
+    for pattern, form in ((r"(18|19|20|21)\d{6}", "%Y%m%d"), (r"(18|19|20|21)\d{2}(0[1-9]|1[0-2])", "%Y%m")):
+        if text.str.fullmatch(pattern).all():
+            parsed = pd.to_datetime(text, format=form, errors="coerce")
+            return None if parsed.isna().any() else parsed
+    return None
 
 
 def _day_first(text: pd.Series, dayfirst: bool | None, fail) -> bool | None:
