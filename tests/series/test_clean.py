@@ -154,7 +154,7 @@ def test_a_ds_y_table_is_one_series_that_keeps_its_column_names():
 def test_us_thousands_separators_are_read_when_a_value_proves_them():
     df = frame(["10,012.6", "9,990.1", "1,001"])
     np.testing.assert_allclose(from_dataframe(df, "Date", "Close", [])[0].series[0].y, [10012.6, 9990.1, 1001])
-    with pytest.raises(RnnkitError, match="decimal commas"):  # 1,001 alone could be a decimal comma
+    with pytest.raises(RnnkitError, match="ambiguous: 1001 with a thousands separator or 1.001 with a decimal comma"):
         from_dataframe(frame(["1,001", "1,002", "1,003"]), "Date", "Close", [])
 
 
@@ -230,3 +230,27 @@ def test_a_few_repeated_dates_and_a_file_appended_to_itself_keep_the_last_rows()
     other = pd.concat([df, df.assign(Close=[str(v + 0.5) for v in range(40)])], ignore_index=True)
     with pytest.raises(RnnkitError, match="40 of 80 rows repeat a date.* with other values; if the file holds"):
         from_dataframe(other, "Date", "Close", [])
+
+
+def test_integers_with_a_thousands_comma_are_ambiguous_until_thousands_is_given():
+    df = frame(["1,000", "1,078", "1,098", "1,044", "987"])
+    with pytest.raises(RnnkitError, match=r"'1,000' at row 1 .*ambiguous: 1000 with a thousands separator or 1.000 "
+                                          r"with a decimal comma; give --thousands ',' or --decimal ','"):
+        from_dataframe(df, "Date", "Close", [])
+    data, _ = from_dataframe(df, "Date", "Close", [], policy=CleanPolicy(thousands=","))
+    np.testing.assert_allclose(data.series[0].y, [1000, 1078, 1098, 1044, 987])
+    data, _ = from_dataframe(frame(["1.234,5", "2.000", "3,25"]), "Date", "Close", [],
+                             policy=CleanPolicy(decimal=",", thousands="."))
+    np.testing.assert_allclose(data.series[0].y, [1234.5, 2000, 3.25])
+    data, _ = from_dataframe(frame(["1 234", "12 345.5", "7"]), "Date", "Close", [], policy=CleanPolicy(thousands=" "))
+    np.testing.assert_allclose(data.series[0].y, [1234, 12345.5, 7])
+
+
+def test_a_value_the_thousands_separator_does_not_group_is_an_error_not_a_number():
+    with pytest.raises(RnnkitError, match=r"'1,5' at row 2 \(line 3\), which does not group thousands with "
+                                          r"--thousands ','"):
+        from_dataframe(frame(["1,000", "1,5", "3"]), "Date", "Close", [], policy=CleanPolicy(thousands=","))
+    with pytest.raises(RnnkitError, match="--thousands must be one of"):
+        from_dataframe(frame(["1", "2", "3"]), "Date", "Close", [], policy=CleanPolicy(thousands=";"))
+    with pytest.raises(RnnkitError, match=r"differ from --decimal \(','\)"):
+        from_dataframe(frame(["1", "2", "3"]), "Date", "Close", [], policy=CleanPolicy(decimal=",", thousands=","))

@@ -151,6 +151,22 @@ def _split_time(df):
     return df.assign(Date=times.strftime("%Y-%m-%d"), Time=times.strftime("%H:%M"))
 
 
+def _thousands(df):
+    df["Close"] = (df["Close"] * 10).round().astype(int).map(lambda v: f"{v:,}")  # 1,078: every value has a comma
+    return df
+
+
+def test_thousands_separators_are_read_with_the_thousands_flag(tmp_path, capsys):
+    csv = write(tmp_path, _thousands(daily(200)))
+    out = tmp_path / "run"
+    code, _, err = run(["train", "--csv", str(csv), "--thousands", ",", "--out", str(out), *TINY], capsys)
+    assert code == 0, err
+    assert json.loads((out / "config.json").read_text())["data"]["thousands"] == ","
+    code, stdout, err = run(["predict", "--run", str(out), "--csv", str(csv)], capsys)
+    assert code == 0, err
+    assert 500 < float(stdout.splitlines()[1].split(",")[1]) < 2000  # about 1000, not 1.0
+
+
 def test_the_largest_horizon_an_error_names_does_fit(tmp_path, capsys):
     """Validation and test parts given as fractions grow to one horizon, so the horizon that fits
     is searched under that rule: the one named trains, one more does not."""
@@ -169,6 +185,7 @@ def test_the_largest_horizon_an_error_names_does_fit(tmp_path, capsys):
     (None, ["--lookback", "250", "--target-transform", "logret"], "the largest --lookback that fits is 208"),
     (_inf, [], "non-finite or out-of-range value 'inf' at row 41"),
     (_no_id, [], "looks like a panel: pass --id-col Store"),
+    (_thousands, [], "give --thousands ',' or --decimal ','"),
     (_split_time, [], "the time of day seems to be in column 'Time'"),
 ])
 def test_bad_data_input(edit, args, message, tmp_path, capsys):

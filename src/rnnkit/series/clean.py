@@ -9,6 +9,7 @@ in the one-step changes flagged or clipped with statistics of the training part 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ DUPLICATES = ("keep_last", "error")
 MISSING = ("ffill", "interpolate", "drop")
 OUTLIERS = ("flag", "clip", "none")
 OUTLIER_METHODS = ("robust_z", "iqr")
+THOUSANDS = (",", ".", " ", "'")  # 1,078  1.078  1 078  1'078
 
 
 @dataclass
@@ -48,6 +50,7 @@ class CleanPolicy:
     decimal: str = "."  # "," for decimal commas (1.234,5 reads as 1234.5)
     freq: str | None = None  # None: inferred
     min_part: int = 0  # a validation or test part given as a fraction holds at least this many steps (the horizon)
+    thousands: str | None = None  # the thousands separator, when given: "," reads 1,078 as 1078
 
     def check(self) -> None:
         for name, allowed in (("duplicates", DUPLICATES), ("missing", MISSING), ("outliers", OUTLIERS),
@@ -56,6 +59,9 @@ class CleanPolicy:
                 raise RnnkitError(f"data.{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
         if self.decimal not in (".", ","):
             raise RnnkitError(f"--decimal must be '.' or ',', got {self.decimal!r}")
+        if self.thousands is not None and (self.thousands not in THOUSANDS or self.thousands == self.decimal):
+            raise RnnkitError(f"--thousands must be one of {', '.join(map(repr, THOUSANDS))} and differ from --decimal "
+                              f"({self.decimal!r}), got {self.thousands!r}")
 
     @property
     def splits(self) -> bool:
@@ -169,14 +175,42 @@ def _us_grouped(text: pd.Series) -> bool:
     return bool(len(commas)) and commas.str.match(_THOUSANDS_US).all() and commas.str.match(_PROVEN_US).any()
 
 
+def _grouped(text: pd.Series, raw: pd.Series, thousands: str, decimal: str, where: str, col: str,
+             line_offset: int) -> pd.Series:
+    """Text cells with the given thousands separator, as plain numbers ("1,078" -> "1078"); a cell
+    holding the separator that does not group thousands (1,5) is an error, not a number."""
+    sep, dec = re.escape(thousands), re.escape(decimal)
+    marked = text.str.contains(thousands, regex=False, na=False)
+    bad = marked & ~text.str.match(rf"^[+-]?\d{{1,3}}({sep}\d{{3}})+({dec}\d*)?$", na=False)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise RnnkitError(f"{where}: column {col!r} has {str(raw.iloc[i])!r} at row {i + 1} (line {i + line_offset}), "
+                          f"which does not group thousands with --thousands {thousands!r} (e.g. 1{thousands}234); "
+                          "fix it or give the separator the file uses")
+    return text.str.replace(thousands, "", regex=False)
+
+
+def _ambiguous_comma(value: str) -> str:
+    """The hint for a cell that reads two ways (1,078: 1078 with a thousands comma, 1.078 with a
+    decimal comma); '' for other cells."""
+    value = value.strip()
+    if not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", value):
+        return ""
+    return (f" (ambiguous: {value.replace(',', '')} with a thousands separator or {value.replace(',', '.', 1)} with "
+            "a decimal comma; give --thousands ',' or --decimal ',')")
+
+
 def parse_numeric(df: pd.DataFrame, columns: list[str], line_offset: int, where: str,
-                  decimal: str = ".") -> pd.DataFrame:
+                  decimal: str = ".", thousands: str | None = None) -> pd.DataFrame:
     """Columns to float; a cell that is present but not a finite number is an error naming row and column."""
     out = df.copy()
     for col in columns:
         raw = out[col]
         text = raw
-        if decimal == "," and not pd.api.types.is_numeric_dtype(raw):
+        if thousands is not None and not pd.api.types.is_numeric_dtype(raw):
+            text = _grouped(raw.astype(str).str.strip(), raw, thousands, decimal, where, col, line_offset)
+            text = (text.str.replace(",", ".", regex=False) if decimal == "," else text).where(raw.notna())
+        elif decimal == "," and not pd.api.types.is_numeric_dtype(raw):
             text = raw.astype(str).str.strip()
             grouped = text.str.match(_THOUSANDS)  # 1.234,5: the dots group thousands
             text = text.where(~grouped, text.str.replace(".", "", regex=False))
@@ -189,9 +223,10 @@ def parse_numeric(df: pd.DataFrame, columns: list[str], line_offset: int, where:
         bad = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            commas = "," in str(raw.iloc[i]) and decimal == "."
-            hint = (" (decimal commas? give --sep ';' --decimal ','; thousands separators are read when every "
-                    "value with a comma groups them, e.g. 1,234.5)") if commas else ""
+            commas = "," in str(raw.iloc[i]) and decimal == "." and thousands is None
+            hint = _ambiguous_comma(str(raw.iloc[i])) if commas else ""
+            hint = hint or (" (decimal commas? give --sep ';' --decimal ','; thousands separators are read when every "
+                            "value with a comma groups them, e.g. 1,234.5, or give --thousands ',')") if commas else ""
             raise RnnkitError(
                 f"{where}: column {col!r} has a non-numeric value {str(raw.iloc[i])!r} at row {i + 1} "
                 f"(line {i + line_offset}){hint}; fix or remove it"

@@ -91,7 +91,7 @@ def from_dataframe(
     zones = zone_note(table[date_col]) if not pd.api.types.is_numeric_dtype(table[date_col]) else ""
     dates = parse_dates(table[date_col], line_offset, source, date_col, policy.date_format, policy.dayfirst)
     check_repeats(df, dates, date_col, target, id_col, source)  # before a panel's ids are read as numbers
-    table = parse_numeric(table, values, line_offset, source, policy.decimal)
+    table = parse_numeric(table, values, line_offset, source, policy.decimal, policy.thousands)
     table[date_col] = dates
     report = CleaningReport(rows_in=len(table), missing_policy=policy.missing, outlier_action="not checked",
                             zones=zones)
