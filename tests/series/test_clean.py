@@ -31,16 +31,29 @@ def test_duplicates_keep_last_or_error():
 
 
 @pytest.mark.parametrize("policy,expected,dropped", [
-    ("ffill", [1, 2, 2, 4, 5], 1),
-    ("interpolate", [1, 2, 3, 4, 5], 1),
-    ("drop", [1, 2, 4, 5], 2),
+    ("ffill", [1, 2, 2, 4, 5], 0),
+    ("interpolate", [1, 2, 3, 4, 5], 0),
+    ("drop", [1, 2, 4, 5], 1),
 ])
 def test_missing_value_policies(policy, expected, dropped):
     df = frame([None, 1.0, 2.0, None, 4.0, 5.0])
     data, report = from_dataframe(df, "Date", "Close", [], policy=CleanPolicy(missing=policy))
-    assert report.missing["Close"] == 2
-    assert report.rows_dropped == dropped  # the leading gap has nothing before it to fill from
+    assert report.missing["Close"] == 1 and report.leading == 1  # the leading gap is left out before the policy
+    assert report.rows_dropped == dropped
     np.testing.assert_allclose(data.series[0].y, expected)
+
+
+def test_leading_rows_without_a_target_are_left_out_before_the_split():
+    df = frame([None] * 150 + [float(100 + i % 7 + i / 10) for i in range(250)],
+               dates=[d.strftime("%Y-%m-%d") for d in pd.date_range("2020-01-01", periods=400)])
+    data, report = from_dataframe(df, "Date", "Close", [], policy=CleanPolicy(val=0.1, test=0.2))
+    assert report.leading == 150 and report.missing["Close"] == 0 and report.rows_dropped == 0
+    assert len(data.series[0]) == 250 and data.series[0].split == (175, 200)  # test: 50 = 20% of 250
+    assert "rows before the first target value: 150 left out" in "\n".join(report.summary_lines())
+    short = frame([None] * 340 + [float(i % 5 + 1) for i in range(60)],
+                  dates=[d.strftime("%Y-%m-%d") for d in pd.date_range("2020-01-01", periods=400)])
+    data, _ = from_dataframe(short, "Date", "Close", [], policy=CleanPolicy(val=0.1, test=0.2, min_part=1))
+    assert data.series[0].split == (42, 48)
 
 
 def test_outliers_flagged_or_clipped():

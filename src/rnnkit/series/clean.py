@@ -103,6 +103,7 @@ class CleaningReport:
     clock_changes: list[str] = field(default_factory=list)  # local clock-change days seen, e.g. "2026-03-29 an hour missing"
     rounded: int = 0  # time stamps moved to the --freq grid they jitter around (calendar.round_to_grid)
     largest_rounding: str = ""  # the largest such move, e.g. "4 s"
+    leading: int = 0  # rows before a series' first target value, left out before the split
     trailing: int = 0  # rows after a series' last target value (e.g. future covariates), left out
     skipped: dict[str, str] = field(default_factory=dict)  # panel series left out -> why (constant, no values)
 
@@ -144,6 +145,9 @@ class CleaningReport:
             lines.append(f"daylight-saving changes, it seems: {shown} (local clock times without UTC offsets; a missing "
                          "hour is inserted and filled, a repeated one keeps its later rows; times with offsets keep "
                          "every hour)")
+        if self.leading:
+            lines.append(f"rows before the first target value: {self.leading} left out (before the split, so the "
+                         "parts are shares of the rows with values)")
         if self.trailing:
             lines.append(f"rows after the last target value: {self.trailing} left out (future covariate values "
                          "are not read; the forecast starts after the last target value)")
@@ -265,6 +269,10 @@ def clean_one(df: pd.DataFrame, time_col: str, value_cols: list[str], policy: Cl
     if df[target].isna().all():
         raise NothingToForecast(label, f"the target column {target!r} has no values (all missing)")
     known = np.flatnonzero(df[target].notna().to_numpy())
+    if known[0] > 0:  # rows before the first target value: no history, and they would skew the split
+        report.leading += int(known[0])
+        df = df.iloc[known[0]:].reset_index(drop=True)
+        known = known - known[0]
     if known[-1] < len(df) - 1:  # rows after the last target value (future covariates): not history
         report.trailing += len(df) - 1 - int(known[-1])
         df = df.iloc[: known[-1] + 1]
