@@ -267,3 +267,14 @@ def test_a_value_the_thousands_separator_does_not_group_is_an_error_not_a_number
         from_dataframe(frame(["1", "2", "3"]), "Date", "Close", [], policy=CleanPolicy(thousands=";"))
     with pytest.raises(RnnkitError, match=r"differ from --decimal \(','\)"):
         from_dataframe(frame(["1", "2", "3"]), "Date", "Close", [], policy=CleanPolicy(decimal=",", thousands=","))
+
+
+def test_business_days_missing_for_weeks_are_missing_data_not_holidays():
+    days = pd.bdate_range("2021-01-04", periods=120)
+    kept = days.delete(list(range(30, 34)) + list(range(60, 100)))  # a 4-day closure (9/11: 4), then 40 days
+    df = frame([float(10 + i % 5 + i / 10) for i in range(len(kept))], [d.strftime("%Y-%m-%d") for d in kept])
+    data, report = from_dataframe(df, "Date", "Close", [])
+    assert data.freq == "B" and report.closed == 4 and report.inserted == 40 and report.gaps == 44
+    assert len(data.series[0]) == 116 and data.series[0].index[56] == days[60]  # after the 4 closed days
+    assert report.long_gaps == [f"{days[60].date()} (40 business days)"]
+    assert "missing data, not holidays: from 2021-03-29 (40 business days)" in "\n".join(report.summary_lines())

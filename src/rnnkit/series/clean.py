@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.errors import RnnkitError
-from rnnkit.series.calendar import grid, to_offset
+from rnnkit.series.calendar import CLOSURE, closures, grid, to_offset
 from rnnkit.series.dates import parse_dates  # noqa: F401  (re-exported)
 from rnnkit.series.split import split_bounds
 
@@ -98,6 +98,7 @@ class CleaningReport:
     outlier_examples: list[str] = field(default_factory=list)
     gaps: int = 0  # calendar steps missing between consecutive rows (inserted, or closed days of a trading calendar)
     closed: int = 0  # of those, closed periods not inserted (holidays of business-day or business-hour data)
+    long_gaps: list[str] = field(default_factory=list)  # business days missing for longer than a closure: inserted
     largest_gap: int = 0  # in steps of the series' frequency
     largest_gap_at: str = ""  # the first time stamp missing in it
     clock_changes: list[str] = field(default_factory=list)  # local clock-change days seen, e.g. "2026-03-29 an hour missing"
@@ -133,7 +134,9 @@ class CleaningReport:
             f"unsorted dates: {'sorted ' + str(self.unsorted) + ' series' if self.unsorted else 'none'}; "
             f"duplicate dates: {self.duplicates} removed (keep last)",
             f"missing time stamps: {self.inserted} inserted and filled ({self.missing_policy})"
-            + (f"; {self.closed} closed periods (holidays) not inserted" if self.closed else ""),
+            + (f"; {self.closed} closed periods (holidays) not inserted" if self.closed else "")
+            + (f"; business days missing for longer than {CLOSURE} days are missing data, not holidays: from "
+               + ", ".join(self.long_gaps[:3]) + (", ..." if len(self.long_gaps) > 3 else "") if self.long_gaps else ""),
             f"missing values: {miss} ({self.missing_policy}; {self.rows_dropped} rows dropped)",
             f"outliers in one-step (log) changes: {self.outliers} ({self.outlier_action})"
             + (f", e.g. {', '.join(self.outlier_examples[:3])}" if self.outlier_examples else ""),
@@ -414,10 +417,12 @@ def _count_gaps(t: pd.Series, freq: str | None, report: CleaningReport) -> None:
     else:
         index = pd.DatetimeIndex(t)
         full = grid(index, freq)
-        if freq == "B":
-            days = index.values.astype("datetime64[D]")
-            steps = np.busday_count(days[:-1], days[1:])  # business days: weekends are not gaps
-            report.closed += int(np.clip(steps - 1, 0, None).sum())
+        if freq == "B":  # business days: weekends are not gaps, short closures are holidays
+            missing = closures(index)
+            steps = missing + 1
+            report.closed += int(missing[missing <= CLOSURE].sum())
+            report.long_gaps += [f"{when(t + pd.offsets.BDay(1))} ({int(k)} business days)"
+                                 for t, k in zip(index[:-1][missing > CLOSURE], missing[missing > CLOSURE])]
         else:
             pos = full.get_indexer(index)
             steps = np.diff(pos)
