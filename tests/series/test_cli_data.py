@@ -178,6 +178,7 @@ def test_the_largest_horizon_an_error_names_does_fit(tmp_path, capsys):
 @pytest.mark.parametrize("edit,args,message", [
     (_ambiguous, [], "ambiguous dates"),
     (None, ["--date-format", "%d.%m.%Y"], "does not match --date-format"),
+    (None, ["--date-format", "%Y-%q"], "--date-format '%Y-%q' is not a strftime form ('q' is a bad directive"),
     (None, ["--sep", ";"], "leaves one column"),
     (_irregular, [], "set it with --freq"),
     (None, ["--freq", "W-MON"], "not on the frequency 'W-MON'"),

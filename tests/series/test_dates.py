@@ -157,3 +157,22 @@ def test_padded_column_names_are_found_and_a_folder_is_not_a_csv(tmp_path):
     assert list(read_csv(str(path)).columns) == ["Date", "Close"]
     with pytest.raises(RnnkitError, match="is a folder; give a CSV file"):
         read_csv(str(tmp_path))
+
+
+@pytest.mark.parametrize("form", ["%Y-%q", "%Y-%m-%d %Q"])
+def test_a_date_format_with_an_unknown_directive_is_one_line_naming_it(form):
+    with pytest.raises(RnnkitError, match=rf"--date-format '{form}' is not a strftime form \(.*bad directive"):
+        read("2021-01-01", "2021-01-02", date_format=form)
+
+
+def test_unix_seconds_are_read_with_date_format_s_and_hinted_without_it():
+    assert read("1577836800", "1577923200", date_format="%s") == [T("2020-01-01"), T("2020-01-02")]
+    assert list(parse_dates(pd.Series([1577836800, 1577840400]), 2, "x", "ds", "%s")) == [
+        T("2020-01-01 00:00"), T("2020-01-01 01:00")]
+    with pytest.raises(RnnkitError, match=r"not unix seconds \(--date-format %s\): '2020-01-01' at row 1"):
+        read("2020-01-01", date_format="%s")
+    df = pd.DataFrame({"ds": [str(1577836800 + 86400 * i) for i in range(10)], "y": [str(i % 3 + 1) for i in range(10)]})
+    with pytest.raises(RnnkitError, match="goes in steps of 86400 .*unix seconds\\? give --date-format %s"):
+        from_dataframe(df, "ds", "y", [])
+    data, _ = from_dataframe(df, "ds", "y", [], policy=CleanPolicy(date_format="%s"))
+    assert data.freq == "D" and data.series[0].index[0] == T("2020-01-01")

@@ -363,8 +363,10 @@ def _positions(t: np.ndarray, time_col: str, label: str) -> np.ndarray:
         return t
     step = int(np.gcd.reduce(np.diff(t)))
     if step > 1:
+        unix = ("; unix seconds? give --date-format %s" if 1e8 <= t[0] < 1e11 else
+                "; unix milliseconds? divide them by 1000 and give --date-format %s" if 1e11 <= t[0] < 1e14 else "")
         raise RnnkitError(f"{label}: the integer column {time_col!r} goes in steps of {step} ({t[0]}, {t[1]}, ...); "
-                          "integer positions must count steps (0, 1, 2, ...): renumber them, or give dates")
+                          f"integer positions must count steps (0, 1, 2, ...): renumber them, or give dates{unix}")
     return np.arange(t[0], t[-1] + 1)
 
 

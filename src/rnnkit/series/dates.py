@@ -5,7 +5,8 @@ day/month/year with `/`, `-` or `.` (`04/03/2021`, `04.03.2021`), month/day/year
 week strings (`2021-W09`, `2021 W09`: the Monday of that week), quarters (`2021Q1`, `2021 Q1`: the
 quarter's first day), YYYYMMDD integers (`20210304`, when every value is a valid date), YYYYMM integers
 (`202103`: month starts, when every value's month is 01-12), other integers
-(read as positions, not dates), and any `--date-format`.
+(read as positions, not dates), and any `--date-format` (`%s`: unix seconds, read as UTC times; integers are
+never taken for unix times unasked, as they could be positions).
 
 Day/month order is decided by the data, never guessed: a value with a first part above 12 proves
 day-first, a second part above 12 proves month-first. When no value proves either, the dates are
@@ -27,6 +28,7 @@ import pandas as pd
 
 from rnnkit.errors import RnnkitError
 
+EPOCH = "%s"  # --date-format for unix seconds (seconds since 1970-01-01 UTC), as GNU date +%s writes them
 _DMY = re.compile(r"^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})(?=$|[ T])")
 _WEEK = re.compile(r"^\s*(\d{4})[- ]?W(\d{1,2})\s*$", re.IGNORECASE)
 _QUARTER = re.compile(r"^\s*(\d{4})[- ]?Q([1-4])\s*$", re.IGNORECASE)
@@ -59,8 +61,18 @@ def parse_dates(values: pd.Series, line_offset: int, where: str, column: str,
         return RnnkitError(f"{where}: date column {column!r} {why}: {values.iloc[i]!r} at row {i + 1} "
                            f"(line {i + line_offset}){hint}")
 
+    if date_format == EPOCH:
+        seconds = pd.to_numeric(text, errors="coerce")
+        bad = np.flatnonzero((seconds.isna() | ~(seconds.abs() < 1e11)).to_numpy())  # 1e11 s: year 5138
+        if len(bad):
+            raise fail(int(bad[0]), f"has a value that is not unix seconds (--date-format {EPOCH})")
+        return pd.Series(pd.to_datetime(seconds, unit="s"), index=text.index)  # UTC, kept naive
     if date_format is not None:
-        parsed = pd.to_datetime(text, format=date_format, errors="coerce", utc=_zoned(text))
+        try:
+            parsed = pd.to_datetime(text, format=date_format, errors="coerce", utc=_zoned(text))
+        except ValueError as e:  # a directive strptime does not know: '%q'
+            raise RnnkitError(f"--date-format {date_format!r} is not a strftime form ({str(e).splitlines()[0]}); "
+                              f"e.g. %d.%m.%Y or %Y-%m-%d %H:%M, or {EPOCH} for unix seconds") from None
         bad = np.flatnonzero(parsed.isna().to_numpy())
         if len(bad):
             raise fail(int(bad[0]), f"has a value that does not match --date-format {date_format!r}")
