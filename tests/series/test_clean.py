@@ -278,3 +278,12 @@ def test_business_days_missing_for_weeks_are_missing_data_not_holidays():
     assert len(data.series[0]) == 116 and data.series[0].index[56] == days[60]  # after the 4 closed days
     assert report.long_gaps == [f"{days[60].date()} (40 business days)"]
     assert "missing data, not holidays: from 2021-03-29 (40 business days)" in "\n".join(report.summary_lines())
+
+
+@pytest.mark.parametrize("token", ["N/A", "NA", "#N/A", "null", "nan", "NULL", "None", " n/a "])
+def test_a_dataframe_s_missing_tokens_are_missing_values_as_in_a_csv(token):
+    df = frame([1.0, 2.0, 3.0, 4.0, 5.0])
+    df.loc[2, "Close"] = token
+    data, report = from_dataframe(df, "Date", "Close", [])
+    assert report.missing["Close"] == 1
+    np.testing.assert_allclose(data.series[0].y, [1, 2, 2, 4, 5])

@@ -169,6 +169,9 @@ def when(t) -> str:
     return str(t.date()) if t == t.normalize() else str(t)
 
 
+# the cells pandas.read_csv reads as missing by default (its na_values), for a DataFrame's text cells too
+NA_TOKENS = frozenset(["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                       "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"])
 LARGEST = 1e30  # beyond this a value overflows the squares and products of training (float32 ends at 3e38)
 _THOUSANDS = r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$"
 _THOUSANDS_US = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
@@ -213,6 +216,8 @@ def parse_numeric(df: pd.DataFrame, columns: list[str], line_offset: int, where:
     out = df.copy()
     for col in columns:
         raw = out[col]
+        if not pd.api.types.is_numeric_dtype(raw):  # a DataFrame's 'N/A' is missing, as in a CSV
+            raw = raw.mask(raw.astype(str).str.strip().isin(NA_TOKENS))
         text = raw
         if thousands is not None and not pd.api.types.is_numeric_dtype(raw):
             text = _grouped(raw.astype(str).str.strip(), raw, thousands, decimal, where, col, line_offset)
