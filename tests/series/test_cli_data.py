@@ -201,3 +201,23 @@ def test_bad_data_input(edit, args, message, tmp_path, capsys):
     if edit is _ambiguous:
         assert "'01/01/2021'" not in err and "--dayfirst" in err and "--date-format" in err
     assert not out.exists()
+
+
+def test_missing_columns_say_why_a_wide_table_a_name_in_another_case_and_a_note_above_the_header(tmp_path, capsys):
+    df = daily(100)
+    wide = pd.DataFrame({"ds": df["Date"], "store 1": df["Close"], "store 2": df["Close"] + 1})
+    lower = df.rename(columns={"Date": "date", "Close": "close"})
+    note = tmp_path / "note.csv"
+    note.write_text("Exported from Bloomberg 2024-01-01\n\n" + df.to_csv(index=False))
+    cases = [(write(tmp_path, wide, "wide.csv"), "it looks wide (one column per series: store 1, store 2): reshape it "
+              "to unique_id, ds, y (pandas: df.melt(id_vars='ds', var_name='unique_id', value_name='y')), or pass "
+              "--date-col ds --target <column>"),
+             (write(tmp_path, lower, "lower.csv"), "column names are case-sensitive: the file has 'date', not 'Date', "
+              "the file has 'close', not 'Close'"),
+             (note, "line 1 ('Exported from Bloomberg 2024-01-01') has no ','; it seems to be a note above the "
+              "header, line 3 ('Date,Close')")]
+    for csv, message in cases:
+        out = tmp_path / "run"
+        code, _, err = run(["train", "--csv", str(csv), "--out", str(out), *TINY], capsys)
+        assert code == 2 and err.count("rnnkit: error:") == 1 and message in err, err
+        assert not out.exists()

@@ -176,3 +176,13 @@ def test_unix_seconds_are_read_with_date_format_s_and_hinted_without_it():
         from_dataframe(df, "ds", "y", [])
     data, _ = from_dataframe(df, "ds", "y", [], policy=CleanPolicy(date_format="%s"))
     assert data.freq == "D" and data.series[0].index[0] == T("2020-01-01")
+
+
+def test_two_digit_year_first_dates_are_called_ambiguous_not_of_unknown_frequency():
+    days = pd.date_range("2020-01-01", periods=60)
+    df = pd.DataFrame({"ds": days.strftime("%y-%m-%d"), "y": [str(i % 7 + 1) for i in range(60)]})
+    with pytest.raises(RnnkitError, match=r"has ambiguous dates: with two-digit parts such as '20-01-01' the year may "
+                                          r"come first or last.*--date-format \(%y-%m-%d year first"):
+        from_dataframe(df, "ds", "y", [])
+    data, _ = from_dataframe(df, "ds", "y", [], policy=CleanPolicy(date_format="%y-%m-%d"))
+    assert data.freq == "D" and data.series[0].index[0] == T("2020-01-01")

@@ -95,6 +95,17 @@ def parse_dates(values: pd.Series, line_offset: int, where: str, column: str,
     return _drop_zone(parsed)
 
 
+def two_digit_years(values: pd.Series) -> str | None:
+    """The first value when every date is three two-digit parts (20-01-31: yy-mm-dd or dd-mm-yy),
+    so the year's place cannot be told from the form; None otherwise."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        return None
+    text = values.dropna().astype(str).str.strip()
+    if not len(text) or not text.str.fullmatch(r"\d{2}([-/.])\d{2}\1\d{2}").all():
+        return None
+    return str(text.iloc[0])
+
+
 def _compact_dates(text: pd.Series) -> pd.Series | None:
     """Dates written as YYYYMMDD integers (20210304), when every value is a valid date of the years
     1800-2199, or as YYYYMM integers (202103: the month's first day), when every value is a month
