@@ -31,16 +31,29 @@ def test_duplicates_keep_last_or_error():
 
 
 @pytest.mark.parametrize("policy,expected,dropped", [
-    ("ffill", [1, 2, 2, 4, 5], 1),
-    ("interpolate", [1, 2, 3, 4, 5], 1),
-    ("drop", [1, 2, 4, 5], 2),
+    ("ffill", [1, 2, 2, 4, 5], 0),
+    ("interpolate", [1, 2, 3, 4, 5], 0),
+    ("drop", [1, 2, 4, 5], 1),
 ])
 def test_missing_value_policies(policy, expected, dropped):
     df = frame([None, 1.0, 2.0, None, 4.0, 5.0])
     data, report = from_dataframe(df, "Date", "Close", [], policy=CleanPolicy(missing=policy))
-    assert report.missing["Close"] == 2
-    assert report.rows_dropped == dropped  # the leading gap has nothing before it to fill from
+    assert report.missing["Close"] == 1 and report.leading == 1  # the leading gap is left out before the policy
+    assert report.rows_dropped == dropped
     np.testing.assert_allclose(data.series[0].y, expected)
+
+
+def test_leading_rows_without_a_target_are_left_out_before_the_split():
+    df = frame([None] * 150 + [float(100 + i % 7 + i / 10) for i in range(250)],
+               dates=[d.strftime("%Y-%m-%d") for d in pd.date_range("2020-01-01", periods=400)])
+    data, report = from_dataframe(df, "Date", "Close", [], policy=CleanPolicy(val=0.1, test=0.2))
+    assert report.leading == 150 and report.missing["Close"] == 0 and report.rows_dropped == 0
+    assert len(data.series[0]) == 250 and data.series[0].split == (175, 200)  # test: 50 = 20% of 250
+    assert "rows before the first target value: 150 left out" in "\n".join(report.summary_lines())
+    short = frame([None] * 340 + [float(i % 5 + 1) for i in range(60)],
+                  dates=[d.strftime("%Y-%m-%d") for d in pd.date_range("2020-01-01", periods=400)])
+    data, _ = from_dataframe(short, "Date", "Close", [], policy=CleanPolicy(val=0.1, test=0.2, min_part=1))
+    assert data.series[0].split == (42, 48)
 
 
 def test_outliers_flagged_or_clipped():
@@ -154,7 +167,7 @@ def test_a_ds_y_table_is_one_series_that_keeps_its_column_names():
 def test_us_thousands_separators_are_read_when_a_value_proves_them():
     df = frame(["10,012.6", "9,990.1", "1,001"])
     np.testing.assert_allclose(from_dataframe(df, "Date", "Close", [])[0].series[0].y, [10012.6, 9990.1, 1001])
-    with pytest.raises(RnnkitError, match="decimal commas"):  # 1,001 alone could be a decimal comma
+    with pytest.raises(RnnkitError, match="ambiguous: 1001 with a thousands separator or 1.001 with a decimal comma"):
         from_dataframe(frame(["1,001", "1,002", "1,003"]), "Date", "Close", [])
 
 
@@ -191,3 +204,86 @@ def test_rows_after_the_last_target_value_are_not_history():
     data, report = from_dataframe(df, "Date", "Close", [])
     assert report.trailing == 2 and list(data.series[0].y) == [1, 2, 3, 4]
     assert "rows after the last target value: 2 left out" in " ".join(report.summary_lines())
+
+
+def _hourly_split(days=5):
+    times = pd.date_range("2021-01-04", periods=24 * days, freq="h")
+    return pd.DataFrame({"Date": times.strftime("%Y-%m-%d"), "Time": times.strftime("%H:%M"),
+                         "Close": [str(10.0 + i % 24 + i / 100) for i in range(len(times))]})
+
+
+def _panel(id_name="series", n=60):
+    parts = [pd.DataFrame({id_name: f"store {k}", "ds": pd.date_range("2021-01-01", periods=n).strftime("%Y-%m-%d"),
+                           "y": [str(10.0 * k + i % 7 + i / 10) for i in range(n)]}) for k in range(1, 4)]
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_a_time_of_day_in_its_own_column_is_named_not_collapsed_to_days():
+    with pytest.raises(RnnkitError, match=r"of 120 rows repeat a date .*time of day seems to be in column 'Time'"):
+        from_dataframe(_hourly_split().drop(columns=[]), "Date", "Close", [])
+
+
+@pytest.mark.parametrize("id_name,date_col,target", [("series", "ds", "y"), ("Store", "Day", "Sales")])
+def test_a_panel_without_its_id_column_is_refused_naming_the_column(id_name, date_col, target):
+    df = _panel(id_name).rename(columns={"ds": date_col, "y": target})
+    with pytest.raises(RnnkitError, match=rf"120 of 180 rows repeat a date.*looks like a panel: pass --id-col {id_name} "
+                                          r"\(3 series\)"):
+        from_dataframe(df, date_col, target, [])
+    data, report = from_dataframe(df, date_col, target, [], id_col=id_name)
+    assert len(data) == 3 and report.duplicates == 0
+
+
+def test_a_few_repeated_dates_and_a_file_appended_to_itself_keep_the_last_rows():
+    df = frame([float(i) for i in range(1, 41)])
+    few = pd.concat([df, df.iloc[[3]].assign(Close="9.5")], ignore_index=True)  # 1 of 41 rows repeats
+    data, report = from_dataframe(few, "Date", "Close", [])
+    assert report.duplicates == 1 and data.series[0].y[3] == 9.5
+    data, report = from_dataframe(pd.concat([df, df], ignore_index=True), "Date", "Close", [])
+    assert report.duplicates == 40 and len(data.series[0]) == 40
+    other = pd.concat([df, df.assign(Close=[str(v + 0.5) for v in range(40)])], ignore_index=True)
+    with pytest.raises(RnnkitError, match="40 of 80 rows repeat a date.* with other values; if the file holds"):
+        from_dataframe(other, "Date", "Close", [])
+
+
+def test_integers_with_a_thousands_comma_are_ambiguous_until_thousands_is_given():
+    df = frame(["1,000", "1,078", "1,098", "1,044", "987"])
+    with pytest.raises(RnnkitError, match=r"'1,000' at row 1 .*ambiguous: 1000 with a thousands separator or 1.000 "
+                                          r"with a decimal comma; give --thousands ',' or --decimal ','"):
+        from_dataframe(df, "Date", "Close", [])
+    data, _ = from_dataframe(df, "Date", "Close", [], policy=CleanPolicy(thousands=","))
+    np.testing.assert_allclose(data.series[0].y, [1000, 1078, 1098, 1044, 987])
+    data, _ = from_dataframe(frame(["1.234,5", "2.000", "3,25"]), "Date", "Close", [],
+                             policy=CleanPolicy(decimal=",", thousands="."))
+    np.testing.assert_allclose(data.series[0].y, [1234.5, 2000, 3.25])
+    data, _ = from_dataframe(frame(["1 234", "12 345.5", "7"]), "Date", "Close", [], policy=CleanPolicy(thousands=" "))
+    np.testing.assert_allclose(data.series[0].y, [1234, 12345.5, 7])
+
+
+def test_a_value_the_thousands_separator_does_not_group_is_an_error_not_a_number():
+    with pytest.raises(RnnkitError, match=r"'1,5' at row 2 \(line 3\), which does not group thousands with "
+                                          r"--thousands ','"):
+        from_dataframe(frame(["1,000", "1,5", "3"]), "Date", "Close", [], policy=CleanPolicy(thousands=","))
+    with pytest.raises(RnnkitError, match="--thousands must be one of"):
+        from_dataframe(frame(["1", "2", "3"]), "Date", "Close", [], policy=CleanPolicy(thousands=";"))
+    with pytest.raises(RnnkitError, match=r"differ from --decimal \(','\)"):
+        from_dataframe(frame(["1", "2", "3"]), "Date", "Close", [], policy=CleanPolicy(decimal=",", thousands=","))
+
+
+def test_business_days_missing_for_weeks_are_missing_data_not_holidays():
+    days = pd.bdate_range("2021-01-04", periods=120)
+    kept = days.delete(list(range(30, 34)) + list(range(60, 100)))  # a 4-day closure (9/11: 4), then 40 days
+    df = frame([float(10 + i % 5 + i / 10) for i in range(len(kept))], [d.strftime("%Y-%m-%d") for d in kept])
+    data, report = from_dataframe(df, "Date", "Close", [])
+    assert data.freq == "B" and report.closed == 4 and report.inserted == 40 and report.gaps == 44
+    assert len(data.series[0]) == 116 and data.series[0].index[56] == days[60]  # after the 4 closed days
+    assert report.long_gaps == [f"{days[60].date()} (40 business days)"]
+    assert "missing data, not holidays: from 2021-03-29 (40 business days)" in "\n".join(report.summary_lines())
+
+
+@pytest.mark.parametrize("token", ["N/A", "NA", "#N/A", "null", "nan", "NULL", "None", " n/a "])
+def test_a_dataframe_s_missing_tokens_are_missing_values_as_in_a_csv(token):
+    df = frame([1.0, 2.0, 3.0, 4.0, 5.0])
+    df.loc[2, "Close"] = token
+    data, report = from_dataframe(df, "Date", "Close", [])
+    assert report.missing["Close"] == 1
+    np.testing.assert_allclose(data.series[0].y, [1, 2, 2, 4, 5])

@@ -142,6 +142,31 @@ def _inf(df):
     return df
 
 
+def _no_id(df):
+    return pd.concat([df.assign(Store="a"), df.assign(Store="b", Close=df["Close"] + 1)])
+
+
+def _split_time(df):
+    times = pd.date_range("2021-01-01", periods=len(df), freq="h")
+    return df.assign(Date=times.strftime("%Y-%m-%d"), Time=times.strftime("%H:%M"))
+
+
+def _thousands(df):
+    df["Close"] = (df["Close"] * 10).round().astype(int).map(lambda v: f"{v:,}")  # 1,078: every value has a comma
+    return df
+
+
+def test_thousands_separators_are_read_with_the_thousands_flag(tmp_path, capsys):
+    csv = write(tmp_path, _thousands(daily(200)))
+    out = tmp_path / "run"
+    code, _, err = run(["train", "--csv", str(csv), "--thousands", ",", "--out", str(out), *TINY], capsys)
+    assert code == 0, err
+    assert json.loads((out / "config.json").read_text())["data"]["thousands"] == ","
+    code, stdout, err = run(["predict", "--run", str(out), "--csv", str(csv)], capsys)
+    assert code == 0, err
+    assert 500 < float(stdout.splitlines()[1].split(",")[1]) < 2000  # about 1000, not 1.0
+
+
 def test_the_largest_horizon_an_error_names_does_fit(tmp_path, capsys):
     """Validation and test parts given as fractions grow to one horizon, so the horizon that fits
     is searched under that rule: the one named trains, one more does not."""
@@ -153,12 +178,16 @@ def test_the_largest_horizon_an_error_names_does_fit(tmp_path, capsys):
 @pytest.mark.parametrize("edit,args,message", [
     (_ambiguous, [], "ambiguous dates"),
     (None, ["--date-format", "%d.%m.%Y"], "does not match --date-format"),
+    (None, ["--date-format", "%Y-%q"], "--date-format '%Y-%q' is not a strftime form ('q' is a bad directive"),
     (None, ["--sep", ";"], "leaves one column"),
     (_irregular, [], "set it with --freq"),
     (None, ["--freq", "W-MON"], "not on the frequency 'W-MON'"),
     (None, ["--horizon", "100"], "the largest --horizon that fits is 96"),
     (None, ["--lookback", "250", "--target-transform", "logret"], "the largest --lookback that fits is 208"),
     (_inf, [], "non-finite or out-of-range value 'inf' at row 41"),
+    (_no_id, [], "looks like a panel: pass --id-col Store"),
+    (_thousands, [], "give --thousands ',' or --decimal ','"),
+    (_split_time, [], "the time of day seems to be in column 'Time'"),
 ])
 def test_bad_data_input(edit, args, message, tmp_path, capsys):
     df = daily(300)
@@ -172,3 +201,23 @@ def test_bad_data_input(edit, args, message, tmp_path, capsys):
     if edit is _ambiguous:
         assert "'01/01/2021'" not in err and "--dayfirst" in err and "--date-format" in err
     assert not out.exists()
+
+
+def test_missing_columns_say_why_a_wide_table_a_name_in_another_case_and_a_note_above_the_header(tmp_path, capsys):
+    df = daily(100)
+    wide = pd.DataFrame({"ds": df["Date"], "store 1": df["Close"], "store 2": df["Close"] + 1})
+    lower = df.rename(columns={"Date": "date", "Close": "close"})
+    note = tmp_path / "note.csv"
+    note.write_text("Exported from Bloomberg 2024-01-01\n\n" + df.to_csv(index=False))
+    cases = [(write(tmp_path, wide, "wide.csv"), "it looks wide (one column per series: store 1, store 2): reshape it "
+              "to unique_id, ds, y (pandas: df.melt(id_vars='ds', var_name='unique_id', value_name='y')), or pass "
+              "--date-col ds --target <column>"),
+             (write(tmp_path, lower, "lower.csv"), "column names are case-sensitive: the file has 'date', not 'Date', "
+              "the file has 'close', not 'Close'"),
+             (note, "line 1 ('Exported from Bloomberg 2024-01-01') has no ','; it seems to be a note above the "
+              "header, line 3 ('Date,Close')")]
+    for csv, message in cases:
+        out = tmp_path / "run"
+        code, _, err = run(["train", "--csv", str(csv), "--out", str(out), *TINY], capsys)
+        assert code == 2 and err.count("rnnkit: error:") == 1 and message in err, err
+        assert not out.exists()

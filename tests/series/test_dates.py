@@ -85,6 +85,27 @@ def test_yyyymmdd_integers_are_dates_as_text_or_as_integers():
     assert list(parse_dates(pd.Series([20201231, 20210101]), 2, "x", "ds")) == expected
 
 
+def test_yyyymm_integers_are_month_starts_and_other_integers_stay_positions():
+    expected = [T("1949-12-01"), T("1950-01-01")]
+    assert read("194912", "195001") == expected
+    assert list(parse_dates(pd.Series([194912, 195001]), 2, "x", "ds")) == expected
+    assert list(parse_dates(pd.Series(["194912", "194913"]), 2, "x", "ds")) == [194912, 194913]  # no month 13
+    df = pd.DataFrame({"ds": [str(100 * y + m) for y in range(1949, 1961) for m in range(1, 13)],
+                       "y": [str(100 + i % 12 + i / 10) for i in range(144)]})
+    data, report = from_dataframe(df, "ds", "y", [])
+    assert data.freq == "MS" and report.inserted == 0 and data.season == 12
+    assert str(data.future(data.series[0], data.freq, 1)[0].date()) == "1961-01-01"
+
+
+def test_integer_positions_that_would_invent_more_steps_than_they_hold_are_refused():
+    df = pd.DataFrame({"ds": ["100", "150", "151", "300"], "y": ["1", "2", "3", "4"]})
+    with pytest.raises(RnnkitError, match=r"positions would get 197 missing steps for 4 rows, more invented than read"):
+        from_dataframe(df, "ds", "y", [])
+    df = pd.DataFrame({"ds": ["194901", "194902"], "y": ["1", "2"]})
+    data, _ = from_dataframe(df, "ds", "y", [], policy=CleanPolicy(date_format="%Y%m"))
+    assert list(data.series[0].index) == [T("1949-01-01"), T("1949-02-01")]
+
+
 def test_local_dates_across_a_daylight_saving_change_keep_their_dates():
     assert read("2020-03-28T00:00:00+01:00", "2020-03-29T00:00:00+01:00", "2020-03-30T00:00:00+02:00") == [
         T("2020-03-28"), T("2020-03-29"), T("2020-03-30")]
@@ -136,3 +157,32 @@ def test_padded_column_names_are_found_and_a_folder_is_not_a_csv(tmp_path):
     assert list(read_csv(str(path)).columns) == ["Date", "Close"]
     with pytest.raises(RnnkitError, match="is a folder; give a CSV file"):
         read_csv(str(tmp_path))
+
+
+@pytest.mark.parametrize("form", ["%Y-%q", "%Y-%m-%d %Q"])
+def test_a_date_format_with_an_unknown_directive_is_one_line_naming_it(form):
+    with pytest.raises(RnnkitError, match=rf"--date-format '{form}' is not a strftime form \(.*bad directive"):
+        read("2021-01-01", "2021-01-02", date_format=form)
+
+
+def test_unix_seconds_are_read_with_date_format_s_and_hinted_without_it():
+    assert read("1577836800", "1577923200", date_format="%s") == [T("2020-01-01"), T("2020-01-02")]
+    assert list(parse_dates(pd.Series([1577836800, 1577840400]), 2, "x", "ds", "%s")) == [
+        T("2020-01-01 00:00"), T("2020-01-01 01:00")]
+    with pytest.raises(RnnkitError, match=r"not unix seconds \(--date-format %s\): '2020-01-01' at row 1"):
+        read("2020-01-01", date_format="%s")
+    df = pd.DataFrame({"ds": [str(1577836800 + 86400 * i) for i in range(10)], "y": [str(i % 3 + 1) for i in range(10)]})
+    with pytest.raises(RnnkitError, match="goes in steps of 86400 .*unix seconds\\? give --date-format %s"):
+        from_dataframe(df, "ds", "y", [])
+    data, _ = from_dataframe(df, "ds", "y", [], policy=CleanPolicy(date_format="%s"))
+    assert data.freq == "D" and data.series[0].index[0] == T("2020-01-01")
+
+
+def test_two_digit_year_first_dates_are_called_ambiguous_not_of_unknown_frequency():
+    days = pd.date_range("2020-01-01", periods=60)
+    df = pd.DataFrame({"ds": days.strftime("%y-%m-%d"), "y": [str(i % 7 + 1) for i in range(60)]})
+    with pytest.raises(RnnkitError, match=r"has ambiguous dates: with two-digit parts such as '20-01-01' the year may "
+                                          r"come first or last.*--date-format \(%y-%m-%d year first"):
+        from_dataframe(df, "ds", "y", [])
+    data, _ = from_dataframe(df, "ds", "y", [], policy=CleanPolicy(date_format="%y-%m-%d"))
+    assert data.freq == "D" and data.series[0].index[0] == T("2020-01-01")

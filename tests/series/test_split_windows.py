@@ -88,3 +88,19 @@ def test_a_fractional_step_count_and_a_split_date_after_the_data_are_refused():
         split_bounds(50, 1.5, 0.2)
     with pytest.raises(RnnkitError, match="after the last date, 2021-02-19"):
         split_bounds(50, 0.1, 0.2, index, test_start="2030-01-01")
+
+
+@pytest.mark.parametrize("kw,message", [
+    ({"test_start": "2030-01-01"}, "--test-start 2030-01-01 is after the last date, 2021-02-19"),
+    ({"test_start": "soon"}, "--test-start: 'soon' is not a date"),
+    ({"test_start": "2020-06-01"}, "--test-start 2020-06-01 is on or before the first date, 2021-01-01"),
+    ({"test_start": "2021-01-04"}, "--test-start 2021-01-04 leaves 3 steps before it (2021-01-01 to 2021-01-03), and "
+                                   "the validation part takes 5 of them (--val 0.1)"),
+    ({"val_start": "2021-02-10", "test_start": "2021-02-01"}, "--val-start 2021-02-10 is after --test-start 2021-02-01"),
+    ({"val_start": "2020-12-01", "test_start": "2021-02-01"}, "--val-start 2020-12-01 is on or before the first date"),
+])
+def test_split_dates_that_leave_no_training_data_are_explained_in_dates_and_flags(kw, message):
+    index = pd.date_range("2021-01-01", periods=50, freq="D")
+    with pytest.raises(RnnkitError) as e:
+        split_bounds(50, 0.1, 0.2, index, **kw)
+    assert message in str(e.value) and "data." not in str(e.value) and "ends at" not in str(e.value)

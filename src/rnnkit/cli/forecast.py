@@ -59,6 +59,9 @@ def _data_flags(p: argparse.ArgumentParser, need_csv: bool) -> None:
     g.add_argument("--sep", help="column separator (default ','; ';' for European spreadsheet exports)")
     g.add_argument("--decimal", choices=[".", ","], metavar="MARK",
                    help="decimal mark of the numbers (default '.'; ',' reads 1.234,5)")
+    g.add_argument("--thousands", metavar="SEP",
+                   help="thousands separator of the numbers: ',' reads 1,078 as 1078 ('.', ' ' or \"'\" too) "
+                   "(default: US groups such as 1,234.5 are detected)")
     g.add_argument("--encoding", help="file encoding (default utf-8; e.g. latin-1 or cp1252 for older spreadsheets)")
     g.add_argument("--errors", choices=["strict", "replace", "ignore"],
                    help="what to do with bytes invalid in --encoding (default strict: stop with an error)")
@@ -161,7 +164,7 @@ def overrides(a: argparse.Namespace) -> dict:
     return {
         "model": {**model_overrides(a), "ensemble": a.ensemble},
         "train": train_overrides(a),
-        "data": {"csv": a.csv, "sep": a.sep, "decimal": a.decimal, "encoding": a.encoding, "errors": a.errors,
+        "data": {"csv": a.csv, "sep": a.sep, "decimal": a.decimal, "thousands": a.thousands, "encoding": a.encoding, "errors": a.errors,
                  "date_format": a.date_format,
                  "dayfirst": a.dayfirst, "freq": a.freq, "date_col": a.date_col, "target": a.target,
                  "id_col": a.id_col, "features": feats,

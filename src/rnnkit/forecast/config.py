@@ -23,6 +23,7 @@ class DataConfig:
     csv: str | None = None
     sep: str = ","  # column separator (";" for most European spreadsheet exports)
     decimal: str = "."  # "," for decimal commas
+    thousands: str | None = None  # the thousands separator ("," reads 1,078 as 1078); None: US groups detected
     encoding: str = "utf-8"  # of the CSV (latin-1, cp1252 for older spreadsheet exports)
     errors: str = "strict"  # bytes invalid in the encoding: strict (an error naming the offset) | replace | ignore
     date_format: str | None = None  # strftime form of the dates, e.g. %d.%m.%Y; None = read by rnnkit.series.dates
@@ -95,7 +96,7 @@ def clean_policy(data: DataConfig, horizon: int = 0) -> CleanPolicy:
     fractions hold at least one `horizon`."""
     return CleanPolicy(data.duplicates, data.missing, data.outliers, data.outlier_method, data.outlier_threshold,
                        data.val, data.test, data.val_start, data.test_start,
-                       data.date_format, data.dayfirst, data.decimal, data.freq, horizon)
+                       data.date_format, data.dayfirst, data.decimal, data.freq, horizon, thousands=data.thousands)
 
 
 def check(cfg: ForecastRunConfig) -> None:

@@ -6,7 +6,9 @@ common step checked against the offset's own calendar (every date on a month sta
 
 Two kinds of data follow a trading calendar rather than the clock, and are read as series of the
 periods that exist (not every clock step):
-- business days (`B`): a missing weekday is a market holiday, counted but not inserted;
+- business days (`B`): a missing weekday is a market holiday, counted but not inserted, and so is a
+  run of up to CLOSURE of them (the NYSE closed 4 days after 9/11); a longer run is missing data,
+  inserted like any missing stamp;
 - business hours (a session such as `5min@07:00-21:00@Mon,Tue,Wed,Thu,Fri`): every day with data
   holds the same intervals; nights, weekends and days without any row are closed, not missing.
   Missing intervals inside an open day are inserted; the season is the intervals per day.
@@ -238,8 +240,27 @@ def grid(index: pd.DatetimeIndex, freq: str) -> pd.DatetimeIndex:
         full = session.grid(index.normalize().unique())
         return full[(full >= index[0]) & (full <= index[-1])]
     if freq == "B":
-        return index
+        return _with_long_gaps(index)
     return _date_range(index[0], index[-1], freq, index.unit)
+
+
+CLOSURE = 5  # business days: the longest run of missing weekdays read as a market closure, not missing data
+
+
+def closures(index: pd.DatetimeIndex) -> np.ndarray:
+    """(T-1,) the business days missing between consecutive dates of business-day data."""
+    days = index.values.astype("datetime64[D]")
+    return np.clip(np.busday_count(days[:-1], days[1:]) - 1, 0, None)
+
+
+def _with_long_gaps(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Business-day dates plus every business day of the runs longer than CLOSURE missing from them."""
+    missing = closures(index)
+    long = np.flatnonzero(missing > CLOSURE)
+    if not len(long):
+        return index
+    filled = [pd.bdate_range(index[i] + pd.offsets.BDay(1), periods=int(missing[i])).as_unit(index.unit) for i in long]
+    return index.append(filled).sort_values()
 
 
 @lru_cache(maxsize=64)

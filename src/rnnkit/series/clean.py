@@ -9,6 +9,7 @@ in the one-step changes flagged or clipped with statistics of the training part 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.errors import RnnkitError
-from rnnkit.series.calendar import grid, to_offset
+from rnnkit.series.calendar import CLOSURE, closures, grid, to_offset
 from rnnkit.series.dates import parse_dates  # noqa: F401  (re-exported)
 from rnnkit.series.split import split_bounds
 
@@ -24,6 +25,7 @@ DUPLICATES = ("keep_last", "error")
 MISSING = ("ffill", "interpolate", "drop")
 OUTLIERS = ("flag", "clip", "none")
 OUTLIER_METHODS = ("robust_z", "iqr")
+THOUSANDS = (",", ".", " ", "'")  # 1,078  1.078  1 078  1'078
 
 
 @dataclass
@@ -48,6 +50,7 @@ class CleanPolicy:
     decimal: str = "."  # "," for decimal commas (1.234,5 reads as 1234.5)
     freq: str | None = None  # None: inferred
     min_part: int = 0  # a validation or test part given as a fraction holds at least this many steps (the horizon)
+    thousands: str | None = None  # the thousands separator, when given: "," reads 1,078 as 1078
 
     def check(self) -> None:
         for name, allowed in (("duplicates", DUPLICATES), ("missing", MISSING), ("outliers", OUTLIERS),
@@ -56,6 +59,9 @@ class CleanPolicy:
                 raise RnnkitError(f"data.{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
         if self.decimal not in (".", ","):
             raise RnnkitError(f"--decimal must be '.' or ',', got {self.decimal!r}")
+        if self.thousands is not None and (self.thousands not in THOUSANDS or self.thousands == self.decimal):
+            raise RnnkitError(f"--thousands must be one of {', '.join(map(repr, THOUSANDS))} and differ from --decimal "
+                              f"({self.decimal!r}), got {self.thousands!r}")
 
     @property
     def splits(self) -> bool:
@@ -92,11 +98,13 @@ class CleaningReport:
     outlier_examples: list[str] = field(default_factory=list)
     gaps: int = 0  # calendar steps missing between consecutive rows (inserted, or closed days of a trading calendar)
     closed: int = 0  # of those, closed periods not inserted (holidays of business-day or business-hour data)
+    long_gaps: list[str] = field(default_factory=list)  # business days missing for longer than a closure: inserted
     largest_gap: int = 0  # in steps of the series' frequency
     largest_gap_at: str = ""  # the first time stamp missing in it
     clock_changes: list[str] = field(default_factory=list)  # local clock-change days seen, e.g. "2026-03-29 an hour missing"
     rounded: int = 0  # time stamps moved to the --freq grid they jitter around (calendar.round_to_grid)
     largest_rounding: str = ""  # the largest such move, e.g. "4 s"
+    leading: int = 0  # rows before a series' first target value, left out before the split
     trailing: int = 0  # rows after a series' last target value (e.g. future covariates), left out
     skipped: dict[str, str] = field(default_factory=dict)  # panel series left out -> why (constant, no values)
 
@@ -126,7 +134,9 @@ class CleaningReport:
             f"unsorted dates: {'sorted ' + str(self.unsorted) + ' series' if self.unsorted else 'none'}; "
             f"duplicate dates: {self.duplicates} removed (keep last)",
             f"missing time stamps: {self.inserted} inserted and filled ({self.missing_policy})"
-            + (f"; {self.closed} closed periods (holidays) not inserted" if self.closed else ""),
+            + (f"; {self.closed} closed periods (holidays) not inserted" if self.closed else "")
+            + (f"; business days missing for longer than {CLOSURE} days are missing data, not holidays: from "
+               + ", ".join(self.long_gaps[:3]) + (", ..." if len(self.long_gaps) > 3 else "") if self.long_gaps else ""),
             f"missing values: {miss} ({self.missing_policy}; {self.rows_dropped} rows dropped)",
             f"outliers in one-step (log) changes: {self.outliers} ({self.outlier_action})"
             + (f", e.g. {', '.join(self.outlier_examples[:3])}" if self.outlier_examples else ""),
@@ -138,6 +148,9 @@ class CleaningReport:
             lines.append(f"daylight-saving changes, it seems: {shown} (local clock times without UTC offsets; a missing "
                          "hour is inserted and filled, a repeated one keeps its later rows; times with offsets keep "
                          "every hour)")
+        if self.leading:
+            lines.append(f"rows before the first target value: {self.leading} left out (before the split, so the "
+                         "parts are shares of the rows with values)")
         if self.trailing:
             lines.append(f"rows after the last target value: {self.trailing} left out (future covariate values "
                          "are not read; the forecast starts after the last target value)")
@@ -156,6 +169,9 @@ def when(t) -> str:
     return str(t.date()) if t == t.normalize() else str(t)
 
 
+# the cells pandas.read_csv reads as missing by default (its na_values), for a DataFrame's text cells too
+NA_TOKENS = frozenset(["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                       "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"])
 LARGEST = 1e30  # beyond this a value overflows the squares and products of training (float32 ends at 3e38)
 _THOUSANDS = r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$"
 _THOUSANDS_US = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
@@ -169,14 +185,44 @@ def _us_grouped(text: pd.Series) -> bool:
     return bool(len(commas)) and commas.str.match(_THOUSANDS_US).all() and commas.str.match(_PROVEN_US).any()
 
 
+def _grouped(text: pd.Series, raw: pd.Series, thousands: str, decimal: str, where: str, col: str,
+             line_offset: int) -> pd.Series:
+    """Text cells with the given thousands separator, as plain numbers ("1,078" -> "1078"); a cell
+    holding the separator that does not group thousands (1,5) is an error, not a number."""
+    sep, dec = re.escape(thousands), re.escape(decimal)
+    marked = text.str.contains(thousands, regex=False, na=False)
+    bad = marked & ~text.str.match(rf"^[+-]?\d{{1,3}}({sep}\d{{3}})+({dec}\d*)?$", na=False)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise RnnkitError(f"{where}: column {col!r} has {str(raw.iloc[i])!r} at row {i + 1} (line {i + line_offset}), "
+                          f"which does not group thousands with --thousands {thousands!r} (e.g. 1{thousands}234); "
+                          "fix it or give the separator the file uses")
+    return text.str.replace(thousands, "", regex=False)
+
+
+def _ambiguous_comma(value: str) -> str:
+    """The hint for a cell that reads two ways (1,078: 1078 with a thousands comma, 1.078 with a
+    decimal comma); '' for other cells."""
+    value = value.strip()
+    if not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", value):
+        return ""
+    return (f" (ambiguous: {value.replace(',', '')} with a thousands separator or {value.replace(',', '.', 1)} with "
+            "a decimal comma; give --thousands ',' or --decimal ',')")
+
+
 def parse_numeric(df: pd.DataFrame, columns: list[str], line_offset: int, where: str,
-                  decimal: str = ".") -> pd.DataFrame:
+                  decimal: str = ".", thousands: str | None = None) -> pd.DataFrame:
     """Columns to float; a cell that is present but not a finite number is an error naming row and column."""
     out = df.copy()
     for col in columns:
         raw = out[col]
+        if not pd.api.types.is_numeric_dtype(raw):  # a DataFrame's 'N/A' is missing, as in a CSV
+            raw = raw.mask(raw.astype(str).str.strip().isin(NA_TOKENS))
         text = raw
-        if decimal == "," and not pd.api.types.is_numeric_dtype(raw):
+        if thousands is not None and not pd.api.types.is_numeric_dtype(raw):
+            text = _grouped(raw.astype(str).str.strip(), raw, thousands, decimal, where, col, line_offset)
+            text = (text.str.replace(",", ".", regex=False) if decimal == "," else text).where(raw.notna())
+        elif decimal == "," and not pd.api.types.is_numeric_dtype(raw):
             text = raw.astype(str).str.strip()
             grouped = text.str.match(_THOUSANDS)  # 1.234,5: the dots group thousands
             text = text.where(~grouped, text.str.replace(".", "", regex=False))
@@ -189,9 +235,10 @@ def parse_numeric(df: pd.DataFrame, columns: list[str], line_offset: int, where:
         bad = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            commas = "," in str(raw.iloc[i]) and decimal == "."
-            hint = (" (decimal commas? give --sep ';' --decimal ','; thousands separators are read when every "
-                    "value with a comma groups them, e.g. 1,234.5)") if commas else ""
+            commas = "," in str(raw.iloc[i]) and decimal == "." and thousands is None
+            hint = _ambiguous_comma(str(raw.iloc[i])) if commas else ""
+            hint = hint or (" (decimal commas? give --sep ';' --decimal ','; thousands separators are read when every "
+                            "value with a comma groups them, e.g. 1,234.5, or give --thousands ',')") if commas else ""
             raise RnnkitError(
                 f"{where}: column {col!r} has a non-numeric value {str(raw.iloc[i])!r} at row {i + 1} "
                 f"(line {i + line_offset}){hint}; fix or remove it"
@@ -230,6 +277,10 @@ def clean_one(df: pd.DataFrame, time_col: str, value_cols: list[str], policy: Cl
     if df[target].isna().all():
         raise NothingToForecast(label, f"the target column {target!r} has no values (all missing)")
     known = np.flatnonzero(df[target].notna().to_numpy())
+    if known[0] > 0:  # rows before the first target value: no history, and they would skew the split
+        report.leading += int(known[0])
+        df = df.iloc[known[0]:].reset_index(drop=True)
+        known = known - known[0]
     if known[-1] < len(df) - 1:  # rows after the last target value (future covariates): not history
         report.trailing += len(df) - 1 - int(known[-1])
         df = df.iloc[: known[-1] + 1]
@@ -288,6 +339,11 @@ def _regularise(df: pd.DataFrame, time_col: str, freq: str | None, report: Clean
     t = df[time_col]
     if pd.api.types.is_integer_dtype(t):
         full = _positions(t.to_numpy(), time_col, label)
+        if len(full) - len(t) > len(t):  # more made up than observed: not consecutive steps
+            raise RnnkitError(f"{label}: the integer column {time_col!r} ({t.iloc[0]} to {t.iloc[-1]}) read as "
+                              f"positions would get {len(full) - len(t)} missing steps for {len(t)} rows, more "
+                              "invented than read; if its values are dates give their form with --date-format "
+                              "(e.g. %Y%m), else number the steps 0, 1, 2, ...")
     else:
         index = pd.DatetimeIndex(t)
         full = grid(index, freq)
@@ -312,8 +368,10 @@ def _positions(t: np.ndarray, time_col: str, label: str) -> np.ndarray:
         return t
     step = int(np.gcd.reduce(np.diff(t)))
     if step > 1:
+        unix = ("; unix seconds? give --date-format %s" if 1e8 <= t[0] < 1e11 else
+                "; unix milliseconds? divide them by 1000 and give --date-format %s" if 1e11 <= t[0] < 1e14 else "")
         raise RnnkitError(f"{label}: the integer column {time_col!r} goes in steps of {step} ({t[0]}, {t[1]}, ...); "
-                          "integer positions must count steps (0, 1, 2, ...): renumber them, or give dates")
+                          f"integer positions must count steps (0, 1, 2, ...): renumber them, or give dates{unix}")
     return np.arange(t[0], t[-1] + 1)
 
 
@@ -366,10 +424,12 @@ def _count_gaps(t: pd.Series, freq: str | None, report: CleaningReport) -> None:
     else:
         index = pd.DatetimeIndex(t)
         full = grid(index, freq)
-        if freq == "B":
-            days = index.values.astype("datetime64[D]")
-            steps = np.busday_count(days[:-1], days[1:])  # business days: weekends are not gaps
-            report.closed += int(np.clip(steps - 1, 0, None).sum())
+        if freq == "B":  # business days: weekends are not gaps, short closures are holidays
+            missing = closures(index)
+            steps = missing + 1
+            report.closed += int(missing[missing <= CLOSURE].sum())
+            report.long_gaps += [f"{when(t + pd.offsets.BDay(1))} ({int(k)} business days)"
+                                 for t, k in zip(index[:-1][missing > CLOSURE], missing[missing > CLOSURE])]
         else:
             pos = full.get_indexer(index)
             steps = np.diff(pos)

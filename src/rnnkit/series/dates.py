@@ -3,8 +3,10 @@
 Supported forms: ISO dates and times (`2021-03-04`, `2021-03-04 13:30`, `2021-03-04T13:30:00+01:00`),
 day/month/year with `/`, `-` or `.` (`04/03/2021`, `04.03.2021`), month/day/year (`03/04/2021`), ISO
 week strings (`2021-W09`, `2021 W09`: the Monday of that week), quarters (`2021Q1`, `2021 Q1`: the
-quarter's first day), YYYYMMDD integers (`20210304`, when every value is a valid date), other integers
-(read as positions, not dates), and any `--date-format`.
+quarter's first day), YYYYMMDD integers (`20210304`, when every value is a valid date), YYYYMM integers
+(`202103`: month starts, when every value's month is 01-12), other integers
+(read as positions, not dates), and any `--date-format` (`%s`: unix seconds, read as UTC times; integers are
+never taken for unix times unasked, as they could be positions).
 
 Day/month order is decided by the data, never guessed: a value with a first part above 12 proves
 day-first, a second part above 12 proves month-first. When no value proves either, the dates are
@@ -26,6 +28,7 @@ import pandas as pd
 
 from rnnkit.errors import RnnkitError
 
+EPOCH = "%s"  # --date-format for unix seconds (seconds since 1970-01-01 UTC), as GNU date +%s writes them
 _DMY = re.compile(r"^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})(?=$|[ T])")
 _WEEK = re.compile(r"^\s*(\d{4})[- ]?W(\d{1,2})\s*$", re.IGNORECASE)
 _QUARTER = re.compile(r"^\s*(\d{4})[- ]?Q([1-4])\s*$", re.IGNORECASE)
@@ -37,8 +40,8 @@ _MIDNIGHT = re.compile(r"[T ]00:00(?::00(?:\.0+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})\s*$
 def parse_dates(values: pd.Series, line_offset: int, where: str, column: str,
                 date_format: str | None = None, dayfirst: bool | None = None) -> pd.Series:
     """Datetimes (naive), or int64 positions when the column is integer (e.g. M4's hour numbers)."""
-    if pd.api.types.is_integer_dtype(values):
-        compact = _compact_dates(values.astype(str)) if date_format is None else None
+    if pd.api.types.is_integer_dtype(values) and date_format is None:
+        compact = _compact_dates(values.astype(str))
         return compact if compact is not None else values.astype("int64")
     if pd.api.types.is_datetime64_any_dtype(values):
         tz = getattr(values.dt, "tz", None)
@@ -58,8 +61,18 @@ def parse_dates(values: pd.Series, line_offset: int, where: str, column: str,
         return RnnkitError(f"{where}: date column {column!r} {why}: {values.iloc[i]!r} at row {i + 1} "
                            f"(line {i + line_offset}){hint}")
 
+    if date_format == EPOCH:
+        seconds = pd.to_numeric(text, errors="coerce")
+        bad = np.flatnonzero((seconds.isna() | ~(seconds.abs() < 1e11)).to_numpy())  # 1e11 s: year 5138
+        if len(bad):
+            raise fail(int(bad[0]), f"has a value that is not unix seconds (--date-format {EPOCH})")
+        return pd.Series(pd.to_datetime(seconds, unit="s"), index=text.index)  # UTC, kept naive
     if date_format is not None:
-        parsed = pd.to_datetime(text, format=date_format, errors="coerce", utc=_zoned(text))
+        try:
+            parsed = pd.to_datetime(text, format=date_format, errors="coerce", utc=_zoned(text))
+        except ValueError as e:  # a directive strptime does not know: '%q'
+            raise RnnkitError(f"--date-format {date_format!r} is not a strftime form ({str(e).splitlines()[0]}); "
+                              f"e.g. %d.%m.%Y or %Y-%m-%d %H:%M, or {EPOCH} for unix seconds") from None
         bad = np.flatnonzero(parsed.isna().to_numpy())
         if len(bad):
             raise fail(int(bad[0]), f"has a value that does not match --date-format {date_format!r}")
@@ -82,13 +95,26 @@ def parse_dates(values: pd.Series, line_offset: int, where: str, column: str,
     return _drop_zone(parsed)
 
 
+def two_digit_years(values: pd.Series) -> str | None:
+    """The first value when every date is three two-digit parts (20-01-31: yy-mm-dd or dd-mm-yy),
+    so the year's place cannot be told from the form; None otherwise."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        return None
+    text = values.dropna().astype(str).str.strip()
+    if not len(text) or not text.str.fullmatch(r"\d{2}([-/.])\d{2}\1\d{2}").all():
+        return None
+    return str(text.iloc[0])
+
+
 def _compact_dates(text: pd.Series) -> pd.Series | None:
     """Dates written as YYYYMMDD integers (20210304), when every value is a valid date of the years
-    1800-2199; None otherwise (the integers are positions)."""
-    if not text.str.fullmatch(r"(18|19|20|21)\d{6}").all():
-        return None
-    parsed = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
-    return None if parsed.isna().any() else parsed
+    1800-2199, or as YYYYMM integers (202103: the month's first day), when every value is a month
+    01-12 of those years; None otherwise (the integers are positions)."""
+    for pattern, form in ((r"(18|19|20|21)\d{6}", "%Y%m%d"), (r"(18|19|20|21)\d{2}(0[1-9]|1[0-2])", "%Y%m")):
+        if text.str.fullmatch(pattern).all():
+            parsed = pd.to_datetime(text, format=form, errors="coerce")
+            return None if parsed.isna().any() else parsed
+    return None
 
 
 def _day_first(text: pd.Series, dayfirst: bool | None, fail) -> bool | None:

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import io
+import shlex
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +15,9 @@ from rnnkit.errors import RnnkitError
 from rnnkit.files import one_column_error, read_text
 from rnnkit.series.calendar import check_freq, infer_freq, jitter_hint, ordinals, round_to_grid, seasons
 from rnnkit.series.clean import CleaningReport, CleanPolicy, NothingToForecast, clean_one, parse_numeric
-from rnnkit.series.dates import TO_UTC, parse_dates, zone_note
+from rnnkit.series.dates import TO_UTC, parse_dates, two_digit_years, zone_note
 from rnnkit.series.frame import Series, SeriesSet
+from rnnkit.series.repeats import check_repeats
 
 LONG_COLUMNS = ("unique_id", "ds", "y")
 
@@ -46,13 +49,27 @@ def read_csv(path_or_name: str, sep: str = ",", encoding: str = "utf-8", errors:
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, skipinitialspace=True, sep=sep)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        _note_above_header(path, text, sep)
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise RnnkitError(f"{path} is not a readable CSV with --sep {sep!r} ({first[:160]})") from None
     if len(df.columns) == 1:
+        _note_above_header(path, text, sep)
         raise one_column_error(path, sep, str(df.columns[0]))
     df.columns = [str(c).strip() for c in df.columns]  # " Close " is the column Close
     filled = np.flatnonzero(df.notna().any(axis=1).to_numpy())
     return df.iloc[: filled[-1] + 1 if len(filled) else 0]  # spreadsheets end with rows of separators only
+
+
+def _note_above_header(path: Path, text: str, sep: str) -> None:
+    """Refuse a file whose first line is a note without the separator (an export's title) above
+    a header that has it, naming both lines."""
+    lines = text.splitlines()[:20]
+    if not lines or any(mark in lines[0] for mark in {sep, ";", "\t", "|"}):
+        return  # another separator (a ';' file with decimal commas): one_column_error says which
+    header = next((k for k, line in enumerate(lines) if sep in line), None)
+    if header is not None:
+        raise RnnkitError(f"{path}: line 1 ({lines[0][:60]!r}) has no {sep!r}; it seems to be a note above the header, "
+                          f"line {header + 1} ({lines[header][:60]!r}): remove the line(s) above the header")
 
 
 def detect_layout(df: pd.DataFrame, date_col: str, target: str, id_col: str | None) -> tuple[str, str, str | None]:
@@ -64,6 +81,42 @@ def detect_layout(df: pd.DataFrame, date_col: str, target: str, id_col: str | No
     if given and all(c in df.columns for c in LONG_COLUMNS[1:]):
         return "ds", "y", ids if ids in df.columns else None
     return date_col, target, id_col
+
+
+def _missing_hint(df: pd.DataFrame, missing: list[str], date_col: str, target: str, id_col: str | None) -> str:
+    """What to do about missing columns: the case the names differ in, a wide table's reshaping,
+    or the flags that name the columns."""
+    by_lower = {str(c).lower(): str(c) for c in df.columns}
+    cased = [(m, by_lower[m.lower()]) for m in missing if m.lower() in by_lower]
+    if cased:
+        return ("; column names are case-sensitive: " + ", ".join(f"the file has {c!r}, not {m!r}" for m, c in cased)
+                + " (give them with --date-col / --target / --features)")
+    if date_col not in missing and target not in missing:
+        return ""
+    wide = _wide_columns(df, None if date_col in missing else date_col) if target in missing and not id_col else None
+    if wide:
+        ds, series = wide
+        shown = ", ".join(series[:4]) + (", ..." if len(series) > 4 else "")
+        return (f"; it looks wide (one column per series: {shown}): reshape it to unique_id, ds, y (pandas: "
+                f"df.melt(id_vars={ds!r}, var_name='unique_id', value_name='y')), or pass --date-col {shlex.quote(ds)} "
+                "--target <column> for one of them")
+    return "; name them with --date-col and --target (or give unique_id, ds, y)"
+
+
+def _wide_columns(df: pd.DataFrame, date_col: str | None) -> tuple[str, list[str]] | None:
+    """(date column, value columns) when the table is a date column and two or more numeric
+    columns (one series each); None otherwise."""
+    names = [str(c) for c in df.columns]
+    ds = date_col or next((c for c in names if c.lower() in ("ds", "date", "time", "timestamp", "datetime")), names[0])
+    text = df[ds].dropna().astype(str).str.strip()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dated = pd.to_datetime(text, errors="coerce", format="mixed") if len(text) else pd.Series([], dtype=float)
+    if not len(text) or dated.isna().mean() > 0.1 or text.str.fullmatch(r"[+-]?[\d.,]+").all():
+        return None
+    series = [c for c in names if c != ds and df[c].notna().any()
+              and pd.to_numeric(df[c].dropna().astype(str).str.replace(",", "", regex=False), errors="coerce").notna().all()]
+    return (ds, series) if len(series) >= 2 else None
 
 
 def from_dataframe(
@@ -79,23 +132,34 @@ def from_dataframe(
     if missing:
         shown = ", ".join(map(str, df.columns[:12])) + (f", ... ({len(df.columns)} in all)" if len(df.columns) > 12 else "")
         raise RnnkitError(f"{source}: missing column(s) {', '.join(map(repr, missing))}; columns are: {shown}"
-                          + ("; name them with --date-col and --target (or give unique_id, ds, y)"
-                             if date_col in missing or target in missing else ""))
+                          + _missing_hint(df, missing, date_col, target, id_col))
     if target in features:
         raise RnnkitError(f"{source}: the target {target!r} is also listed in --features")
     if len(df) == 0:
         raise RnnkitError(f"{source}: the table has no rows")
     values = [target, *features]
-    table = parse_numeric(df[needed].reset_index(drop=True), values, line_offset, source, policy.decimal)
+    table = df[needed].reset_index(drop=True)
     zones = zone_note(table[date_col]) if not pd.api.types.is_numeric_dtype(table[date_col]) else ""
-    table[date_col] = parse_dates(table[date_col], line_offset, source, date_col, policy.date_format, policy.dayfirst)
+    dates = parse_dates(table[date_col], line_offset, source, date_col, policy.date_format, policy.dayfirst)
+    check_repeats(df, dates, date_col, target, id_col, source)  # before a panel's ids are read as numbers
+    table = parse_numeric(table, values, line_offset, source, policy.decimal, policy.thousands)
+    table[date_col] = dates
     report = CleaningReport(rows_in=len(table), missing_policy=policy.missing, outlier_action="not checked",
                             zones=zones)
     if policy.freq and not pd.api.types.is_integer_dtype(table[date_col]):
         table[date_col], report.rounded, largest = round_to_grid(table[date_col], policy.freq)
         report.largest_rounding = f"{largest.total_seconds():g} s" if report.rounded else ""
     groups = [(str(k), g) for k, g in table.groupby(id_col, sort=False)] if id_col else [("series", table)]
-    freq = frequency([(sid, g[date_col]) for sid, g in groups], policy.freq, source)
+    try:
+        freq = frequency([(sid, g[date_col]) for sid, g in groups], policy.freq, source)
+    except RnnkitError as e:
+        short = two_digit_years(df[date_col]) if "cannot be inferred" in str(e) else None
+        if short is None:
+            raise
+        raise RnnkitError(f"{source}: date column {date_col!r} has ambiguous dates: with two-digit parts such as "
+                          f"{short!r} the year may come first or last, and read day-month-year they have no regular "
+                          "step; give their order with --date-format (%y-%m-%d year first, %d-%m-%y day first, "
+                          "%m-%d-%y month first)") from None
     out, first = [], None
     for sid, group in groups:
         label = f"{source} (series {sid})" if id_col else source

@@ -30,9 +30,31 @@ def split_bounds(n: int, val: float, test: float, index: pd.DatetimeIndex | None
         raise RnnkitError(f"the split leaves no training data: of {n} steps the test part takes {test_n} and the "
                           f"validation part {val_n}{floor}; give more data, a shorter --horizon or smaller --val/--test")
     if not 0 < train_end <= val_end <= n:
-        raise RnnkitError(f"the split leaves no training data (train ends at {train_end}, test starts at "
-                          f"{val_end}, of {n} steps); check --val/--test or the split dates")
+        raise RnnkitError(_by_dates(index, train_end, val_end, val_n, val, val_start, test_start))
     return train_end, val_end
+
+
+def _by_dates(index: pd.DatetimeIndex, train_end: int, val_end: int, val_n: int, val: float,
+              val_start: str | None, test_start: str | None) -> str:
+    """Why split dates leave no training data, in the dates and flags the user gave."""
+    first = _day(index[0])
+    if val_start is not None and test_start is not None and train_end > val_end:
+        return (f"--val-start {val_start} is after --test-start {test_start}: the validation part comes before the "
+                "test part; give an earlier --val-start or a later --test-start")
+    if val_start is not None:
+        return (f"--val-start {val_start} is on or before the first date, {first}: no training data is left before "
+                "it; give a later --val-start")
+    if val_end == 0:
+        return (f"--test-start {test_start} is on or before the first date, {first}: no data is left before it; "
+                "give a later --test-start")
+    return (f"--test-start {test_start} leaves {val_end} steps before it ({first} to {_day(index[val_end - 1])}), "
+            f"and the validation part takes {val_n} of them (--val {val:g}): none is left for training; give a "
+            "later --test-start, a --val-start, or a smaller --val")
+
+
+def _day(t: pd.Timestamp) -> str:
+    t = pd.Timestamp(t)
+    return str(t.date()) if t == t.normalize() else str(t)
 
 
 def _count(n: int, value: float, name: str, at_least: int = 0) -> int:
@@ -47,13 +69,14 @@ def _count(n: int, value: float, name: str, at_least: int = 0) -> int:
 
 
 def _position(index: pd.DatetimeIndex | None, date: str, name: str) -> int:
+    flag = "--" + name.replace("_", "-")  # data.test_start in a config file
     if index is None:
-        raise RnnkitError(f"data.{name} needs dated data; this series has positions only")
+        raise RnnkitError(f"{flag} needs dated data; this series has positions only")
     try:
         when = pd.Timestamp(date)
     except ValueError:
-        raise RnnkitError(f"data.{name}: {date!r} is not a date") from None
+        raise RnnkitError(f"{flag}: {date!r} is not a date (e.g. 2021-03-01)") from None
     at = int(np.searchsorted(index.values, np.datetime64(when), side="left"))
     if at == len(index):
-        raise RnnkitError(f"data.{name}: {date} is after the last date, {index[-1].date()}; the part would be empty")
+        raise RnnkitError(f"{flag} {date} is after the last date, {_day(index[-1])}; the part would be empty")
     return at
