@@ -53,3 +53,30 @@ def test_volatility_normalisation_scales_with_the_window(tiny_cfg):
     np.testing.assert_allclose(p.volatility(a, g), 3 * vol)
     np.testing.assert_allclose(p.encode(a, g, a.Y[g - 1][:, None] * 1.01), calm / 3)  # the same move, a third as surprising
     assert p.inputs(a, g)[0, -1, 0] == pytest.approx(a.Z[99, 0] / (3 * vol[0]), rel=1e-6)
+
+
+def test_forecasts_of_data_that_never_went_below_zero_stay_at_or_above_it(tiny_cfg):
+    """Intermittent counts (mostly 0): the quantiles went down to -0.45; data with negative values
+    keeps its negative forecasts."""
+    from rnnkit.series.io import from_arrays
+
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(0.3, 300).astype(float)
+    tiny_cfg.forecast.horizon, tiny_cfg.forecast.loss = 3, "quantile"
+    tiny_cfg.data.normalize = "none"  # levels with zeros: the scaler, no log
+    est = Forecaster(tiny_cfg).fit(from_arrays(counts))
+    assert est.pipeline.nonnegative
+    f = est.forecast(est.data.series[0], np.arange(200, 290, 3))
+    assert f.min() >= 0.0 and (f[..., 0] == 0.0).any()  # floored where the lower quantile fell below
+    shifted = Forecaster(tiny_cfg).fit(from_arrays(counts - 0.5))
+    assert not shifted.pipeline.nonnegative
+    assert shifted.forecast(shifted.data.series[0], np.arange(200, 290, 3)).min() < 0.0
+
+
+def test_state_keeps_the_floor():
+    p = Pipeline("level", "standard", "none", False, 1, 10, 3, "none", None, 0)
+    p.nonnegative = True
+    q = Pipeline.from_state(p.state_dict())
+    assert q.nonnegative and q.floor(np.array([-1.0, 2.0])).tolist() == [0.0, 2.0]
+    old = {k: v for k, v in p.state_dict().items() if k != "nonnegative"}  # a run saved before the floor
+    assert not Pipeline.from_state(old).nonnegative

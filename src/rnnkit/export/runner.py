@@ -155,7 +155,7 @@ def forecast(model: OnnxModel, csv: str, horizon: int | None = None):
         levels = np.sort(p.decode(a, g, out)[:, :horizon], axis=-1)  # (1, horizon, Q)
         if combination is not None:
             levels = combination.apply(s, g, levels, point, quantiles)
-        levels = levels[0]
+        levels = p.floor(levels)[0]
         frame = pd.DataFrame({data.id_col: s.id, data.date_col: data.future(s, p.freq, horizon), "yhat": levels[:, point]})
         frame["model"] = combination.made_by(s.id, m["model"]) if combination is not None else m["model"]
         for j, q in enumerate(quantiles):

@@ -341,15 +341,17 @@ class Forecaster:
         (forecast/rolling.py); `rolled(horizon)` says when that happens."""
         horizon = self._horizon(horizon)
         if series.id in self.fallback:  # too short for the network when it was trained
-            return fallback_forecast(self.fallback[series.id], self.pipeline.season, series, at, horizon,
-                                     self.quantiles)
+            return self.pipeline.floor(fallback_forecast(self.fallback[series.id], self.pipeline.season, series, at,
+                                                         horizon, self.quantiles))
         at = np.asarray(at, dtype=np.int64)
         return self._combined(series, at, self._network(series, at, horizon))
 
     def _combined(self, series: Series, at: np.ndarray, levels: np.ndarray) -> np.ndarray:
-        if self.combination is None:
-            return levels
-        return self.combination.apply(series, at, levels, self.point_index, self.quantiles)
+        """The network's levels combined with the statistical forecast (if any), floored at zero
+        for data that never went below it."""
+        if self.combination is not None:
+            levels = self.combination.apply(series, at, levels, self.point_index, self.quantiles)
+        return self.pipeline.floor(levels)
 
     def _network(self, series: Series, at: np.ndarray, horizon: int) -> np.ndarray:
         """The network's own levels (N, horizon, Q), before any combination."""

@@ -43,6 +43,7 @@ class Pipeline:
         self.by_volatility = normalize == "window" and transform != "level"
         self.target_scaler = Scaler("none" if self.by_level else scaler)
         self.feature_scaler = Scaler(scaler)
+        self.nonnegative = False  # fit(): no training value below zero, so no forecast goes below zero
 
     # -- fitting (training parts only) -------------------------------------------------------
     def fit(self, data: SeriesSet, train_ends: list[int]) -> "Pipeline":
@@ -51,6 +52,7 @@ class Pipeline:
             if self.by_level and not (s.y > 0).all():
                 raise RnnkitError(f"series {s.id}: --normalize window on levels needs a target above zero "
                                   "everywhere; use --normalize none or --target-transform diff")
+        self.nonnegative = all((s.y[:e] >= 0).all() for s, e in zip(data.series, train_ends))
         first = 0 if self.transform == "level" else 1  # z[0] of a change series is a placeholder
         z = np.concatenate([step_changes(s.y[:e], self.transform)[first:] for s, e in zip(data.series, train_ends)])
         self.target_scaler.fit(z if len(z) else np.zeros(1))
@@ -138,6 +140,10 @@ class Pipeline:
             sc = sc * self.volatility(a, g).reshape(-1, *extra)
         return invert(a.Y[g - 1], out * sc + sh, self.transform)
 
+    def floor(self, levels: np.ndarray) -> np.ndarray:
+        """Forecast levels of data that never went below zero (counts, sales) kept at or above it."""
+        return np.maximum(levels, 0.0) if self.nonnegative else levels
+
     def base(self, a: Arrays, g: np.ndarray, horizon: int) -> np.ndarray:
         """(N, H) the residual baseline in model space (zeros when residual = none)."""
         if self.residual == "none":
@@ -160,7 +166,7 @@ class Pipeline:
         return {"transform": self.transform, "normalize": self.normalize, "calendar": self.calendar,
                 "season": self.season, "lookback": self.lookback, "horizon": self.horizon,
                 "residual": self.residual, "freq": self.freq, "n_features": self.n_features, "patch": self.patch,
-                "dated": self.dated,
+                "dated": self.dated, "nonnegative": self.nonnegative,
                 "target_scaler": self.target_scaler.state_dict(), "feature_scaler": self.feature_scaler.state_dict()}
 
     @classmethod
@@ -169,6 +175,7 @@ class Pipeline:
                 st["horizon"], st["residual"], st["freq"], st["n_features"], st["patch"], st["dated"])
         p.target_scaler = Scaler.from_state(st["target_scaler"])
         p.feature_scaler = Scaler.from_state(st["feature_scaler"])
+        p.nonnegative = bool(st.get("nonnegative", False))  # runs saved before it: unbounded
         return p
 
 

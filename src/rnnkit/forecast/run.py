@@ -233,8 +233,8 @@ def predict_table(est: Forecaster, data: SeriesSet, horizon: int | None = None) 
     forecasts = dict(zip((s.id for s in networked), est.forecast_ends(networked, horizon)))  # (H, Q) each
     for s in data.series:
         if s.id in short:
-            levels = fallback_forecast(short[s.id], est.pipeline.season, s, np.array([len(s)]), horizon,
-                                       est.quantiles)[0]
+            levels = est.pipeline.floor(fallback_forecast(short[s.id], est.pipeline.season, s, np.array([len(s)]),
+                                                          horizon, est.quantiles))[0]
         else:
             levels = forecasts[s.id]
         frame = pd.DataFrame({data.id_col: s.id, data.date_col: data.future(s, est.pipeline.freq, horizon),
