@@ -171,6 +171,17 @@ def test_us_thousands_separators_are_read_when_a_value_proves_them():
         from_dataframe(frame(["1,001", "1,002", "1,003"]), "Date", "Close", [])
 
 
+def test_a_currency_format_is_read_as_the_numbers_it_shows():
+    df = frame(["$1,111.20", "-$5.00", None, "$ 3", "$12,345.60"])
+    np.testing.assert_allclose(from_dataframe(df, "Date", "Close", [])[0].series[0].y, [1111.2, -5, -5, 3, 12345.6])
+    euro = frame(["1.234,50 €", "12,00 €", "7,25 €"])
+    policy = CleanPolicy(decimal=",")
+    np.testing.assert_allclose(from_dataframe(euro, "Date", "Close", [], policy=policy)[0].series[0].y,
+                               [1234.5, 12.0, 7.25])
+    with pytest.raises(RnnkitError, match=r"non-numeric value '\$1'"):  # a symbol on some cells only: refused
+        from_dataframe(frame(["$1", "2", "3"]), "Date", "Close", [])
+
+
 def test_a_panel_leaves_out_constant_and_empty_series_and_says_so():
     rows = [("a", d, str(v)) for d, v in zip(range(10), np.arange(10.0))]
     rows += [("zero", d, "0") for d in range(10)] + [("empty", d, "") for d in range(10)] + [("one", 0, "5")]

@@ -210,6 +210,24 @@ def _ambiguous_comma(value: str) -> str:
             "a decimal comma; give --thousands ',' or --decimal ',')")
 
 
+_CURRENCY = r"[$€£¥₹]"
+
+
+def _without_currency(raw: pd.Series) -> pd.Series:
+    """A spreadsheet's currency format ($1,234.50, -$5, 1.234,50 €): the symbol dropped when every
+    value present carries the same one, so the number is read as the cell shows it."""
+    text = raw.astype(str).str.strip()
+    present = raw.notna() & (text != "")
+    if not present.any():
+        return raw
+    prefix = text[present].str.extract(rf"^[-+]?\s*({_CURRENCY})")[0]
+    found = prefix.where(prefix.notna(), text[present].str.extract(rf"({_CURRENCY})$")[0])
+    if found.isna().any() or found.nunique() != 1:
+        return raw
+    stripped = text.str.replace(rf"^([-+]?)\s*{_CURRENCY}\s*|\s*{_CURRENCY}$", r"\1", regex=True)
+    return stripped.where(present, raw)
+
+
 def parse_numeric(df: pd.DataFrame, columns: list[str], line_offset: int, where: str,
                   decimal: str = ".", thousands: str | None = None) -> pd.DataFrame:
     """Columns to float; a cell that is present but not a finite number is an error naming row and column."""
@@ -218,6 +236,8 @@ def parse_numeric(df: pd.DataFrame, columns: list[str], line_offset: int, where:
         raw = out[col]
         if not pd.api.types.is_numeric_dtype(raw):  # a DataFrame's 'N/A' is missing, as in a CSV
             raw = raw.mask(raw.astype(str).str.strip().isin(NA_TOKENS))
+        if not pd.api.types.is_numeric_dtype(raw):
+            raw = _without_currency(raw)
         text = raw
         if thousands is not None and not pd.api.types.is_numeric_dtype(raw):
             text = _grouped(raw.astype(str).str.strip(), raw, thousands, decimal, where, col, line_offset)
