@@ -65,7 +65,8 @@ def plot_loss_curves(metrics_jsonl: str | Path, path: str | Path, title: str = "
     evals = [r for r in evals if "val_loss" in r]
     fig, ax = new_figure(8, 4)
     if train:
-        ax.plot([r["step"] for r in train], [r["loss"] for r in train], label="train loss", alpha=0.7)
+        ax.plot([r["step"] for r in train], [r["loss"] for r in train], "o-" if len(train) < 3 else "-",
+                label="train loss", alpha=0.7)  # one or two points: markers, or nothing shows
     if evals:
         ax.plot([r["step"] for r in evals], [r["val_loss"] for r in evals], "o-", label="validation loss")
     ax.set_xlabel("step")

@@ -140,6 +140,11 @@ def _model_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--batch-size", type=int, help="windows per batch")
 
 
+def _shown(value: float) -> str:
+    """6 significant digits on screen, but every digit before the decimal point (5.41006e+13 hid them)."""
+    return f"{value:.6g}" if abs(value) < 1e6 else f"{value:.0f}"
+
+
 def _floats(text: str | None, flag: str) -> list[float] | None:
     from rnnkit.errors import RnnkitError
 
@@ -237,7 +242,7 @@ def _predict(a: argparse.Namespace) -> int:
     if a.out:
         print(f"wrote {len(frame)} forecasts to {a.out}")
     else:
-        frame.to_csv(sys.stdout, index=False, float_format="%.6g")
+        frame.to_csv(sys.stdout, index=False, float_format=_shown)  # --out keeps every digit
     return 0
 
 
