@@ -385,3 +385,10 @@ def test_update_says_when_old_rows_hold_other_values_than_the_training_csv(tmp_p
     assert f"e.g. series {newer.loc[100, 'Date']}" in stdout
     code, stdout, _ = run(["update", "--run", str(tmp_path / "copy"), "--csv", str(tmp_path / "same.csv")], capsys)
     assert code == 0 and "hold other values" not in stdout
+
+
+def test_predict_on_screen_keeps_the_digits_of_large_values():
+    from rnnkit.cli.forecast import _shown
+
+    assert _shown(5.41006123e13) == "54100612300000"  # %.6g printed 5.41006e+13
+    assert _shown(91.80453214) == "91.8045" and _shown(-2.5e7) == "-25000000"
