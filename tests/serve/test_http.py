@@ -130,6 +130,7 @@ def test_forecast_stored_context_and_posted_series(client, trained):
     want = predict_run(str(trained["forecast"]), str(trained["root"] / "series.csv"), 2, None)
     assert f["dates"] == [d.strftime("%Y-%m-%d") for d in want["date"]]
     assert f["values"] == pytest.approx(want["yhat"].tolist()) and set(f["intervals"]) == {"q10", "q90"}
+    assert f["model"] == (want["model"].iloc[0] if "model" in want else "lstm")  # what made the forecast
     points = [{"ds": f"2021-03-{d:02d}", "y": 100.0 + (d % 5)} for d in range(1, 21)]
     r = client.post("/v1/forecast", json={"series": points})
     assert r.status_code == 200 and len(r.json()["forecasts"][0]["values"]) == 3

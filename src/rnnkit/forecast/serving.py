@@ -23,7 +23,8 @@ def forecast(entry, horizon: int | None, points: list[dict] | None) -> list[dict
     groups = frame.groupby(ids, sort=False) if ids in frame else [(data.series[0].id, frame)]
     for sid, part in groups:
         intervals = {c: part[c].astype(float).tolist() for c in part.columns if c.startswith("q")}
-        out.append({"id": str(sid), "dates": [_stamp(d) for d in part[data.date_col]],
+        made_by = str(part["model"].iloc[0]) if "model" in part else est.name  # e.g. auto_theta, a fallback
+        out.append({"id": str(sid), "model": made_by, "dates": [_stamp(d) for d in part[data.date_col]],
                     "values": part["yhat"].astype(float).tolist(), "intervals": intervals})
     return out
 
