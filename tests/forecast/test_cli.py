@@ -378,13 +378,18 @@ def test_update_says_when_old_rows_hold_other_values_than_the_training_csv(tmp_p
     newer.to_csv(tmp_path / "same.csv", index=False)
     newer.loc[100:109, "Close"] *= 2  # a correction of ten old rows
     newer.to_csv(tmp_path / "changed.csv", index=False)
+    newer.assign(Sentiment=0.5).to_csv(tmp_path / "extra.csv", index=False)
     shutil.copytree(out, tmp_path / "copy")
     capsys.readouterr()
     code, stdout, _ = run(["update", "--run", str(out), "--csv", str(tmp_path / "changed.csv")], capsys)
     assert code == 0 and "note: 10 rows of" in stdout and "hold other values than the training CSV" in stdout
     assert f"e.g. series {newer.loc[100, 'Date']}" in stdout
+    assert "does not read" not in stdout  # Open and Volume are not features, but were in the training CSV too
+    shutil.copytree(tmp_path / "copy", tmp_path / "copy2")
     code, stdout, _ = run(["update", "--run", str(tmp_path / "copy"), "--csv", str(tmp_path / "same.csv")], capsys)
     assert code == 0 and "hold other values" not in stdout
+    code, stdout, _ = run(["update", "--run", str(tmp_path / "copy2"), "--csv", str(tmp_path / "extra.csv")], capsys)
+    assert code == 0 and "column(s) Sentiment that the model does not read" in stdout
 
 
 def test_predict_on_screen_keeps_the_digits_of_large_values():

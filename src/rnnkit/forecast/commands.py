@@ -82,6 +82,7 @@ def update_command(run: str, csv: str, epochs: int, lr: float, refit_scaler: boo
             f"{old} (rows on the same dates: {csv}'s)")
     else:
         _note_changed_history(est, data, csv, run, log)
+    _note_unread_columns(est, csv, log)
     if cleaning.inserted:  # e.g. a gap between the training data and the new rows
         log(f"note: {cleaning.inserted} missing time stamps were inserted and filled ({cleaning.missing_policy}) "
             f"before fine-tuning; largest gap {cleaning.largest_gap} steps from {cleaning.largest_gap_at}")
@@ -97,6 +98,25 @@ def update_command(run: str, csv: str, epochs: int, lr: float, refit_scaler: boo
             cov = "-" if s["coverage"] is None else f"{s['coverage']:.3f}"
             log(f"| {name} | {when} | {s['mae']:.4g} | {s['rmse']:.4g} | {s['mape']:.4g} | {cov} |")
     return result
+
+
+def _note_unread_columns(est: Forecaster, csv: str, log: Log) -> None:
+    """Say which columns of the update file are new since the training CSV (a new covariate, say):
+    the model does not read them."""
+    from rnnkit.series.io import read_csv
+
+    d, old = est.cfg.data, est.cfg.data.csv
+    if not old or old == csv or not Path(old).is_file():
+        return
+    try:
+        before = set(read_csv(old, d.sep, d.encoding, d.errors).columns)
+    except RnnkitError:
+        return
+    unread = [str(c) for c in read_csv(csv, d.sep, d.encoding, d.errors).columns if c not in before]
+    if unread:
+        used = ", ".join(est.meta["features"]) or "none"
+        log(f"note: {csv} has column(s) {', '.join(unread[:5])} that the model does not read (its features: {used}); "
+            "train a new run to use them")
 
 
 def _note_changed_history(est: Forecaster, data, csv: str, run: str, log: Log) -> None:
