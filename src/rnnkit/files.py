@@ -87,15 +87,20 @@ def run_files(folder: str | Path, names: tuple[str, ...] = RUN_FILES) -> list[st
     return [name for name in names if (Path(folder) / name).exists()]
 
 
+def check_no_run(path: str | Path, names: tuple[str, ...] = RUN_FILES, flag: str = "--out") -> None:
+    """A new run (no --resume) does not start in a folder holding one of a run's `names`."""
+    if run_files(path, names):
+        raise RnnkitError(f"run folder {path} already holds a run; pass --resume to continue it, "
+                          f"or choose another {flag}")
+
+
 def check_new_run_folder(path: str | Path, flag: str = "--out") -> None:
     """A new training run goes into a new or empty folder, so nothing of the user's is overwritten
     (hidden files such as .DS_Store do not count)."""
     path = Path(path)
     if not path.is_dir():
         return
-    if run_files(path):
-        raise RnnkitError(f"run folder {path} already holds a run; pass --resume to continue it, "
-                          f"or choose another {flag}")
+    check_no_run(path, flag=flag)
     others = sorted(p.name for p in path.iterdir() if not p.name.startswith("."))
     if others:
         shown = ", ".join(others[:3]) + (f", ... ({len(others)} in all)" if len(others) > 3 else "")

@@ -27,7 +27,7 @@ from rnnkit.config import to_dict
 from rnnkit.console import progress
 from rnnkit.errors import RnnkitError
 from rnnkit.classify.report import write_report
-from rnnkit.files import run_files, write_text
+from rnnkit.files import check_no_run, write_text
 from rnnkit.classify.blend import BLENDS, choose_blend
 from rnnkit.classify.linear_heads import fit_linear_heads
 from rnnkit.models.classifier import BAG_WEIGHTINGS, LINEAR_HEADS, SUMMARIES, EnsembleClassifier, SequenceClassifier
@@ -225,9 +225,8 @@ def train(cfg: ClassifyRunConfig, data_path: str | Path, test_path: str | Path |
     if cfg.data.ensemble > 1 and is_distributed():
         raise RnnkitError("--ensemble trains its members one after another; run it without DDP (--nproc)")
     refit = cfg.data.refit and score_test
-    if not resume and run_files(out, ("last.pt", "select/last.pt") if refit else ("last.pt",)):
-        raise RnnkitError(f"run folder {out} already holds a run; pass --resume to continue it, "
-                          "or choose another --out")  # before the (possibly slow) data preparation
+    if not resume:  # before the (possibly slow) data preparation
+        check_no_run(out, ("last.pt", "select/last.pt") if refit else ("last.pt",))
     torch.manual_seed(cfg.train.seed)
     prep = prepare(cfg, data_path, test_path, log)  # (TEXT_DEFAULTS change nothing it reads)
     if prep.encoder.is_text and (texts := with_text_defaults(cfg)) is not None:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.errors import RnnkitError
-from rnnkit.files import run_files, write_text
+from rnnkit.files import check_no_run, write_text
 from rnnkit.forecast import combine
 from rnnkit.forecast.config import ForecastRunConfig, clean_policy
 from rnnkit.forecast.estimator import Forecaster, Split, check_calendar, stamp
@@ -71,8 +71,8 @@ def evaluate_test(model, data: SeriesSet, splits: list[Split], horizon: int | No
 
 
 def train_run(cfg: ForecastRunConfig, out: Path, resume: bool = False, log: Log = print) -> dict:
-    if not resume and run_files(out, ("last.pt", "select/last.pt")):  # before any reading
-        raise RnnkitError(f"run folder {out} already holds a run; pass --resume to continue it, or choose another --out")
+    if not resume:  # before any reading
+        check_no_run(out, ("last.pt", "select/last.pt"))
     if out.exists() and not out.is_dir():
         raise RnnkitError(f"--out {out} is a file; give a folder for the run")
     est = Forecaster(cfg)  # the settings are checked before the data is read

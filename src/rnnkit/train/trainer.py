@@ -35,7 +35,7 @@ from torch import nn
 from rnnkit.config import TrainConfig
 from rnnkit.console import progress
 from rnnkit.errors import RnnkitError, TrainingDiverged, TrainingInterrupted
-from rnnkit.files import check_out_folder, write_text
+from rnnkit.files import check_no_run, check_out_folder, write_text
 from rnnkit.models.groups import optimizer_groups
 from rnnkit.models.state import detach_state, state_to
 from rnnkit.train import distributed
@@ -138,9 +138,8 @@ class _Run:
     def _check_folder(self, resume: bool) -> None:
         if self.main:
             check_out_folder(self.run_dir)  # a file in the way, a read-only place: say so before any work
-        if not resume and self.last_path.exists():
-            raise RnnkitError(f"run folder {self.run_dir} already holds a run; pass --resume to continue it, "
-                              "or choose another --out")
+        if not resume:
+            check_no_run(self.run_dir, ("last.pt",))
         if resume and not self.last_path.exists():
             raise RnnkitError(f"--resume: {self.run_dir} has no last.pt to resume from")
 
