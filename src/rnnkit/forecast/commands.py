@@ -68,9 +68,10 @@ def update_command(run: str, csv: str, epochs: int, lr: float, refit_scaler: boo
         raise RnnkitError(f"--max-epochs must be >= 1, got {epochs}")
     est = Forecaster.load(run)
     data, cleaning = load_data(est.cfg, csv, need=est.meta["features"], run=run, freq=est.pipeline.freq)
-    old = est.cfg.data.csv
+    old, columns = est.cfg.data.csv, cleaning.columns
     need = est.cfg.forecast.lookback + est.first  # rows of history a window reads
-    if any(f < need for f in new_rows(est, data)) and old and old != csv:
+    history = any(f < need for f in new_rows(est, data)) and old and old != csv
+    if history:
         # (almost) only new rows were given: their windows need the history the model was trained on
         try:
             data, cleaning = load_data(est.cfg, csv, need=est.meta["features"], run=run, history=old,
@@ -80,9 +81,7 @@ def update_command(run: str, csv: str, epochs: int, lr: float, refit_scaler: boo
                               f"could not be read for it ({e}); give a CSV with both") from None
         log(f"{csv} holds fewer than {need} rows before its new ones: the history comes from the training CSV "
             f"{old} (rows on the same dates: {csv}'s)")
-    else:
-        _note_changed_history(est, data, csv, run, log)
-    _note_unread_columns(est, csv, log)
+    _compare_with_training_csv(est, data, columns, csv, run, log, values=not history)
     if cleaning.inserted:  # e.g. a gap between the training data and the new rows
         log(f"note: {cleaning.inserted} missing time stamps were inserted and filled ({cleaning.missing_policy}) "
             f"before fine-tuning; largest gap {cleaning.largest_gap} steps from {cleaning.largest_gap_at}")
@@ -100,38 +99,26 @@ def update_command(run: str, csv: str, epochs: int, lr: float, refit_scaler: boo
     return result
 
 
-def _note_unread_columns(est: Forecaster, csv: str, log: Log) -> None:
-    """Say which columns of the update file are new since the training CSV (a new covariate, say):
-    the model does not read them."""
-    from rnnkit.series.io import read_csv
-
-    d, old = est.cfg.data, est.cfg.data.csv
-    if not old or old == csv or not Path(old).is_file():
-        return
-    try:
-        before = set(read_csv(old, d.sep, d.encoding, d.errors).columns)
-    except RnnkitError:
-        return
-    unread = [str(c) for c in read_csv(csv, d.sep, d.encoding, d.errors).columns if c not in before]
-    if unread:
-        used = ", ".join(est.meta["features"]) or "none"
-        log(f"note: {csv} has column(s) {', '.join(unread[:5])} that the model does not read (its features: {used}); "
-            "train a new run to use them")
-
-
-def _note_changed_history(est: Forecaster, data, csv: str, run: str, log: Log) -> None:
-    """Say when rows of `csv` on the training data's dates hold other values than the training CSV
-    (a correction the model never learnt from; the new rows' windows read `csv`'s values)."""
+def _compare_with_training_csv(est: Forecaster, data, columns: list[str], csv: str, run: str, log: Log,
+                               values: bool = True) -> None:
+    """Notes on what `csv` holds that the training CSV did not (read once): columns new since it (a
+    new covariate: the model does not read them) and, with `values`, rows on the training data's
+    dates with other values (a correction the model never learnt from)."""
     old = est.cfg.data.csv
     if not old or old == csv or not Path(old).is_file():
         return
     try:
-        trained, _ = load_data(est.cfg, old, need=est.meta["features"], run=run, freq=est.pipeline.freq)
+        trained, report = load_data(est.cfg, old, need=est.meta["features"], run=run, freq=est.pipeline.freq)
     except RnnkitError:
         return
+    unread = [c for c in columns if c not in report.columns]
+    if unread:
+        used = ", ".join(est.meta["features"]) or "none"
+        log(f"note: {csv} has column(s) {', '.join(unread[:5])} that the model does not read (its features: {used}); "
+            "train a new run to use them")
     before = {s.id: s for s in trained.series}
     changed, example = 0, ""
-    for s in data.series:
+    for s in data.series if values else []:
         o = before.get(s.id)
         if o is None or s.index is None or o.index is None:
             continue
@@ -144,8 +131,8 @@ def _note_changed_history(est: Forecaster, data, csv: str, run: str, log: Log) -
         changed += int(differ.sum())
     if changed:
         log(f"note: {changed} rows of {csv} on the training data's dates hold other values than the training CSV "
-            f"{old} ({example}); the model learnt the training values; fine-tuning learns from the new rows only (their windows read this "
-            "file's values)")
+            f"{old} ({example}); the model learnt the training values; fine-tuning learns from the new rows only "
+            "(their windows read this file's values)")
 
 
 def _finetune_cfg(est: Forecaster, epochs: int, lr: float, seed: int | None, threads: int | None):

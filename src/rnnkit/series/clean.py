@@ -80,6 +80,7 @@ class NothingToForecast(RnnkitError):
 @dataclass
 class CleaningReport:
     rows_in: int = 0
+    columns: list[str] = field(default_factory=list)  # the table's columns, as read
     rows_out: int = 0
     series: int = 0
     freq: str = ""  # the frequency the series were regularised to ("" for positions)

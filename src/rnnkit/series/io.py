@@ -144,8 +144,8 @@ def from_dataframe(
     check_repeats(df, dates, date_col, target, id_col, source)  # before a panel's ids are read as numbers
     table = parse_numeric(table, values, line_offset, source, policy.decimal, policy.thousands)
     table[date_col] = dates
-    report = CleaningReport(rows_in=len(table), missing_policy=policy.missing, outlier_action="not checked",
-                            zones=zones)
+    report = CleaningReport(rows_in=len(table), columns=[str(c) for c in df.columns], missing_policy=policy.missing,
+                            outlier_action="not checked", zones=zones)
     if policy.freq and not pd.api.types.is_integer_dtype(table[date_col]):
         table[date_col], report.rounded, largest = round_to_grid(table[date_col], policy.freq)
         report.largest_rounding = f"{largest.total_seconds():g} s" if report.rounded else ""
