@@ -275,6 +275,14 @@ def test_trailing_nan_in_a_table_marks_a_shorter_series(tmp_path, body, cfg):
     assert [len(x) for x in data.inputs] == [3, 1] and data.labels == ["a", "b"]
 
 
+@pytest.mark.parametrize("row", ["b,,", "b,NaN,NaN"])
+def test_a_table_row_without_values_is_refused(tmp_path, row):
+    path = tmp_path / "empty.csv"
+    path.write_text(f"label,v0,v1\na,1,2\n{row}\n")
+    with pytest.raises(RnnkitError, match="empty.csv:3: a row without values"):
+        load(path, DataConfig())
+
+
 def test_nan_inside_a_table_row_is_still_refused(tmp_path):
     path = tmp_path / "gap.csv"
     path.write_text("label,v0,v1,v2\na,1,NaN,3\nb,1,2,3\n")

@@ -392,8 +392,6 @@ def _wide_table(path: Path, rows: list[list[str]], names: list[str], label: int 
         cells = [c for i, c in enumerate(row) if i != label]
         while cells and not cells[-1].strip():  # trailing empty cells: a shorter series
             cells.pop()
-        if not cells:
-            raise RnnkitError(f"{path}:{n}: a row without values")
         values = [_value(c, f"{path}:{n}, column {i + 1}", decimal, names[j])
                   for i, (c, j) in enumerate(zip(cells, [j for j in range(len(row)) if j != label]))]
         while values and math.isnan(values[-1]):  # trailing NaN: padding of a shorter series, as in UCR files
